@@ -1,0 +1,221 @@
+//! The HTML shell, the root component, the router and its routes, and the site header.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    hooks::use_location,
+    path, SsrMode,
+};
+
+use crate::{
+    auth::{
+        api::get_viewer,
+        ui::{LoginPage, SignOutForm, SignUpPage},
+        Viewer,
+    },
+    error::AppError,
+    profiles::ui::{ProfilePage, SettingsPage},
+};
+
+/// The document around the app: `<head>` with hydration scripts and styles.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="data:,"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, shared by every page: a resource that is fetched again after each
+/// navigation and after each action that may change it (sign-in, sign-out, profile, settings).
+#[derive(Clone, Copy)]
+pub struct ViewerContext {
+    pub viewer: Resource<Result<Option<Viewer>, AppError>>,
+    refresh: RwSignal<u32>,
+}
+
+impl ViewerContext {
+    fn provide() -> Self {
+        let refresh = RwSignal::new(0u32);
+        let location = use_location();
+        let viewer = Resource::new(
+            move || (refresh.get(), location.pathname.get()),
+            |_| get_viewer(),
+        );
+        let cx = Self { viewer, refresh };
+        provide_context(cx);
+        cx
+    }
+
+    /// The context provided by [`App`].
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Fetches the viewer again each time `action` succeeds.
+    pub fn refresh_after<S>(self, action: ServerAction<S>)
+    where
+        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Send + Sync + 'static,
+    {
+        let value = action.value();
+        Effect::new(move |_| {
+            if value.with(|v| matches!(v, Some(Ok(_)))) {
+                self.refresh.update(|n| *n += 1);
+            }
+        });
+    }
+
+    /// The signed-in person, once loaded (`None` when signed out or still loading).
+    pub fn current(self) -> Option<Viewer> {
+        self.viewer.get().and_then(Result::ok).flatten()
+    }
+}
+
+/// The root component: router, layout and routes. Every route renders in `Async` mode: the
+/// whole page, data included, is ready before the first byte, so status codes and redirects
+/// are real and pages work without JavaScript.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/roster.css"/>
+        <Title formatter=|text: String| {
+            if text.is_empty() { "Roster".to_string() } else { format!("{text} · Roster") }
+        }/>
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// The page frame: the theme wrapper, the header and `<main>`.
+#[component]
+fn Layout(children: Children) -> impl IntoView {
+    let cx = ViewerContext::provide();
+    let theme = move || {
+        cx.current()
+            .map_or("system", |viewer| viewer.theme.as_str())
+    };
+    view! {
+        <div class="app" data-theme=theme>
+            <header class="site-header">
+                <nav aria-label="Main">
+                    <A href="/" attr:class="brand">
+                        "Roster"
+                    </A>
+                    <Transition fallback=|| ()>
+                        {move || {
+                            cx.viewer
+                                .get()
+                                .map(|v| match v.ok().flatten() {
+                                    Some(viewer) => {
+                                        view! {
+                                            <span class="who">{viewer.display_name}</span>
+                                            <A href="/profile">"Profile"</A>
+                                            <A href="/settings">"Settings"</A>
+                                            <SignOutForm/>
+                                        }
+                                            .into_any()
+                                    }
+                                    None => {
+                                        view! {
+                                            <A href="/login">"Sign in"</A>
+                                            <A href="/signup">"Create account"</A>
+                                        }
+                                            .into_any()
+                                    }
+                                })
+                        }}
+                    </Transition>
+                </nav>
+            </header>
+            <main>{children()}</main>
+        </div>
+    }
+}
+
+/// `/`: what Roster is, or a welcome for the signed-in person.
+#[component]
+fn HomePage() -> impl IntoView {
+    let cx = ViewerContext::get();
+    view! {
+        <Title text=""/>
+        <Transition fallback=|| ()>
+            {move || {
+                cx.viewer
+                    .get()
+                    .map(|v| match v.ok().flatten() {
+                        Some(viewer) => {
+                            view! {
+                                <section class="card">
+                                    <h1>"Welcome, " {viewer.display_name}</h1>
+                                    <ul class="links">
+                                        <li><A href="/profile">"Edit your profile"</A></li>
+                                        <li><A href="/settings">"Change your settings"</A></li>
+                                    </ul>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            view! {
+                                <section class="card hero">
+                                    <h1>"Roster"</h1>
+                                    <p>
+                                        "Your account and profile, kept on a server you trust. "
+                                        "Sign up, sign in, and keep your profile and settings in one place."
+                                    </p>
+                                    <p class="actions">
+                                        <A href="/login" attr:class="button">"Sign in"</A>
+                                        <A href="/signup" attr:class="button primary">"Create account"</A>
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// Any unknown path: a 404 page, with status 404 on the server-rendered response.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <Title text="Page not found"/>
+        <section class="card narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <p><A href="/">"Go to the start page"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,96 @@
+//! Server functions of the accounts feature. Each is a public endpoint under `/fn/`.
+
+use leptos::prelude::*;
+
+use super::Viewer;
+#[cfg(feature = "ssr")]
+use super::{LoginForm, SignUpForm};
+use crate::error::AppError;
+
+/// Creates an account and signs the new person in, then sends them to `/`.
+///
+/// Errors: `Validation` (per field), `Conflict` at `email` for an email already in use.
+#[server(prefix = "/fn", endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
+    use super::ssr;
+    use crate::server::password;
+
+    let account = SignUpForm {
+        email,
+        display_name,
+        password,
+    }
+    .parse()
+    .map_err(AppError::Validation)?;
+    let pool = ssr::pool()?;
+    let hash = password::hash(&account.password).await?;
+    let user_id = ssr::create_account(&pool, &account, &hash).await?;
+    ssr::sign_in(&ssr::session().await?, user_id, false).await?;
+    tracing::info!(user_id, "account created");
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Signs in with email and password, then sends the person to `next` if it is a local path,
+/// else to `/`.
+///
+/// Errors: `InvalidCredentials` for a wrong password and for an unknown email alike (same
+/// message, status and work: the unknown email is checked against a dummy hash).
+#[server(prefix = "/fn", endpoint = "log_in")]
+pub async fn log_in(
+    email: String,
+    password: String,
+    remember: Option<String>,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::{safe_next, ssr};
+    use crate::{domain::Email, server::password as pw};
+
+    let form = LoginForm {
+        email,
+        password,
+        remember,
+        next,
+    };
+    form.check().map_err(AppError::Validation)?;
+    let pool = ssr::pool()?;
+    let account = match Email::parse(&form.email) {
+        Ok(email) => ssr::find_credentials(&pool, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let matched = pw::verify(&form.password, account.as_ref().map(|(_, h)| h.as_str())).await?;
+    let Some((user_id, _)) = account.filter(|_| matched) else {
+        tracing::info!("login failed");
+        return Err(AppError::InvalidCredentials);
+    };
+    ssr::sign_in(&ssr::session().await?, user_id, form.remember.is_some()).await?;
+    tracing::info!(user_id, "login succeeded");
+    let target = form.next.as_deref().and_then(safe_next).unwrap_or("/");
+    leptos_axum::redirect(target);
+    Ok(())
+}
+
+/// Signs out: deletes the session on the server, then sends the person to `/`.
+#[server(prefix = "/fn", endpoint = "log_out")]
+pub async fn log_out() -> Result<(), AppError> {
+    use super::ssr;
+    let session = ssr::session().await?;
+    ssr::sign_out(&session).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Who is signed in, for the header and theme; `None` when nobody is.
+#[server(prefix = "/fn", endpoint = "viewer")]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    use super::ssr;
+    let session = ssr::session().await?;
+    match ssr::session_user_id(&session).await {
+        Some(user_id) => ssr::load_viewer(&ssr::pool()?, user_id).await,
+        None => Ok(None),
+    }
+}

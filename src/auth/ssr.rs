@@ -1,0 +1,141 @@
+//! Server-only account logic: queries, sessions, and who the caller is.
+
+use sqlx::SqlitePool;
+use tower_sessions::{cookie::time, Expiry, Session};
+
+use super::{NewAccount, Viewer};
+use crate::{
+    domain::Theme,
+    error::{internal, AppError},
+    server::{
+        db::{is_unique_violation, now_unix},
+        password::PasswordHashString,
+        state::app_state,
+    },
+};
+
+/// Session key under which the signed-in user's id (`users.id`) is kept.
+pub const USER_ID_KEY: &str = "user_id";
+
+/// The database pool of the running app.
+pub fn pool() -> Result<SqlitePool, AppError> {
+    Ok(app_state()?.pool)
+}
+
+/// The caller's session (from the session layer).
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(internal)
+}
+
+/// The user id stored in `session`, if someone is signed in. A session store failure counts as
+/// signed out (and is logged): it must never sign anybody in.
+pub async fn session_user_id(session: &Session) -> Option<i64> {
+    match session.get::<i64>(USER_ID_KEY).await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "session store read failed");
+            None
+        }
+    }
+}
+
+/// The signed-in caller's user id.
+///
+/// Errors: `Unauthorized` when nobody is signed in.
+pub async fn require_user_id() -> Result<i64, AppError> {
+    session_user_id(&session().await?)
+        .await
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Starts a signed-in session for `user_id`: the session id is replaced first, so an id known
+/// before sign-in is worthless afterwards (session fixation; OWASP ASVS 4.0.3 V3.2.1). With
+/// `remember`, the idle timeout is the longer "Remember me" one.
+pub async fn sign_in(session: &Session, user_id: i64, remember: bool) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(internal)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(internal)?;
+    if remember {
+        let config = app_state()?.config;
+        let idle = time::Duration::seconds(config.remember_me_idle_timeout.as_secs() as i64);
+        session.set_expiry(Some(Expiry::OnInactivity(idle)));
+    }
+    Ok(())
+}
+
+/// Ends the session: its record is deleted from the store, so the old cookie is worthless.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(internal)
+}
+
+/// Creates the user and their profile in one transaction.
+///
+/// Errors: `Conflict` at `email` when an account with that (lower-cased) email exists;
+/// `Internal` on other database failures.
+pub async fn create_account(
+    pool: &SqlitePool,
+    account: &NewAccount,
+    password_hash: &PasswordHashString,
+) -> Result<i64, AppError> {
+    let now = now_unix();
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (email, password_hash, created_at, updated_at) \
+         VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(account.email.as_str())
+    .bind(&password_hash.0)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await;
+    let user_id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Conflict {
+                field: "email".into(),
+                message: "An account with this email already exists. Sign in instead.".into(),
+            })
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)")
+        .bind(user_id)
+        .bind(account.display_name.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(user_id)
+}
+
+/// The id and stored password hash of the account with this (already lower-cased) email.
+pub async fn find_credentials(
+    pool: &SqlitePool,
+    email: &str,
+) -> Result<Option<(i64, String)>, AppError> {
+    sqlx::query_as::<_, (i64, String)>("SELECT id, password_hash FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(pool)
+        .await
+        .map_err(internal)
+}
+
+/// The header and theme data of user `user_id`, or `None` if the user no longer exists.
+pub async fn load_viewer(pool: &SqlitePool, user_id: i64) -> Result<Option<Viewer>, AppError> {
+    let row = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT display_name, theme, time_zone FROM profiles WHERE user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?;
+    Ok(row.map(|(display_name, theme, time_zone)| Viewer {
+        display_name,
+        theme: Theme::parse(&theme).unwrap_or_default(),
+        time_zone,
+    }))
+}

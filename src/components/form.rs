@@ -1,0 +1,236 @@
+//! Form pieces that give every form the same behaviour: a label tied to each input, the field's
+//! message right under it (from the browser's check or the server's), a form-level alert, and
+//! a submit button that shows a pending state.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, FieldErrors};
+
+/// The messages of one form: those the browser found before sending (`client`), else those the
+/// server returned for the last submission (with JavaScript, from the action's value; without
+/// it, from the `__err` the server put in the redirect URL, which Leptos reads back into the
+/// same action value).
+#[derive(Clone, Copy)]
+pub struct FormFeedback {
+    client: RwSignal<FieldErrors>,
+    server: Signal<Option<AppError>>,
+}
+
+impl FormFeedback {
+    /// Feedback for the form of `action`.
+    pub fn new<S>(action: ServerAction<S>) -> Self
+    where
+        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Send + Sync + 'static,
+    {
+        let value = action.value();
+        Self {
+            client: RwSignal::new(FieldErrors::new()),
+            server: Signal::derive(move || {
+                value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
+            }),
+        }
+    }
+
+    /// The message to show under the field named `name`, if any.
+    pub fn field(self, name: &'static str) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            let client = self.client.with(|c| c.get(name).map(str::to_string));
+            client.or_else(|| {
+                self.server
+                    .with(|e| e.as_ref().and_then(|e| e.field_message(name)))
+            })
+        })
+    }
+
+    /// The message for the whole form (for example "Email or password is incorrect").
+    pub fn form(self) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            if self.client.with(|c| !c.is_empty()) {
+                return Some("Please correct the highlighted fields".to_string());
+            }
+            self.server
+                .with(|e| e.as_ref().and_then(AppError::form_message))
+        })
+    }
+
+    /// A click handler for the submit button that runs `check` (the same rules the server
+    /// applies) on the form's data in the browser and stops the submission when it finds
+    /// anything. Implicit submission (Enter in a field) clicks the default button too, so
+    /// this sees every submission. Data it cannot read is left to the server to judge.
+    pub fn check_before_submit<T>(
+        self,
+        check: fn(&T) -> FieldErrors,
+    ) -> impl Fn(leptos::ev::MouseEvent) + Clone + 'static
+    where
+        T: DeserializeOwned + 'static,
+    {
+        move |ev: leptos::ev::MouseEvent| {
+            use leptos::form::FromFormData;
+            use leptos::wasm_bindgen::JsCast;
+            let form = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
+                .and_then(|button| button.form());
+            let Some(form) = form else { return };
+            let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+                return;
+            };
+            let Ok(input) = T::from_form_data(&data) else {
+                return;
+            };
+            let found = check(&input);
+            if !found.is_empty() {
+                ev.prevent_default();
+            }
+            self.client.set(found);
+        }
+    }
+}
+
+/// A labelled single-line input with its message. `name` is the input's `name` (the server
+/// function argument) and its `id` is `f-<name>`.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let described = format!("{id}-hint {id}-error");
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                value=value
+                autocomplete=autocomplete
+                inputmode=inputmode
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described
+            />
+            <FieldNotes id=id hint=hint error=error/>
+        </div>
+    }
+}
+
+/// A labelled multi-line input with its message.
+#[component]
+pub fn TextAreaField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = 5)] rows: u32,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let described = format!("{id}-hint {id}-error");
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described
+            >
+                {value}
+            </textarea>
+            <FieldNotes id=id hint=hint error=error/>
+        </div>
+    }
+}
+
+/// A labelled drop-down list of `(value, label)` options with `selected` chosen.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    options: Vec<(String, String)>,
+    #[prop(into)] selected: String,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let described = format!("{id}-hint {id}-error");
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            <select
+                id=id.clone()
+                name=name
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described
+            >
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let is_selected = value == selected;
+                        view! {
+                            <option value=value selected=is_selected>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <FieldNotes id=id hint=None error=error/>
+        </div>
+    }
+}
+
+#[component]
+fn FieldNotes(id: String, hint: Option<String>, error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+        <p class="field-error" id=format!("{id}-error")>
+            {move || error.get()}
+        </p>
+    }
+}
+
+/// The form-level message (`role="alert"`, so screen readers announce it), or an empty live
+/// region when there is none.
+#[component]
+pub fn FormMessage(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="form-message" role="alert">
+            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+        </div>
+    }
+}
+
+/// The submit button. While `pending`, it is marked busy and disabled and shows a spinner; its
+/// accessible name stays `label`.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    pending: Signal<bool>,
+    #[prop(optional)] on_click: Option<Callback<leptos::ev::MouseEvent>>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class="primary"
+            aria-busy=move || pending.get().then_some("true")
+            disabled=move || pending.get()
+            on:click=move |ev| {
+                if let Some(cb) = on_click {
+                    cb.run(ev);
+                }
+            }
+        >
+            <span class="spinner" aria-hidden="true"></span>
+            {label}
+        </button>
+    }
+}

@@ -1,0 +1,5 @@
+//! Small view pieces shared by every feature: form fields, submit buttons, messages.
+
+mod form;
+
+pub use form::{Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField};

@@ -1,0 +1,26 @@
+//! Domain types shared by the server and the browser: parse, don't validate.
+//!
+//! Each type can only be built through its `parse` function, which applies one rule and returns
+//! a message fit to show next to the form field. The browser runs the very same code before a
+//! form is sent, and the server runs it again on what arrives.
+
+mod email;
+mod password;
+mod profile;
+mod settings;
+
+pub use email::Email;
+pub use password::Password;
+pub use profile::{Bio, DisplayName, Location, Website};
+pub use settings::{Theme, TimeZoneName};
+
+/// Characters of `s` counted as Unicode scalar values (what a person sees as characters, near
+/// enough; never bytes).
+pub(crate) fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// True when `s` holds a control character (C0, DEL, C1), which no single-line field accepts.
+pub(crate) fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}

@@ -1,0 +1,124 @@
+use serde::{Deserialize, Serialize};
+
+/// The colour theme of every page: follow the operating system, or always light or dark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// Every theme, in the order the settings form lists them.
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    /// Parses the stored or submitted name (`system`, `light`, `dark`).
+    ///
+    /// Errors (as messages): any other text.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input.trim() {
+            "system" => Ok(Theme::System),
+            "light" => Ok(Theme::Light),
+            "dark" => Ok(Theme::Dark),
+            _ => Err("Choose System, Light or Dark".into()),
+        }
+    }
+
+    /// The stored name, also the value of `data-theme` on the page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// The name shown in the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "System",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+}
+
+/// A time zone name from the IANA time zone database, such as `Europe/Lisbon` or `UTC`.
+///
+/// In the browser only the shape is checked (the list would add the whole database to the
+/// wasm); the server also checks that the name is in the database it ships (`chrono-tz`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    /// Errors (as messages): empty, longer than 64 characters, characters no IANA name has, or
+    /// (on the server) a name the database does not know.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let name = input.trim();
+        let message = || "Choose a time zone from the list".to_string();
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+        {
+            return Err(message());
+        }
+        #[cfg(feature = "ssr")]
+        if name.parse::<chrono_tz::Tz>().is_err() {
+            return Err(message());
+        }
+        Ok(TimeZoneName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn theme_round_trips() {
+        for theme in Theme::ALL {
+            assert_eq!(Theme::parse(theme.as_str()), Ok(theme));
+        }
+        assert!(Theme::parse("purple").is_err());
+        assert!(Theme::parse("").is_err());
+        assert!(Theme::parse("Dark").is_err());
+    }
+
+    #[test]
+    fn time_zone_accepts_iana_names() {
+        for name in [
+            "UTC",
+            "Europe/Lisbon",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+5",
+        ] {
+            assert_eq!(TimeZoneName::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn time_zone_refuses_junk() {
+        for bad in [
+            "",
+            " ",
+            "Europe/Lisbon; DROP",
+            "../etc/passwd x",
+            &"A".repeat(65),
+        ] {
+            assert!(TimeZoneName::parse(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn time_zone_must_exist_on_the_server() {
+        assert!(TimeZoneName::parse("Mars/Olympus_Mons").is_err());
+    }
+}

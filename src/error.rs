@@ -1,0 +1,234 @@
+//! `AppError`: the one error type every server function returns.
+//!
+//! Variants name what happened. Only their `Display` text ever reaches a browser, and none of
+//! them carries the text of a database or library error: such errors are logged with their cause
+//! (and the request id) on the server and turned into [`AppError::Internal`].
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// One message about one form field, e.g. `{ field: "email", message: "Enter an email address" }`.
+///
+/// `field` equals the `name` of the form input (and the server function argument).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// The validation messages of one form submission, at most one per field, in field order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    /// No messages yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `message` for `field`, unless that field already has one (the first one wins).
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        if self.get(field).is_none() {
+            self.0.push(FieldError {
+                field: field.to_string(),
+                message: message.into(),
+            });
+        }
+    }
+
+    /// Parses one field: the value on success, or records the message and gives `None`.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        parsed: Result<T, E>,
+    ) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.add(field, err.to_string());
+                None
+            }
+        }
+    }
+
+    /// The message for `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// True when no field has a message.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when there are no messages, else `Err(self)`.
+    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// What went wrong in a server function, as the caller may see it.
+///
+/// HTTP status of each variant (see [`AppError::status`]): `Validation` and `BadRequest` 400,
+/// `InvalidCredentials` and `Unauthorized` 401, `Forbidden` 403, `NotFound` 404, `Conflict`
+/// 409, `RateLimited` 429, `Internal` 500.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// One or more fields were refused; each message is meant to be shown next to its field.
+    #[error("Please correct the highlighted fields")]
+    Validation(FieldErrors),
+    /// The request could not be read (malformed form data, missing fields).
+    #[error("The form could not be read. Reload the page and try again.")]
+    BadRequest,
+    /// Wrong email or password. One message for both, so it tells nobody whether an account
+    /// exists (OWASP ASVS 4.0.3 V2.2; `shared/SECURITY.md`, Login).
+    #[error("Email or password is incorrect")]
+    InvalidCredentials,
+    /// The caller is not signed in.
+    #[error("Please sign in to continue")]
+    Unauthorized,
+    /// The caller is signed in but may not do this.
+    #[error("You do not have permission to do that")]
+    Forbidden,
+    /// The thing asked for does not exist (or is not the caller's to see).
+    #[error("Not found")]
+    NotFound,
+    /// The change clashes with existing data; `field` names the form field to show it at.
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    /// Too many attempts; try again after `retry_after` seconds.
+    #[error("Too many attempts. Try again in {retry_after} seconds.")]
+    RateLimited { retry_after: u64 },
+    /// Something failed on the server. The cause is in the server log under `request_id`.
+    #[error("Something went wrong on our side (request id {request_id}). Please try again.")]
+    Internal { request_id: String },
+}
+
+impl AppError {
+    /// The HTTP status code this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Validation(_) | AppError::BadRequest => 400,
+            AppError::InvalidCredentials | AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal { .. } => 500,
+        }
+    }
+
+    /// The message for `field`: a validation message, or a conflict reported at that field.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Validation(errors) => errors.get(field).map(str::to_string),
+            AppError::Conflict { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// A message for the whole form: every error but those shown next to a field.
+    pub fn form_message(&self) -> Option<String> {
+        match self {
+            AppError::Validation(_) | AppError::Conflict { .. } => None,
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    /// Errors of the server-function machinery itself. Their text may hold serde or network
+    /// details, so it is logged (on the server) and never passed on.
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::warn!(error = %value, "server function request refused");
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::Serialization(_) => AppError::BadRequest,
+            _ => AppError::Internal {
+                request_id: current_request_id(),
+            },
+        }
+    }
+}
+
+/// The id of the request being handled (the `x-request-id` header set by the server's request-id
+/// layer), or `-` outside a request and in the browser.
+pub fn current_request_id() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .headers
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "-".to_string())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        "-".to_string()
+    }
+}
+
+/// Logs `cause` with the request id and returns the opaque [`AppError::Internal`] for it.
+#[cfg(feature = "ssr")]
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    let request_id = current_request_id();
+    tracing::error!(%request_id, error = %cause, "internal error");
+    AppError::Internal { request_id }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_message_per_field_wins() {
+        let mut errors = FieldErrors::new();
+        errors.add("email", "first");
+        errors.add("email", "second");
+        assert_eq!(errors.get("email"), Some("first"));
+        assert_eq!(errors.0.len(), 1);
+    }
+
+    #[test]
+    fn statuses_are_stable() {
+        assert_eq!(AppError::Validation(FieldErrors::new()).status(), 400);
+        assert_eq!(AppError::InvalidCredentials.status(), 401);
+        assert_eq!(AppError::RateLimited { retry_after: 3 }.status(), 429);
+        assert_eq!(
+            AppError::Internal {
+                request_id: "x".into()
+            }
+            .status(),
+            500
+        );
+    }
+
+    #[test]
+    fn internal_error_text_names_only_the_request_id() {
+        let text = AppError::Internal {
+            request_id: "abc".into(),
+        }
+        .to_string();
+        assert!(text.contains("abc"));
+        assert!(!text.to_lowercase().contains("sql"));
+    }
+}

@@ -1,0 +1,21 @@
+//! Roster: a self-hosted accounts and profiles server.
+//!
+//! One crate built twice: with `ssr` it is the server (axum + Leptos server rendering + SQLite),
+//! with `hydrate` it is the wasm that makes the same pages interactive in the browser.
+
+pub mod app;
+pub mod auth;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod profiles;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Entry point of the browser build: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,137 @@
+//! The `roster` command: serves the app (the default) or runs maintenance subcommands.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use roster::server::{build_router, config::DEFAULT_DATABASE_URL, db, Config};
+
+const ENVIRONMENT_HELP: &str = "\
+Environment:
+  ROSTER_DATABASE_URL    SQLite database URL [default: sqlite://data/roster.db]
+  ROSTER_SECURE_COOKIES  true|false: Secure + __Host- session cookie [default: true]
+  ROSTER_LOG             log filter, e.g. info or roster=debug [default: info]
+  LEPTOS_SITE_ADDR       address to listen on [default: 127.0.0.1:3000]
+  LEPTOS_SITE_ROOT       folder of the built site (wasm, JS, CSS) [default: target/site]";
+
+/// Roster: self-hosted accounts and profiles server.
+#[derive(Parser)]
+#[command(version, about, after_help = ENVIRONMENT_HELP)]
+struct Cli {
+    /// SQLite database URL; the file and its folder are created on first start.
+    #[arg(long, env = "ROSTER_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default when no subcommand is given).
+    Serve {
+        /// Mark the session cookie Secure with the __Host- prefix. Browsers accept such
+        /// cookies over plain http only on localhost/127.0.0.1; set false only for a plain-http
+        /// deployment elsewhere.
+        #[arg(long, env = "ROSTER_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set)]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    // Outside cargo-leptos nothing sets the bundle name; set it before any thread starts.
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none() {
+        std::env::set_var("LEPTOS_OUTPUT_NAME", "roster");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("roster: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve {
+            secure_cookies: true,
+        }) {
+            Command::Serve { secure_cookies } => {
+                serve(Config {
+                    database_url: cli.database_url,
+                    secure_cookies,
+                    ..Config::default()
+                })
+                .await
+            }
+            Command::Migrate => db::open(&cli.database_url)
+                .await
+                .map(|_| println!("database is up to date"))
+                .map_err(|e| e.to_string()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("roster: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let conf = leptos::config::get_configuration(None)
+        .map_err(|e| format!("bad LEPTOS_* configuration: {e}"))?;
+    let options = conf.leptos_options;
+    let addr = options.site_addr;
+    let app = build_router(config, options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app.router.into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    app.state.pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

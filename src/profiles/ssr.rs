@@ -1,0 +1,153 @@
+//! Server-only profile and settings queries. Every query is keyed by the signed-in caller's
+//! own user id, which comes from the session and never from the request body.
+
+use chrono_tz::Tz;
+use sqlx::SqlitePool;
+
+use super::{ProfileData, ProfileUpdate, SettingsData, SettingsUpdate};
+use crate::{
+    domain::Theme,
+    error::{internal, AppError},
+    server::db::now_unix,
+};
+
+/// Formats a Unix time (seconds, UTC) in the IANA zone `time_zone` (UTC if unknown), e.g.
+/// "27 Nov 2026, 15:04 WET".
+pub fn format_time(unix_seconds: i64, time_zone: &str) -> String {
+    let tz: Tz = time_zone.parse().unwrap_or(Tz::UTC);
+    match chrono::DateTime::from_timestamp(unix_seconds, 0) {
+        Some(t) => t
+            .with_timezone(&tz)
+            .format("%-d %b %Y, %H:%M %Z")
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+/// Every IANA time zone name known to the server, sorted.
+pub fn time_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The profile of `user_id`.
+///
+/// Errors: `NotFound` if the user no longer exists.
+pub async fn load_profile(pool: &SqlitePool, user_id: i64) -> Result<ProfileData, AppError> {
+    let row = sqlx::query_as::<_, (String, String, String, String, String, String, i64)>(
+        "SELECT u.email, p.display_name, p.bio, p.location, p.website, p.time_zone, u.created_at \
+         FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    let (email, display_name, bio, location, website, time_zone, created_at) = row;
+    Ok(ProfileData {
+        email,
+        display_name,
+        bio,
+        location,
+        website,
+        member_since: format_time(created_at, &time_zone),
+    })
+}
+
+/// Saves the profile fields of `user_id`.
+///
+/// Errors: `NotFound` if the user no longer exists.
+pub async fn save_profile(
+    pool: &SqlitePool,
+    user_id: i64,
+    update: &ProfileUpdate,
+) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE profiles SET display_name = ?, bio = ?, location = ?, website = ?, updated_at = ? \
+         WHERE user_id = ?",
+    )
+    .bind(update.display_name.as_str())
+    .bind(update.bio.as_str())
+    .bind(update.location.as_str())
+    .bind(update.website.as_str())
+    .bind(now_unix())
+    .bind(user_id)
+    .execute(pool)
+    .await
+    .map_err(internal)?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// The settings of `user_id`, with the list of time zones to choose from.
+///
+/// Errors: `NotFound` if the user no longer exists.
+pub async fn load_settings(pool: &SqlitePool, user_id: i64) -> Result<SettingsData, AppError> {
+    let (theme, time_zone) = sqlx::query_as::<_, (String, String)>(
+        "SELECT theme, time_zone FROM profiles WHERE user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    Ok(SettingsData {
+        theme: Theme::parse(&theme).unwrap_or_default(),
+        local_time: format_time(now_unix(), &time_zone),
+        time_zone,
+        time_zones: time_zone_names(),
+    })
+}
+
+/// Saves the settings of `user_id`.
+///
+/// Errors: `NotFound` if the user no longer exists.
+pub async fn save_settings(
+    pool: &SqlitePool,
+    user_id: i64,
+    update: &SettingsUpdate,
+) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE profiles SET theme = ?, time_zone = ?, updated_at = ? WHERE user_id = ?",
+    )
+    .bind(update.theme.as_str())
+    .bind(update.time_zone.as_str())
+    .bind(now_unix())
+    .bind(user_id)
+    .execute(pool)
+    .await
+    .map_err(internal)?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_in_the_given_zone() {
+        // 2026-01-15 12:00:00 UTC
+        let t = 1_768_478_400;
+        assert_eq!(format_time(t, "UTC"), "15 Jan 2026, 12:00 UTC");
+        assert_eq!(format_time(t, "Asia/Tokyo"), "15 Jan 2026, 21:00 JST");
+        assert_eq!(format_time(t, "Not/AZone"), "15 Jan 2026, 12:00 UTC");
+    }
+
+    #[test]
+    fn zone_list_is_sorted_and_has_common_zones() {
+        let names = time_zone_names();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]));
+        for name in ["UTC", "Europe/Lisbon", "America/New_York"] {
+            assert!(names.iter().any(|n| n == name), "{name}");
+        }
+    }
+}

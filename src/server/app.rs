@@ -1,0 +1,134 @@
+//! Builds the whole HTTP application: database, sessions, pages, server functions, middleware.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{middleware, Router};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use tower_sessions::{
+    cookie::{time, SameSite},
+    session_store::ExpiredDeletion,
+    Expiry, SessionManagerLayer,
+};
+use tower_sessions_sqlx_store::SqliteStore;
+use tracing::Span;
+
+use super::{db, middleware as mw, password, AppState, Config};
+use crate::app::{shell, App};
+
+/// Largest request body accepted, in bytes (forms; `shared/SECURITY.md`, Requests). Larger
+/// bodies get 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How often expired sessions are purged from the database.
+const SESSION_PURGE_PERIOD: Duration = Duration::from_secs(60);
+
+/// The router plus the state behind it (tests use the pool to look at the database).
+pub struct BuiltApp {
+    pub router: Router,
+    pub state: AppState,
+}
+
+/// Opens the database (migrating it), starts the expired-session purge, and assembles the
+/// router with its middleware.
+///
+/// Errors: the database could not be opened, migrated or checked.
+pub async fn build_router(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<BuiltApp, db::DbError> {
+    let pool = db::open(&config.database_url).await?;
+    tokio::task::spawn_blocking(password::warm_up);
+
+    let store = SqliteStore::new(pool.clone());
+    tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(
+                SESSION_PURGE_PERIOD.as_secs(),
+            )),
+    );
+    let idle = time::Duration::seconds(config.session_idle_timeout.as_secs() as i64);
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(config.session_cookie_name())
+        .with_secure(config.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        pool,
+        config: Arc::new(config),
+    };
+
+    let routes = generate_route_list(App);
+    let fallback_state = state.clone();
+    let router = Router::new()
+        .leptos_routes(&state, routes, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
+        .layer(middleware::from_fn(mw::server_fn_error_status))
+        .layer(middleware::from_fn(mw::require_signed_in_pages))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(request_log())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state.clone());
+
+    Ok(BuiltApp { router, state })
+}
+
+type RequestLog = TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    fn(&axum::http::Request<axum::body::Body>) -> Span,
+    (),
+    fn(&axum::http::Response<axum::body::Body>, Duration, &Span),
+    (),
+    (),
+    (),
+>;
+
+/// One log line per request: method, path (never the query, which may hold form data),
+/// status, latency and request id. Cookies and bodies are never logged.
+fn request_log() -> RequestLog {
+    fn span(req: &axum::http::Request<axum::body::Body>) -> Span {
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .and_then(|id| id.header_value().to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!(
+            "request",
+            method = %req.method(),
+            path = %req.uri().path(),
+            request_id = %request_id,
+        )
+    }
+    fn done(res: &axum::http::Response<axum::body::Body>, latency: Duration, _span: &Span) {
+        tracing::info!(
+            status = res.status().as_u16(),
+            latency_ms = latency.as_secs_f64() * 1000.0,
+            "served"
+        );
+    }
+    TraceLayer::new_for_http()
+        .make_span_with(span as fn(&_) -> Span)
+        .on_request(())
+        .on_response(done as fn(&_, Duration, &Span))
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}

@@ -1,0 +1,45 @@
+//! Run-time configuration from `ROSTER_*` environment variables (and command-line flags that
+//! mirror them; see `roster --help`).
+
+use std::time::Duration;
+
+/// Default database: a SQLite file under `./data`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/roster.db";
+
+/// Everything the server needs besides Leptos' own `LEPTOS_*` options.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// sqlx SQLite URL, e.g. `sqlite://data/roster.db` (`ROSTER_DATABASE_URL`).
+    pub database_url: String,
+    /// Mark the session cookie `Secure` and give it the `__Host-` prefix (`ROSTER_SECURE_COOKIES`,
+    /// default true). Browsers treat `http://127.0.0.1` and `http://localhost` as secure, so
+    /// only plain-http deployments on other hosts need `false` (`shared/SECURITY.md`, Sessions).
+    pub secure_cookies: bool,
+    /// Idle timeout of a session: it ends after this long without a request (default 30 min).
+    pub session_idle_timeout: Duration,
+    /// Idle timeout with "Remember me" ticked (default 14 days).
+    pub remember_me_idle_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_string(),
+            secure_cookies: true,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            remember_me_idle_timeout: Duration::from_secs(14 * 24 * 3600),
+        }
+    }
+}
+
+impl Config {
+    /// Name of the session cookie: `__Host-roster_session` when secure (the prefix makes the
+    /// browser insist on `Secure`, `Path=/` and no `Domain`), else `roster_session`.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-roster_session"
+        } else {
+            "roster_session"
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The SQLite database: connection options, migrations, and a start-up check of the pragmas
+//! that durability and concurrency depend on (`shared/SECURITY.md`, Data).
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+
+/// Why the database could not be opened or migrated; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("invalid database URL {url:?}: {source}")]
+    Url { url: String, source: sqlx::Error },
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("database migration failed, nothing was served: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database check failed: {0}")]
+    Check(String),
+}
+
+/// How long a connection waits for another writer's lock before failing, in the
+/// `busy_timeout` pragma.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens (creating if missing) the database at `url`, sets WAL, `busy_timeout`,
+/// `foreign_keys=ON` and `synchronous=NORMAL` on every connection, applies the migrations in
+/// `migrations/`, and checks the pragmas took.
+pub async fn open(url: &str) -> Result<SqlitePool, DbError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| DbError::Url {
+            url: url.to_string(),
+            source,
+        })?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+
+    let filename = options.get_filename();
+    if let Some(parent) = filename.parent() {
+        if !parent.as_os_str().is_empty() && filename.to_str() != Some(":memory:") {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::Folder {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+    }
+
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|source| DbError::Open {
+            url: url.to_string(),
+            source,
+        })?;
+    migrate(&pool).await?;
+    check_pragmas(&pool).await?;
+    Ok(pool)
+}
+
+/// Applies the migrations embedded from `migrations/`.
+pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
+    sqlx::migrate!("./migrations").run(pool).await?;
+    Ok(())
+}
+
+/// Reads back the pragmas and fails if any is not what [`open`] set.
+pub async fn check_pragmas(pool: &SqlitePool) -> Result<(), DbError> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| DbError::Check(e.to_string()))?;
+    let mut read = async |pragma: &str| -> Result<String, DbError> {
+        use sqlx::Row;
+        let row = sqlx::query(&format!("PRAGMA {pragma}"))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| DbError::Check(format!("{pragma}: {e}")))?;
+        row.try_get::<String, _>(0)
+            .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+            .map_err(|e| DbError::Check(format!("{pragma}: {e}")))
+    };
+    let expect = [
+        ("journal_mode", "wal"),
+        ("foreign_keys", "1"),
+        ("synchronous", "1"),
+        ("busy_timeout", "5000"),
+    ];
+    for (pragma, wanted) in expect {
+        let got = read(pragma).await?;
+        if !got.eq_ignore_ascii_case(wanted) {
+            return Err(DbError::Check(format!(
+                "PRAGMA {pragma} is {got}, expected {wanted}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Seconds since the Unix epoch, UTC: the unit of every `*_at` column.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// True when `err` is a violation of a UNIQUE constraint.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

@@ -1,0 +1,12 @@
+//! Server-only plumbing: configuration, database, password hashing, middleware and the router.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod middleware;
+pub mod password;
+pub mod state;
+
+pub use app::{build_router, BuiltApp};
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,146 @@
+//! Password hashing with Argon2id (`shared/SECURITY.md`, Passwords; OWASP Password Storage
+//! Cheat Sheet).
+//!
+//! Hashing is CPU- and memory-heavy (19 MiB per hash at the defaults), so it runs on the
+//! blocking thread pool, at most one hash per CPU at a time: a login storm queues here instead of
+//! exhausting memory or starving page rendering.
+
+use std::sync::OnceLock;
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+use tokio::sync::Semaphore;
+
+use crate::{domain::Password, error::internal, error::AppError};
+
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Semaphore::new(cpus)
+    })
+}
+
+/// Argon2id with the `argon2` crate's defaults: m=19456 KiB, t=2, p=1 (OWASP's first
+/// recommended setting).
+fn hasher() -> Argon2<'static> {
+    Argon2::default()
+}
+
+/// A PHC-format hash (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) of a password that was
+/// checked against the policy. Deliberately not `Serialize`: it never leaves the server.
+#[derive(Clone)]
+pub struct PasswordHashString(pub String);
+
+impl std::fmt::Debug for PasswordHashString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHashString(<hidden>)")
+    }
+}
+
+/// Hashes `password` with a fresh 16-byte random salt.
+///
+/// Errors: `AppError::Internal` if the hasher or the blocking pool fails.
+pub async fn hash(password: &Password) -> Result<PasswordHashString, AppError> {
+    let plain = password.expose().to_string();
+    run_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        hasher()
+            .hash_password(plain.as_bytes(), &salt)
+            .map(|h| PasswordHashString(h.to_string()))
+            .map_err(|e| e.to_string())
+    })
+    .await?
+    .map_err(internal)
+}
+
+/// Checks `candidate` against `stored`; when `stored` is `None` (no such account) it checks
+/// against a dummy hash of the same cost and returns false, so the response time does not tell
+/// whether the account exists (OWASP ASVS 4.0.3 V2.2; `shared/SECURITY.md`, Login).
+///
+/// A stored hash that does not parse counts as a mismatch (and is logged).
+pub async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, AppError> {
+    let exists = stored.is_some();
+    let stored = stored.map_or_else(|| dummy_hash().to_string(), str::to_string);
+    let candidate = candidate.to_string();
+    let matched = run_blocking(move || match PasswordHash::new(&stored) {
+        Ok(parsed) => hasher()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok(),
+        Err(e) => {
+            tracing::error!(error = %e, "stored password hash does not parse");
+            false
+        }
+    })
+    .await?;
+    Ok(exists && matched)
+}
+
+/// A hash of a random password, made once, for [`verify`] to spend the same work on unknown
+/// accounts.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        let random = SaltString::generate(&mut OsRng);
+        hasher()
+            .hash_password(random.as_str().as_bytes(), &salt)
+            .expect("argon2 hashes a short random password")
+            .to_string()
+    })
+}
+
+/// Computes the dummy hash now, so the first login for an unknown email is not the one request
+/// that pays for it (which would make that request slower and so tell).
+pub fn warm_up() {
+    let _ = dummy_hash();
+}
+
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = permits().acquire().await.map_err(internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_is_argon2id_with_owasp_parameters_and_verifies() {
+        let pw = Password::parse("correct horse battery staple").unwrap();
+        let hashed = hash(&pw).await.unwrap();
+        assert!(
+            hashed.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            hashed.0
+        );
+        assert!(verify("correct horse battery staple", Some(&hashed.0))
+            .await
+            .unwrap());
+        assert!(!verify("correct horse battery stapl", Some(&hashed.0))
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_account_never_verifies() {
+        assert!(!verify("anything at all!", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn garbage_hash_is_a_mismatch_not_a_crash() {
+        assert!(!verify("anything at all!", Some("not a hash"))
+            .await
+            .unwrap());
+    }
+
+    #[test]
+    fn debug_hides_the_hash() {
+        let h = PasswordHashString("$argon2id$secret".into());
+        assert!(!format!("{h:?}").contains("secret"));
+    }
+}
