@@ -1,0 +1,163 @@
+//! Test helpers: spawn the real app on port 0 with a fresh database, and talk to it like a
+//! browser would (cookies are handled by hand so tests can see and replay them).
+
+#![allow(dead_code)]
+
+use leptos::config::LeptosOptions;
+use reqwest::{header, redirect::Policy, Response, StatusCode};
+use roster::server::{build_router, Config};
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const COOKIE_NAME: &str = "__Host-roster_session";
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: SqlitePool,
+    pub client: reqwest::Client,
+    _dir: TempDir,
+}
+
+/// Starts the app on 127.0.0.1:0 with an empty database in a temporary folder.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config {
+        database_url: format!("sqlite://{}", dir.path().join("roster.db").display()),
+        ..Config::default()
+    };
+    let options = LeptosOptions::builder().output_name("roster").build();
+    let built = build_router(config, options).await.expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, built.router.into_make_service())
+            .await
+            .unwrap()
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        pool: built.state.pool,
+        client: reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+        _dir: dir,
+    }
+}
+
+/// The value of the session cookie a response sets (`name=value`), if any.
+pub fn session_cookie(res: &Response) -> Option<String> {
+    set_cookie_header(res).map(|h| h.split(';').next().unwrap().trim().to_string())
+}
+
+/// The whole `Set-Cookie` header of the session cookie, if any.
+pub fn set_cookie_header(res: &Response) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{COOKIE_NAME}=")))
+        .map(str::to_string)
+}
+
+pub fn location(res: &Response) -> Option<String> {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs a form to a server function as the browser's wasm does (no `Accept: text/html`).
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(self.url(&format!("/fn/{endpoint}")))
+            .form(form);
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// POSTs a form as a browser without JavaScript does: `Accept: text/html` and a `Referer`.
+    pub async fn post_plain(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        referer: &str,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(self.url(&format!("/fn/{endpoint}")))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, self.url(referer))
+            .form(form);
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Signs up and returns the session cookie (`name=value`).
+    pub async fn sign_up(&self, email: &str, display_name: &str) -> String {
+        let res = self
+            .call(
+                "sign_up",
+                &[
+                    ("email", email),
+                    ("display_name", display_name),
+                    ("password", PASSWORD),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "sign-up of {email} failed");
+        session_cookie(&res).expect("sign-up sets a session cookie")
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str, cookie: Option<&str>) -> Response {
+        self.call(
+            "log_in",
+            &[("email", email), ("password", password)],
+            cookie,
+        )
+        .await
+    }
+
+    /// The id of the user with this email.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
