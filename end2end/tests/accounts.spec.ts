@@ -1,0 +1,133 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, jsEnabled, open, PASSWORD, signIn, signOut, signUp, uniqueEmail } from "./helpers";
+
+test("sign up, sign out, sign in, edit profile, reload, change theme, sign out", async ({ page }) => {
+  const email = uniqueEmail("journey");
+  await signUp(page, email, "Journey Tester");
+  await expect(page.getByRole("navigation")).toContainText("Journey Tester");
+
+  await signOut(page);
+  await expect(page.getByRole("navigation")).not.toContainText("Journey Tester");
+
+  await open(page, "/login");
+  await signIn(page, email);
+  await expect(page.getByRole("heading", { name: "Welcome, Journey Tester" })).toBeVisible();
+
+  await page.getByRole("navigation").getByRole("link", { name: "Profile" }).click();
+  await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel("Display name").fill("Journey Renamed");
+  await page.getByLabel("Bio").fill("Line one\nLine two");
+  await page.getByLabel("Location").fill("Lisbon");
+  await page.getByLabel("Website").fill("https://example.org/me");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await expect(page.getByText("Profile saved")).toBeVisible();
+  await expect(page.getByRole("navigation")).toContainText("Journey Renamed");
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Display name")).toHaveValue("Journey Renamed");
+  await expect(page.getByLabel("Bio")).toHaveValue("Line one\nLine two");
+  await expect(page.getByLabel("Location")).toHaveValue("Lisbon");
+  await expect(page.getByLabel("Website")).toHaveValue("https://example.org/me");
+
+  await open(page, "/settings");
+  await page.getByLabel("Theme").selectOption({ label: "Dark" });
+  await page.getByLabel("Time zone").selectOption("Asia/Tokyo");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Settings saved")).toBeVisible();
+  await expect(page.locator(".app")).toHaveAttribute("data-theme", "dark");
+  await expect(page.getByText(/Your local time: .* JST/)).toBeVisible();
+  // Dark really is dark: the page background is the dark theme's.
+  const background = await page.locator(".app").evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(background).toBe("rgb(15, 18, 24)");
+
+  // The theme applies on every page, not only the settings page.
+  await open(page, "/");
+  await expect(page.locator(".app")).toHaveAttribute("data-theme", "dark");
+
+  await signOut(page);
+  await expect(page.locator(".app")).toHaveAttribute("data-theme", "system");
+});
+
+test("bad input shows messages next to the fields", async ({ page }) => {
+  await open(page, "/signup");
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Display name").fill("   ");
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("Enter an email address like name@example.com")).toBeVisible();
+  await expect(page.getByText("Enter a display name")).toBeVisible();
+  await expect(page.getByText("Use at least 12 characters (5 so far)")).toBeVisible();
+  await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("alert").first()).toBeVisible();
+
+  const email = uniqueEmail("invalid");
+  await signUp(page, email, "Val Idation");
+  await open(page, "/profile");
+  await page.getByLabel("Display name").fill("");
+  await page.getByLabel("Website").fill("ftp://example.org");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await expect(page.getByText("Enter a display name")).toBeVisible();
+  await expect(page.getByText("Use an address starting with http:// or https://")).toBeVisible();
+  await expect(page.getByLabel("Website")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("Profile saved")).toHaveCount(0);
+
+  // Nothing was saved.
+  await open(page, "/profile");
+  await expect(page.getByLabel("Display name")).toHaveValue("Val Idation");
+
+  await signOut(page);
+  await open(page, "/login");
+  await signIn(page, email, "wrong password!!");
+  await expect(page.getByText("Email or password is incorrect")).toBeVisible();
+});
+
+test("sign-in returns to next=, but never to another site", async ({ page }) => {
+  const email = uniqueEmail("next");
+  await signUp(page, email, "Next Tester");
+  await signOut(page);
+
+  await page.goto("/settings");
+  await expect(page).toHaveURL(/\/login\?next=%2Fsettings$/);
+  await hydrated(page);
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+
+  await signOut(page);
+  await open(page, "/login?next=https://evil.example/steal");
+  await signIn(page, email);
+  await expect(page.getByRole("heading", { name: "Welcome, Next Tester" })).toBeVisible();
+  expect(new URL(page.url()).host).toBe(new URL(test.info().project.use.baseURL ?? page.url()).host);
+  expect(new URL(page.url()).pathname).toBe("/");
+});
+
+test("unknown pages show a 404 page", async ({ page }) => {
+  const res = await page.goto("/no/such/page");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
+
+test("with JavaScript, forms submit without a full page load", async ({ page }) => {
+  test.skip(!jsEnabled(), "only meaningful with JavaScript on");
+  await signUp(page, uniqueEmail("spa"), "Spa Tester");
+  await open(page, "/profile");
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+  await page.getByLabel("Location").fill("Porto");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await expect(page.getByText("Profile saved")).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+  // The browser runs the server's rules before sending: no request for a bad email.
+  await signOut(page);
+  await open(page, "/signup");
+  let posted = false;
+  page.on("request", (r) => {
+    if (r.method() === "POST") posted = true;
+  });
+  await page.getByLabel("Email").fill("bad");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("Enter an email address like name@example.com")).toBeVisible();
+  expect(posted).toBe(false);
+});

@@ -1,0 +1,46 @@
+import { expect, type Page, test } from "@playwright/test";
+
+export const PASSWORD = "correct horse battery staple";
+
+/** A fresh address per call, so tests never share users and can run in parallel. */
+export function uniqueEmail(tag: string): string {
+  const rand = Math.random().toString(36).slice(2, 10);
+  return `${tag}-${Date.now()}-${rand}@example.org`;
+}
+
+export function jsEnabled(): boolean {
+  return test.info().project.name === "js";
+}
+
+/** Opens `path`; with JavaScript on, waits until the page is hydrated (interactive). */
+export async function open(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page): Promise<void> {
+  if (jsEnabled()) {
+    await page.locator("body[data-hydrated]").waitFor();
+  }
+}
+
+export async function signUp(page: Page, email: string, name: string): Promise<void> {
+  await open(page, "/signup");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Display name").fill(name);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${name}` })).toBeVisible();
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Sign in" })).toBeVisible();
+  await hydrated(page);
+}
