@@ -21,6 +21,12 @@ struct Cli {
     #[arg(long, env = "ROSTER_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
 
+    /// Mark the session cookie Secure with the __Host- prefix. Browsers accept such cookies
+    /// over plain http only on localhost/127.0.0.1; set false only for a plain-http deployment
+    /// elsewhere.
+    #[arg(long, env = "ROSTER_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    secure_cookies: bool,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -28,13 +34,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web app (the default when no subcommand is given).
-    Serve {
-        /// Mark the session cookie Secure with the __Host- prefix. Browsers accept such
-        /// cookies over plain http only on localhost/127.0.0.1; set false only for a plain-http
-        /// deployment elsewhere.
-        #[arg(long, env = "ROSTER_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set)]
-        secure_cookies: bool,
-    },
+    Serve,
     /// Apply database migrations and exit.
     Migrate,
 }
@@ -57,13 +57,11 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve {
-            secure_cookies: true,
-        }) {
-            Command::Serve { secure_cookies } => {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
                 serve(Config {
                     database_url: cli.database_url,
-                    secure_cookies,
+                    secure_cookies: cli.secure_cookies,
                     ..Config::default()
                 })
                 .await
