@@ -65,6 +65,12 @@ impl ViewerContext {
         expect_context::<Self>()
     }
 
+    /// Counts the successful actions so far: page data keyed on it is fetched again after each
+    /// save, and kept (with what the person typed) after a refused one.
+    pub fn saves(self) -> ReadSignal<u32> {
+        self.refresh.read_only()
+    }
+
     /// Fetches the viewer again each time `action` succeeds.
     pub fn refresh_after<S>(self, action: ServerAction<S>)
     where
@@ -77,11 +83,6 @@ impl ViewerContext {
                 self.refresh.update(|n| *n += 1);
             }
         });
-    }
-
-    /// The signed-in person, once loaded (`None` when signed out or still loading).
-    pub fn current(self) -> Option<Viewer> {
-        self.viewer.get().and_then(Result::ok).flatten()
     }
 }
 
@@ -114,9 +115,19 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Layout(children: Children) -> impl IntoView {
     let cx = ViewerContext::provide();
+    // On the server the page middleware has already looked the viewer up, so the theme is
+    // right in the first byte (the resource below is only read inside Suspense, which the
+    // frame is not). In the browser the resource holds it from hydration on.
+    #[cfg(feature = "ssr")]
+    let initial = crate::auth::ssr::current_viewer_extension().flatten();
+    #[cfg(not(feature = "ssr"))]
+    let initial: Option<Viewer> = None;
     let theme = move || {
-        cx.current()
-            .map_or("system", |viewer| viewer.theme.as_str())
+        let viewer = match cx.viewer.get() {
+            Some(loaded) => loaded.ok().flatten(),
+            None => initial.clone(),
+        };
+        viewer.map_or("system", |viewer| viewer.theme.as_str())
     };
     view! {
         <div class="app" data-theme=theme>

@@ -137,10 +137,11 @@ impl AppError {
         }
     }
 
-    /// A message for the whole form: every error but those shown next to a field.
+    /// A message for the whole form: a summary for validation errors, nothing for a conflict
+    /// (shown at its field alone), the error itself otherwise.
     pub fn form_message(&self) -> Option<String> {
         match self {
-            AppError::Validation(_) | AppError::Conflict { .. } => None,
+            AppError::Conflict { .. } => None,
             other => Some(other.to_string()),
         }
     }

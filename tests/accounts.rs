@@ -167,6 +167,11 @@ async fn logout_deletes_the_session_on_the_server() {
 
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.count("tower_sessions").await, 0);
+    // The browser is told to drop the cookie; a __Host- cookie is only accepted with Secure.
+    let removal = set_cookie_header(&res).expect("logout removes the cookie");
+    assert!(removal.starts_with("__Host-roster_session=;"), "{removal}");
+    assert!(removal.contains("Max-Age=0"), "{removal}");
+    assert!(removal.contains("; Secure"), "{removal}");
     let replay = app.get("/profile", Some(&cookie)).await;
     assert_eq!(replay.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&replay).as_deref(), Some("/login?next=%2Fprofile"));

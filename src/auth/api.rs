@@ -88,6 +88,10 @@ pub async fn log_out() -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "viewer")]
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     use super::ssr;
+    // A page render already knows (the page middleware looked it up): no second query.
+    if let Some(viewer) = ssr::current_viewer_extension() {
+        return Ok(viewer);
+    }
     let session = ssr::session().await?;
     match ssr::session_user_id(&session).await {
         Some(user_id) => ssr::load_viewer(&ssr::pool()?, user_id).await,

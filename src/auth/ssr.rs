@@ -14,6 +14,16 @@ use crate::{
     },
 };
 
+/// Who is signed in, as the page middleware found it for this request (`None`: nobody).
+#[derive(Debug, Clone)]
+pub struct CurrentViewer(pub Option<Viewer>);
+
+/// The viewer the page middleware put on this request, if this is a page render.
+pub fn current_viewer_extension() -> Option<Option<Viewer>> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentViewer>().map(|v| v.0.clone()))
+}
+
 /// Session key under which the signed-in user's id (`users.id`) is kept.
 pub const USER_ID_KEY: &str = "user_id";
 

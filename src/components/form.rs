@@ -48,7 +48,7 @@ impl FormFeedback {
     pub fn form(self) -> Signal<Option<String>> {
         Signal::derive(move || {
             if self.client.with(|c| !c.is_empty()) {
-                return Some("Please correct the highlighted fields".to_string());
+                return Some(AppError::Validation(FieldErrors::new()).to_string());
             }
             self.server
                 .with(|e| e.as_ref().and_then(AppError::form_message))

@@ -46,10 +46,12 @@ fn LoadError(error: AppError, here: &'static str) -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let action = ServerAction::<UpdateProfile>::new();
-    ViewerContext::get().refresh_after(action);
+    let cx = ViewerContext::get();
+    cx.refresh_after(action);
     let feedback = FormFeedback::new(action);
     let saved = saved_signal(action);
-    let profile = Resource::new(move || action.version().get(), |_| get_profile());
+    let saves = cx.saves();
+    let profile = Resource::new(move || saves.get(), |_| get_profile());
     let check = feedback.check_before_submit(|f: &ProfileForm| f.parse().err().unwrap_or_default());
     view! {
         <Title text="Profile"/>
@@ -121,10 +123,12 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let action = ServerAction::<UpdateSettings>::new();
-    ViewerContext::get().refresh_after(action);
+    let cx = ViewerContext::get();
+    cx.refresh_after(action);
     let feedback = FormFeedback::new(action);
     let saved = saved_signal(action);
-    let settings = Resource::new(move || action.version().get(), |_| get_settings());
+    let saves = cx.saves();
+    let settings = Resource::new(move || saves.get(), |_| get_settings());
     let check =
         feedback.check_before_submit(|f: &SettingsForm| f.parse().err().unwrap_or_default());
     view! {

@@ -80,8 +80,15 @@ pub async fn build_router(
             shell,
         ))
         .layer(middleware::from_fn(mw::server_fn_error_status))
-        .layer(middleware::from_fn(mw::require_signed_in_pages))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            mw::page_viewer,
+        ))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            mw::secure_cookie_removal,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(request_log())
         .layer(PropagateRequestIdLayer::x_request_id())

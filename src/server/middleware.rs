@@ -1,25 +1,86 @@
-//! Request middleware: the signed-in page guard and the status codes of server-function errors.
+//! Request middleware: who is viewing a page (and the signed-in page guard), the removal of
+//! the session cookie, and the status codes of server-function errors.
 
 use axum::{
     body::Body,
-    extract::Request,
-    http::{header, HeaderValue, StatusCode},
+    extract::{Request, State},
+    http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
 use tower_sessions::Session;
 
-use crate::{auth, error::AppError};
+use super::AppState;
+use crate::{
+    auth::{self, ssr::CurrentViewer},
+    error::AppError,
+};
 
-/// Sends anonymous visitors of a signed-in page to `/login?next=<the page>` (303) before any
-/// rendering happens, so the page never renders for them and the redirect has a real status.
-pub async fn require_signed_in_pages(session: Session, req: Request, next: Next) -> Response {
+/// For every page request: finds out who is signed in (one query) and hands that to the
+/// render as a request extension, [`CurrentViewer`], so the page frame (theme, header) is
+/// right in the first byte, JavaScript or not. Anonymous visitors of a signed-in page are sent
+/// to `/login?next=<the page>` (303) before any rendering happens. Server functions and static
+/// files pass untouched.
+pub async fn page_viewer(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
-    if auth::is_signed_in_page(path) && auth::ssr::session_user_id(&session).await.is_none() {
+    let is_page = matches!(*req.method(), Method::GET | Method::HEAD)
+        && !path.starts_with("/fn/")
+        && !path.starts_with("/pkg/");
+    if !is_page {
+        return next.run(req).await;
+    }
+    let viewer = match auth::ssr::session_user_id(&session).await {
+        Some(user_id) => match auth::ssr::load_viewer(&state.pool, user_id).await {
+            Ok(viewer) => viewer,
+            Err(err) => {
+                return (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response()
+            }
+        },
+        None => None,
+    };
+    if viewer.is_none() && auth::is_signed_in_page(path) {
         let wanted = req.uri().path_and_query().map_or(path, |pq| pq.as_str());
         return Redirect::to(&auth::login_url(wanted)).into_response();
     }
+    req.extensions_mut().insert(CurrentViewer(viewer));
     next.run(req).await
+}
+
+/// tower-sessions removes the session cookie (at sign-out) with a `Max-Age=0` cookie that lacks
+/// `Secure`; browsers refuse any `__Host-` cookie without `Secure`, so they would keep sending
+/// the dead id. This adds `Secure` to such removal cookies.
+pub async fn secure_cookie_removal(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    if !state.config.secure_cookies {
+        return res;
+    }
+    let name = format!("{}=", state.config.session_cookie_name());
+    let fixed: Vec<HeaderValue> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| match value.to_str() {
+            Ok(v) if v.starts_with(&name) && !v.to_ascii_lowercase().contains("; secure") => {
+                HeaderValue::from_str(&format!("{v}; Secure")).unwrap_or_else(|_| value.clone())
+            }
+            _ => value.clone(),
+        })
+        .collect();
+    let headers = res.headers_mut();
+    headers.remove(header::SET_COOKIE);
+    for value in fixed {
+        headers.append(header::SET_COOKIE, value);
+    }
+    res
 }
 
 /// Largest server-function error body this reads back to find its status.
