@@ -57,3 +57,38 @@ async fn forms_have_labelled_fields() {
         "{login}"
     );
 }
+
+/// Listing the routes renders the app in a special mode; when a router was built on one
+/// thread while another thread's app rendered a page (as `#[tokio::test]`s in one process
+/// do, each on its own thread and runtime), that render could stall for good. The list is now
+/// made once per process; this builds and serves apps on several threads at once.
+#[test]
+fn apps_on_several_threads_never_stall_page_renders() {
+    for _round in 0..8 {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        let app = spawn_app().await;
+                        for path in ["/signup", "/login", "/"] {
+                            let res = tokio::time::timeout(
+                                std::time::Duration::from_secs(10),
+                                app.get(path, None),
+                            )
+                            .await
+                            .expect("page render stalled");
+                            assert_eq!(res.status(), StatusCode::OK);
+                        }
+                    })
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("no thread stalled or failed");
+        }
+    }
+}

@@ -68,7 +68,7 @@ pub async fn build_router(
         config: Arc::new(config),
     };
 
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let fallback_state = state.clone();
     let router = Router::new()
         .leptos_routes(&state, routes, {
@@ -96,6 +96,14 @@ pub async fn build_router(
         .with_state(state.clone());
 
     Ok(BuiltApp { router, state })
+}
+
+/// The app's routes, listed once per process: they are the same for every router built, and
+/// listing them renders the app in a special mode that must not overlap other renders.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 type RequestLog = TraceLayer<
