@@ -20,7 +20,9 @@ pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     ViewerContext::get().refresh_after(action);
     let feedback = FormFeedback::new(action);
-    let check = feedback.check_before_submit(|f: &SignUpForm| f.parse().err().unwrap_or_default());
+    let check = Callback::new(
+        feedback.check_before_submit(|f: &SignUpForm| f.parse().err().unwrap_or_default()),
+    );
     let password_hint = format!(
         "{} to {} characters. A passphrase of a few words is strong and easy to remember.",
         Password::MIN_CHARS,
@@ -57,7 +59,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <SubmitButton
                     label="Create account"
                     pending=action.pending().into()
-                    on_click=Callback::new(check)
+                    on_click=check
                 />
             </ActionForm>
             <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
@@ -71,7 +73,9 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<LogIn>::new();
     ViewerContext::get().refresh_after(action);
     let feedback = FormFeedback::new(action);
-    let check = feedback.check_before_submit(|f: &LoginForm| f.check().err().unwrap_or_default());
+    let check = Callback::new(
+        feedback.check_before_submit(|f: &LoginForm| f.check().err().unwrap_or_default()),
+    );
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
     view! {
@@ -102,7 +106,7 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton
                     label="Sign in"
                     pending=action.pending().into()
-                    on_click=Callback::new(check)
+                    on_click=check
                 />
             </ActionForm>
             <p class="aside">"New to Roster? " <A href="/signup">"Create an account"</A></p>

@@ -105,10 +105,9 @@ pub fn Field(
     let id = format!("f-{name}");
     let described = format!("{id}-hint {id}-error");
     view! {
-        <div class="field" class:invalid=move || error.with(Option::is_some)>
-            <label for=id.clone()>{label}</label>
+        <FieldFrame label id=id.clone() hint error>
             <input
-                id=id.clone()
+                id=id
                 name=name
                 type=kind
                 value=value
@@ -117,8 +116,7 @@ pub fn Field(
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described
             />
-            <FieldNotes id=id hint=hint error=error/>
-        </div>
+        </FieldFrame>
     }
 }
 
@@ -135,10 +133,9 @@ pub fn TextAreaField(
     let id = format!("f-{name}");
     let described = format!("{id}-hint {id}-error");
     view! {
-        <div class="field" class:invalid=move || error.with(Option::is_some)>
-            <label for=id.clone()>{label}</label>
+        <FieldFrame label id=id.clone() hint error>
             <textarea
-                id=id.clone()
+                id=id
                 name=name
                 rows=rows
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
@@ -146,8 +143,7 @@ pub fn TextAreaField(
             >
                 {value}
             </textarea>
-            <FieldNotes id=id hint=hint error=error/>
-        </div>
+        </FieldFrame>
     }
 }
 
@@ -163,10 +159,9 @@ pub fn SelectField(
     let id = format!("f-{name}");
     let described = format!("{id}-hint {id}-error");
     view! {
-        <div class="field" class:invalid=move || error.with(Option::is_some)>
-            <label for=id.clone()>{label}</label>
+        <FieldFrame label id=id.clone() hint=None error>
             <select
-                id=id.clone()
+                id=id
                 name=name
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described
@@ -183,18 +178,29 @@ pub fn SelectField(
                     })
                     .collect_view()}
             </select>
-            <FieldNotes id=id hint=None error=error/>
-        </div>
+        </FieldFrame>
     }
 }
 
+/// What every field has around its control: the label (tied to the control by `id`), then an
+/// optional hint and the message (referenced by the control's `aria-describedby`).
 #[component]
-fn FieldNotes(id: String, hint: Option<String>, error: Signal<Option<String>>) -> impl IntoView {
+fn FieldFrame(
+    label: &'static str,
+    id: String,
+    hint: Option<String>,
+    error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
     view! {
-        {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
-        <p class="field-error" id=format!("{id}-error")>
-            {move || error.get()}
-        </p>
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            {children()}
+            {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+            <p class="field-error" id=format!("{id}-error")>
+                {move || error.get()}
+            </p>
+        </div>
     }
 }
 

@@ -11,6 +11,14 @@ use crate::{
     server::db::now_unix,
 };
 
+/// `NotFound` when an update keyed by user id touched no row (the user no longer exists).
+fn updated_one(done: sqlx::sqlite::SqliteQueryResult) -> Result<(), AppError> {
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
 /// Formats a Unix time (seconds, UTC) in the IANA zone `time_zone` (UTC if unknown), e.g.
 /// "27 Nov 2026, 15:04 WET".
 pub fn format_time(unix_seconds: i64, time_zone: &str) -> String {
@@ -79,10 +87,7 @@ pub async fn save_profile(
     .execute(pool)
     .await
     .map_err(internal)?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
+    updated_one(done)
 }
 
 /// The settings of `user_id`, with the list of time zones to choose from.
@@ -123,10 +128,7 @@ pub async fn save_settings(
     .execute(pool)
     .await
     .map_err(internal)?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
+    updated_one(done)
 }
 
 #[cfg(test)]
