@@ -90,6 +90,8 @@ pub async fn build_router(
             mw::secure_cookie_removal,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(super::security::same_origin_writes))
+        .layer(middleware::from_fn(super::security::security_headers))
         .layer(request_log())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod middleware;
 pub mod password;
+pub mod security;
 pub mod state;
 
 pub use app::{build_router, BuiltApp};

@@ -1,0 +1,108 @@
+//! HTTP security headers (`shared/SECURITY.md`, Requests; OWASP ASVS 4.0.3 V14.4).
+//!
+//! Pages get a Content-Security-Policy whose script nonce is the one Leptos puts on its
+//! hydration scripts (see [`page_csp`], set while the page renders); every other response gets
+//! a policy that allows nothing to run. All responses get `nosniff`, `Referrer-Policy`,
+//! `X-Frame-Options`, and dynamic ones `Cache-Control: no-store`.
+
+use axum::{
+    extract::Request,
+    http::{header, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+
+/// The policy of a server-rendered page. Scripts run only from this origin or with the
+/// response's nonce (no `unsafe-inline`); `wasm-unsafe-eval` lets the browser compile the
+/// page's own wasm; no plugins, no `<base>`, no framing.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// The policy of everything that is not a page (JSON, files, redirects).
+pub const DEFAULT_CSP: &str =
+    "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Sets the page's policy while it renders; called from the shell.
+#[cfg(feature = "ssr")]
+pub fn set_page_csp() {
+    use leptos::prelude::use_context;
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
+            res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// Adds the security headers to every response; a policy already set (a page's) is kept.
+/// Everything but the built assets under `/pkg/` is marked `no-store`, as pages and server
+/// function answers can hold account data.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(DEFAULT_CSP));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Refuses, with 403, every state-changing request (any method but GET, HEAD and OPTIONS)
+/// that a browser sent from another site (OWASP ASVS 4.0.3 V4.2.2; `shared/SECURITY.md`,
+/// Requests). The request's own origin is `http(s)://` + its `Host`. A browser always sends
+/// `Origin` on such requests, so that decides; failing it, `Sec-Fetch-Site`; failing both,
+/// `Referer`. A request with none of the three did not come from a browser, where CSRF cannot
+/// happen, and passes. Server functions are covered like every other route.
+pub async fn same_origin_writes(req: Request, next: Next) -> Response {
+    use axum::{http::StatusCode, response::IntoResponse};
+    if is_cross_site_write(&req) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "This request came from another site and was refused.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+fn is_cross_site_write(req: &Request) -> bool {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let text = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let host = text(header::HOST).unwrap_or_default();
+    let own = |origin: &str| {
+        !host.is_empty()
+            && (origin == format!("http://{host}") || origin == format!("https://{host}"))
+    };
+    if let Some(origin) = text(header::ORIGIN) {
+        !own(origin)
+    } else if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        site != "same-origin" && site != "none"
+    } else if let Some(referer) = text(header::REFERER) {
+        !url::Url::parse(referer).is_ok_and(|u| own(&u.origin().ascii_serialization()))
+    } else {
+        false
+    }
+}

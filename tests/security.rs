@@ -1,0 +1,208 @@
+//! One test per promise of `shared/SECURITY.md` that this build keeps; each fails if its
+//! promise breaks.
+
+mod common;
+
+use common::{spawn_app, PASSWORD};
+use reqwest::{header, Response, StatusCode};
+
+fn header_of(res: &Response, name: header::HeaderName) -> String {
+    res.headers()
+        .get(&name)
+        .unwrap_or_else(|| panic!("{name} missing on {}", res.url()))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The nonce on the page's inline scripts.
+fn script_nonce(html: &str) -> String {
+    let at = html
+        .find("<script type=\"module\" nonce=\"")
+        .expect("hydration script")
+        + 29;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+fn assert_common_headers(res: &Response) {
+    assert_eq!(header_of(res, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert_eq!(header_of(res, header::REFERRER_POLICY), "same-origin");
+    assert_eq!(header_of(res, header::X_FRAME_OPTIONS), "DENY");
+    assert!(res.headers().get(header::SERVER).is_none(), "server banner");
+    let csp = header_of(res, header::CONTENT_SECURITY_POLICY);
+    for directive in [
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+}
+
+#[tokio::test]
+async fn every_page_has_security_headers_and_a_csp_nonce_its_scripts_use() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+
+    for (path, cookie) in [
+        ("/", None),
+        ("/login", None),
+        ("/signup", None),
+        ("/no-such-page", None),
+        ("/", Some(cookie.as_str())),
+        ("/profile", Some(cookie.as_str())),
+        ("/settings", Some(cookie.as_str())),
+    ] {
+        let res = app.get(path, cookie).await;
+        assert_common_headers(&res);
+        assert_eq!(header_of(&res, header::CACHE_CONTROL), "no-store", "{path}");
+        let csp = header_of(&res, header::CONTENT_SECURITY_POLICY);
+        let html = res.text().await.unwrap();
+        let nonce = script_nonce(&html);
+        assert!(nonce.len() >= 16, "{nonce}");
+        assert!(
+            csp.contains(&format!("script-src 'self' 'nonce-{nonce}'")),
+            "{path}: {csp}"
+        );
+        // Every inline script carries the nonce.
+        assert_eq!(
+            html.matches("<script").count(),
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn nonces_differ_between_responses() {
+    let app = spawn_app().await;
+
+    let first = script_nonce(&app.get("/", None).await.text().await.unwrap());
+    let second = script_nonce(&app.get("/", None).await.text().await.unwrap());
+
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn other_responses_get_a_deny_all_policy_and_no_store() {
+    let app = spawn_app().await;
+
+    let redirect = app.get("/profile", None).await;
+    let server_fn = app.log_in("ann@example.org", PASSWORD, None).await;
+    let too_large = app
+        .call(
+            "log_in",
+            &[("email", &"x".repeat(100_000)), ("password", "y")],
+            None,
+        )
+        .await;
+
+    assert_eq!(redirect.status(), StatusCode::SEE_OTHER);
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    for res in [&redirect, &server_fn, &too_large] {
+        assert_common_headers(res);
+        assert!(header_of(res, header::CONTENT_SECURITY_POLICY).starts_with("default-src 'none'"));
+        assert_eq!(header_of(res, header::CACHE_CONTROL), "no-store");
+    }
+}
+
+/// POSTs an `update_profile` with the given extra headers; returns the status.
+async fn cross_site_attempt(
+    app: &common::TestApp,
+    cookie: &str,
+    headers: &[(&'static str, String)],
+) -> StatusCode {
+    let mut req = app
+        .client
+        .post(app.url("/fn/update_profile"))
+        .header(header::COOKIE, cookie)
+        .form(&[
+            ("display_name", "Hacked"),
+            ("bio", ""),
+            ("location", ""),
+            ("website", ""),
+        ]);
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    req.send().await.unwrap().status()
+}
+
+async fn display_name(app: &common::TestApp) -> String {
+    sqlx::query_scalar("SELECT display_name FROM profiles")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_post_from_another_origin_gets_403_and_changes_nothing() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+
+    for headers in [
+        vec![("origin", "https://evil.example".to_string())],
+        vec![("origin", "null".to_string())],
+        vec![("sec-fetch-site", "cross-site".to_string())],
+        vec![("sec-fetch-site", "same-site".to_string())],
+        vec![("referer", "https://evil.example/form".to_string())],
+        // Origin decides even when the other two claim the same origin.
+        vec![
+            ("origin", "https://evil.example".to_string()),
+            ("sec-fetch-site", "same-origin".to_string()),
+            ("referer", app.url("/profile")),
+        ],
+    ] {
+        let status = cross_site_attempt(&app, &cookie, &headers).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    assert_eq!(display_name(&app).await, "Ann");
+    // Logging out is a change too.
+    let logout = app
+        .client
+        .post(app.url("/fn/log_out"))
+        .header(header::COOKIE, &cookie)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("tower_sessions").await, 1);
+}
+
+#[tokio::test]
+async fn a_post_from_this_origin_is_accepted() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+
+    let own = app.base.clone();
+    for headers in [
+        vec![("origin", own.clone())],
+        vec![("sec-fetch-site", "same-origin".to_string())],
+        vec![("referer", format!("{own}/profile"))],
+    ] {
+        let status = cross_site_attempt(&app, &cookie, &headers).await;
+        assert_eq!(status, StatusCode::OK, "{headers:?}");
+    }
+    assert_eq!(display_name(&app).await, "Hacked");
+}
+
+#[tokio::test]
+async fn state_never_changes_on_get() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+
+    for endpoint in [
+        "log_out",
+        "update_profile",
+        "update_settings",
+        "sign_up",
+        "log_in",
+    ] {
+        let res = app.get(&format!("/fn/{endpoint}"), Some(&cookie)).await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{endpoint}");
+    }
+    assert_eq!(app.count("tower_sessions").await, 1);
+    assert_eq!(app.count("users").await, 1);
+}
