@@ -4,6 +4,7 @@
 //! with `hydrate` it is the wasm that makes the same pages interactive in the browser.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod domain;

@@ -48,7 +48,14 @@ pub async fn log_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use super::{safe_next, ssr};
-    use crate::{domain::Email, server::password as pw};
+    use crate::{
+        audit::{
+            ssr::{record, AuditEvent},
+            AuditAction,
+        },
+        domain::Email,
+        server::password as pw,
+    };
 
     let form = LoginForm {
         email,
@@ -58,16 +65,26 @@ pub async fn log_in(
     };
     form.check().map_err(AppError::Validation)?;
     let pool = ssr::pool()?;
-    let account = match Email::parse(&form.email) {
-        Ok(email) => ssr::find_credentials(&pool, email.as_str()).await?,
-        Err(_) => None,
+    let email = Email::parse(&form.email).ok();
+    let account = match &email {
+        Some(email) => ssr::find_credentials(&pool, email.as_str()).await?,
+        None => None,
     };
     let matched = pw::verify(&form.password, account.as_ref().map(|(_, h)| h.as_str())).await?;
-    let Some((user_id, _)) = account.filter(|_| matched) else {
+    let Some((user_id, _)) = account.as_ref().filter(|_| matched).cloned() else {
         tracing::info!("login failed");
+        // The email only when it is one: a password typed into the email field is not kept.
+        let mut event = AuditEvent::new(AuditAction::LoginFailed, None, account.map(|(id, _)| id));
+        if let Some(email) = email {
+            event = event.with("email", email.as_str());
+        }
+        record(&pool, &event).await?;
         return Err(AppError::InvalidCredentials);
     };
     ssr::sign_in(&ssr::session().await?, user_id, form.remember.is_some()).await?;
+    let event = AuditEvent::new(AuditAction::LoginSucceeded, Some(user_id), Some(user_id))
+        .with("remember_me", form.remember.is_some());
+    record(&pool, &event).await?;
     tracing::info!(user_id, "login succeeded");
     let target = form.next.as_deref().and_then(safe_next).unwrap_or("/");
     leptos_axum::redirect(target);
@@ -78,8 +95,17 @@ pub async fn log_in(
 #[server(prefix = "/fn", endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
     use super::ssr;
+    use crate::audit::{
+        ssr::{record, AuditEvent},
+        AuditAction,
+    };
     let session = ssr::session().await?;
+    let user_id = ssr::session_user_id(&session).await;
     ssr::sign_out(&session).await?;
+    if let Some(user_id) = user_id {
+        let event = AuditEvent::new(AuditAction::Logout, Some(user_id), Some(user_id));
+        record(&ssr::pool()?, &event).await?;
+    }
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -5,6 +5,10 @@ use tower_sessions::{cookie::time, Expiry, Session};
 
 use super::{NewAccount, Viewer};
 use crate::{
+    audit::{
+        ssr::{self as audit, AuditEvent},
+        AuditAction,
+    },
     domain::Theme,
     error::{internal, AppError},
     server::{
@@ -80,7 +84,7 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(internal)
 }
 
-/// Creates the user and their profile in one transaction.
+/// Creates the user, their profile and the `account.created` audit event in one transaction.
 ///
 /// Errors: `Conflict` at `email` when an account with that (lower-cased) email exists;
 /// `Internal` on other database failures.
@@ -118,6 +122,8 @@ pub async fn create_account(
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
+    let event = AuditEvent::new(AuditAction::AccountCreated, Some(user_id), Some(user_id));
+    audit::record(&mut *tx, &event).await?;
     tx.commit().await.map_err(internal)?;
     Ok(user_id)
 }

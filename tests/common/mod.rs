@@ -11,6 +11,7 @@ use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const COOKIE_NAME: &str = "__Host-roster_session";
+pub const USER_AGENT: &str = "roster-tests/1.0";
 
 pub struct TestApp {
     pub base: String,
@@ -33,15 +34,21 @@ pub async fn spawn_app() -> TestApp {
         .expect("bind");
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, built.router.into_make_service())
-            .await
-            .unwrap()
+        axum::serve(
+            listener,
+            built
+                .router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
     });
     TestApp {
         base: format!("http://{addr}"),
         pool: built.state.pool,
         client: reqwest::Client::builder()
             .redirect(Policy::none())
+            .user_agent(USER_AGENT)
             .build()
             .unwrap(),
         _dir: dir,
