@@ -206,3 +206,100 @@ async fn state_never_changes_on_get() {
     assert_eq!(app.count("tower_sessions").await, 1);
     assert_eq!(app.count("users").await, 1);
 }
+
+fn retry_after(res: &Response) -> Option<String> {
+    res.headers()
+        .get(header::RETRY_AFTER)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn six_wrong_passwords_in_a_row_get_429_and_retry_after() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+
+    for _ in 0..5 {
+        let res = app
+            .log_in("ann@example.org", "wrong password!!", None)
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let sixth = app
+        .log_in("ann@example.org", "wrong password!!", None)
+        .await;
+
+    assert_eq!(sixth.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&sixth).as_deref(), Some("1"));
+    assert_eq!(
+        sixth.text().await.unwrap(),
+        r#"{"RateLimited":{"retry_after":1}}"#
+    );
+    // While blocked, even the right password waits; afterwards it works.
+    let blocked = app.log_in("Ann@Example.org", PASSWORD, None).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(1);
+    let after = app.log_in("ann@example.org", PASSWORD, None).await;
+    assert_eq!(after.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn waits_grow_with_each_further_failure() {
+    let app = spawn_app().await;
+
+    // Failures 1-5 are free; after each later one the next attempt is refused once.
+    let mut waits = Vec::new();
+    for _ in 0..10 {
+        let res = app
+            .log_in("ann@example.org", "wrong password!!", None)
+            .await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            let wait: i64 = retry_after(&res).unwrap().parse().unwrap();
+            waits.push(wait);
+            app.clock.advance(wait);
+        }
+    }
+
+    assert_eq!(waits, vec![1, 2, 4]);
+}
+
+#[tokio::test]
+async fn throttling_says_nothing_about_whether_an_account_exists() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+
+    let mut answers = Vec::new();
+    for email in ["ann@example.org", "nobody@example.org"] {
+        let mut seen = Vec::new();
+        for _ in 0..7 {
+            let res = app.log_in(email, "wrong password!!", None).await;
+            seen.push((res.status(), retry_after(&res), res.text().await.unwrap()));
+        }
+        answers.push(seen);
+    }
+
+    assert_eq!(answers[0], answers[1]);
+}
+
+#[tokio::test]
+async fn sign_up_is_throttled_per_ip() {
+    let app = spawn_app().await;
+
+    for i in 0..10 {
+        app.sign_up(&format!("user{i}@example.org"), "User").await;
+    }
+    let res = app
+        .call(
+            "sign_up",
+            &[
+                ("email", "one-more@example.org"),
+                ("display_name", "X"),
+                ("password", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&res).as_deref(), Some("3600"));
+    assert_eq!(app.count("users").await, 10);
+}

@@ -30,6 +30,11 @@ impl ClientInfo {
         Self::from_parts(&parts)
     }
 
+    /// The client's IP address, parsed.
+    pub fn ip_addr(&self) -> Option<std::net::IpAddr> {
+        self.ip.as_deref().and_then(|ip| ip.parse().ok())
+    }
+
     /// The client of a request, from its parts.
     pub fn from_parts(parts: &http::request::Parts) -> Self {
         let ip = parts

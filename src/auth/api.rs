@@ -9,7 +9,8 @@ use crate::error::AppError;
 
 /// Creates an account and signs the new person in, then sends them to `/`.
 ///
-/// Errors: `Validation` (per field), `Conflict` at `email` for an email already in use.
+/// Errors: `Validation` (per field), `Conflict` at `email` for an email already in use,
+/// `RateLimited` after too many sign-ups from one IP.
 #[server(prefix = "/fn", endpoint = "sign_up")]
 pub async fn sign_up(
     email: String,
@@ -26,6 +27,11 @@ pub async fn sign_up(
     }
     .parse()
     .map_err(AppError::Validation)?;
+    let state = crate::server::state::app_state()?;
+    let ip = crate::audit::ssr::ClientInfo::current().ip_addr();
+    if let Some(retry_after) = state.throttle.sign_up_attempt(ip, state.now()) {
+        return Err(AppError::RateLimited { retry_after });
+    }
     let pool = ssr::pool()?;
     let hash = password::hash(&account.password).await?;
     let user_id = ssr::create_account(&pool, &account, &hash).await?;
@@ -39,7 +45,9 @@ pub async fn sign_up(
 /// else to `/`.
 ///
 /// Errors: `InvalidCredentials` for a wrong password and for an unknown email alike (same
-/// message, status and work: the unknown email is checked against a dummy hash).
+/// message, status and work: the unknown email is checked against a dummy hash);
+/// `RateLimited` after repeated failures for the account or from the IP (see
+/// `server::throttle`).
 #[server(prefix = "/fn", endpoint = "log_in")]
 pub async fn log_in(
     email: String,
@@ -64,8 +72,20 @@ pub async fn log_in(
         next,
     };
     form.check().map_err(AppError::Validation)?;
-    let pool = ssr::pool()?;
+    let state = crate::server::state::app_state()?;
+    let pool = state.pool.clone();
     let email = Email::parse(&form.email).ok();
+    // Throttled by what was typed (normalised when it is an email), whether or not such an
+    // account exists, so a 429 tells nothing about existence.
+    let throttle_key = email.as_ref().map_or_else(
+        || form.email.trim().to_lowercase(),
+        |e| e.as_str().to_string(),
+    );
+    let ip = crate::audit::ssr::ClientInfo::current().ip_addr();
+    if let Some(retry_after) = state.throttle.login_wait(&throttle_key, ip, state.now()) {
+        tracing::info!(retry_after, "login throttled");
+        return Err(AppError::RateLimited { retry_after });
+    }
     let account = match &email {
         Some(email) => ssr::find_credentials(&pool, email.as_str()).await?,
         None => None,
@@ -73,6 +93,7 @@ pub async fn log_in(
     let matched = pw::verify(&form.password, account.as_ref().map(|(_, h)| h.as_str())).await?;
     let Some((user_id, _)) = account.as_ref().filter(|_| matched).cloned() else {
         tracing::info!("login failed");
+        state.throttle.login_failed(&throttle_key, ip, state.now());
         // The email only when it is one: a password typed into the email field is not kept.
         let mut event = AuditEvent::new(AuditAction::LoginFailed, None, account.map(|(id, _)| id));
         if let Some(email) = email {
@@ -81,6 +102,7 @@ pub async fn log_in(
         record(&pool, &event).await?;
         return Err(AppError::InvalidCredentials);
     };
+    state.throttle.login_succeeded(&throttle_key);
     ssr::sign_in(&ssr::session().await?, user_id, form.remember.is_some()).await?;
     let event = AuditEvent::new(AuditAction::LoginSucceeded, Some(user_id), Some(user_id))
         .with("remember_me", form.remember.is_some());

@@ -65,6 +65,7 @@ pub async fn build_router(
     let state = AppState {
         leptos_options: leptos_options.clone(),
         pool,
+        throttle: Arc::new(super::throttle::Throttle::new(config.throttle)),
         config: Arc::new(config),
     };
 

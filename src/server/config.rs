@@ -1,7 +1,12 @@
 //! Run-time configuration from `ROSTER_*` environment variables (and command-line flags that
 //! mirror them; see `roster --help`).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
+
+use super::{
+    clock::{Clock, SystemClock},
+    throttle::Limits,
+};
 
 /// Default database: a SQLite file under `./data`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/roster.db";
@@ -19,6 +24,10 @@ pub struct Config {
     pub session_idle_timeout: Duration,
     /// Idle timeout with "Remember me" ticked (default 14 days).
     pub remember_me_idle_timeout: Duration,
+    /// Login and sign-up throttling limits.
+    pub throttle: Limits,
+    /// The time source (tests use a manual one).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for Config {
@@ -28,6 +37,8 @@ impl Default for Config {
             secure_cookies: true,
             session_idle_timeout: Duration::from_secs(30 * 60),
             remember_me_idle_timeout: Duration::from_secs(14 * 24 * 3600),
+            throttle: Limits::default(),
+            clock: Arc::new(SystemClock),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Server-only plumbing: configuration, database, password hashing, middleware and the router.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod middleware;
 pub mod password;
 pub mod security;
 pub mod state;
+pub mod throttle;
 
 pub use app::{build_router, BuiltApp};
 pub use config::Config;

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::Config;
+use super::{throttle::Throttle, Config};
 
 /// What handlers and server functions reach through axum state or Leptos context.
 #[derive(Clone)]
@@ -14,6 +14,14 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub config: Arc<Config>,
+    pub throttle: Arc<Throttle>,
+}
+
+impl AppState {
+    /// Now, in Unix seconds, from the configured clock.
+    pub fn now(&self) -> i64 {
+        self.config.clock.now()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

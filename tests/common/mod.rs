@@ -5,7 +5,7 @@
 
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect::Policy, Response, StatusCode};
-use roster::server::{build_router, Config};
+use roster::server::{build_router, clock::ManualClock, Config};
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 
@@ -17,14 +17,18 @@ pub struct TestApp {
     pub base: String,
     pub pool: SqlitePool,
     pub client: reqwest::Client,
+    /// The app's clock: it moves only when a test advances it.
+    pub clock: ManualClock,
     _dir: TempDir,
 }
 
 /// Starts the app on 127.0.0.1:0 with an empty database in a temporary folder.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    let clock = ManualClock::new();
     let config = Config {
         database_url: format!("sqlite://{}", dir.path().join("roster.db").display()),
+        clock: std::sync::Arc::new(clock.clone()),
         ..Config::default()
     };
     let options = LeptosOptions::builder().output_name("roster").build();
@@ -46,6 +50,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         pool: built.state.pool,
+        clock,
         client: reqwest::Client::builder()
             .redirect(Policy::none())
             .user_agent(USER_AGENT)
