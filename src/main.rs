@@ -3,15 +3,16 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use roster::server::{build_router, config::DEFAULT_DATABASE_URL, db, Config};
+use roster::server::{build_router, config::DEFAULT_DATABASE_URL, db, throttle::Limits, Config};
 
 const ENVIRONMENT_HELP: &str = "\
 Environment:
-  ROSTER_DATABASE_URL    SQLite database URL [default: sqlite://data/roster.db]
-  ROSTER_SECURE_COOKIES  true|false: Secure + __Host- session cookie [default: true]
-  ROSTER_LOG             log filter, e.g. info or roster=debug [default: info]
-  LEPTOS_SITE_ADDR       address to listen on [default: 127.0.0.1:3000]
-  LEPTOS_SITE_ROOT       folder of the built site (wasm, JS, CSS) [default: target/site]";
+  ROSTER_DATABASE_URL             SQLite database URL [default: sqlite://data/roster.db]
+  ROSTER_SECURE_COOKIES           true|false: Secure + __Host- session cookie [default: true]
+  ROSTER_SIGNUPS_PER_IP_PER_HOUR  sign-ups per client IP per hour [default: 10]
+  ROSTER_LOG                      log filter, e.g. info or roster=debug [default: info]
+  LEPTOS_SITE_ADDR                address to listen on [default: 127.0.0.1:3000]
+  LEPTOS_SITE_ROOT                folder of the built site (wasm, JS, CSS) [default: target/site]";
 
 /// Roster: self-hosted accounts and profiles server.
 #[derive(Parser)]
@@ -26,6 +27,15 @@ struct Cli {
     /// elsewhere.
     #[arg(long, env = "ROSTER_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     secure_cookies: bool,
+
+    /// Sign-ups allowed per client IP per hour.
+    #[arg(
+        long,
+        env = "ROSTER_SIGNUPS_PER_IP_PER_HOUR",
+        default_value_t = 10,
+        global = true
+    )]
+    signups_per_ip_per_hour: u32,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -62,6 +72,10 @@ fn main() -> ExitCode {
                 serve(Config {
                     database_url: cli.database_url,
                     secure_cookies: cli.secure_cookies,
+                    throttle: Limits {
+                        signups_per_hour: cli.signups_per_ip_per_hour,
+                        ..Limits::default()
+                    },
                     ..Config::default()
                 })
                 .await
