@@ -303,3 +303,53 @@ async fn sign_up_is_throttled_per_ip() {
     assert_eq!(retry_after(&res).as_deref(), Some("3600"));
     assert_eq!(app.count("users").await, 10);
 }
+
+#[tokio::test]
+async fn a_129_character_password_and_password123456_are_refused_with_their_reasons() {
+    let app = spawn_app().await;
+    let too_long = "a".repeat(129);
+
+    let mut messages = Vec::new();
+    for password in [too_long.as_str(), "password123456"] {
+        let res = app
+            .call(
+                "sign_up",
+                &[
+                    ("email", "ann@example.org"),
+                    ("display_name", "Ann"),
+                    ("password", password),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let body: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+        let field = &body["Validation"][0];
+        assert_eq!(field["field"], "password");
+        messages.push(field["message"].as_str().unwrap().to_string());
+    }
+
+    assert_eq!(messages[0], "Use at most 128 characters");
+    assert!(
+        messages[1].starts_with("Choose a harder password. "),
+        "{}",
+        messages[1]
+    );
+    assert_eq!(app.count("users").await, 0);
+}
+
+#[tokio::test]
+async fn the_stored_hash_is_argon2id_with_owasp_parameters() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+}

@@ -9,7 +9,8 @@ use crate::error::AppError;
 
 /// Creates an account and signs the new person in, then sends them to `/`.
 ///
-/// Errors: `Validation` (per field), `Conflict` at `email` for an email already in use,
+/// Errors: `Validation` (per field; a guessable password too, see
+/// `server::password::check_strength`), `Conflict` at `email` for an email already in use,
 /// `RateLimited` after too many sign-ups from one IP.
 #[server(prefix = "/fn", endpoint = "sign_up")]
 pub async fn sign_up(
@@ -27,6 +28,12 @@ pub async fn sign_up(
     }
     .parse()
     .map_err(AppError::Validation)?;
+    let context = [account.email.as_str(), account.display_name.as_str()];
+    if let Err(message) = password::check_strength(&account.password, &context) {
+        let mut errors = crate::error::FieldErrors::new();
+        errors.add("password", message);
+        return Err(AppError::Validation(errors));
+    }
     let state = crate::server::state::app_state()?;
     let ip = crate::audit::ssr::ClientInfo::current().ip_addr();
     if let Some(retry_after) = state.throttle.sign_up_attempt(ip, state.now()) {

@@ -144,3 +144,90 @@ mod tests {
         assert!(!format!("{h:?}").contains("secret"));
     }
 }
+
+/// Lowest zxcvbn score accepted for a new password: 3, "safely unguessable" (about 10^10
+/// guesses; `shared/SECURITY.md`, Passwords: refuse common passwords, zxcvbn score < 3).
+pub const MIN_STRENGTH_SCORE: u8 = 3;
+
+/// Refuses a new password that is common or easy to guess, judged by zxcvbn (its dictionaries
+/// hold the common password lists, English words, names, keyboard patterns, dates), also
+/// counting the person's own `context` (their email and name) as guessable.
+///
+/// Errors (as a message for the password field): the score is below
+/// [`MIN_STRENGTH_SCORE`]; the message says why, from zxcvbn's feedback.
+pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), String> {
+    // zxcvbn matches its user inputs as whole tokens: give it the words of the email and name
+    // as well ("ann.lee@example.org" -> "ann", "lee", "example", "org").
+    let mut words: Vec<String> = context.iter().map(|c| c.to_lowercase()).collect();
+    for item in context {
+        words.extend(
+            item.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() >= 3)
+                .map(str::to_string),
+        );
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let estimate = zxcvbn::zxcvbn(password.expose(), &words);
+    if u8::from(estimate.score()) >= MIN_STRENGTH_SCORE {
+        return Ok(());
+    }
+    let why = estimate
+        .feedback()
+        .and_then(|f| f.warning())
+        .map(|w| w.to_string())
+        .unwrap_or_else(|| "It would be easy to guess.".to_string());
+    let tip = estimate
+        .feedback()
+        .and_then(|f| f.suggestions().first())
+        .map(|s| format!(" {s}"))
+        .unwrap_or_default();
+    Err(format!("Choose a harder password. {why}{tip}"))
+}
+
+#[cfg(test)]
+mod strength_tests {
+    use super::*;
+
+    fn check(pw: &str, context: &[&str]) -> Result<(), String> {
+        check_strength(&Password::parse(pw).unwrap(), context)
+    }
+
+    #[test]
+    fn common_passwords_are_refused_with_a_reason() {
+        for common in [
+            "password123456",
+            "qwertyuiop123",
+            "123456789012",
+            "iloveyou1234",
+        ] {
+            let message = check(common, &[]).unwrap_err();
+            assert!(
+                message.starts_with("Choose a harder password."),
+                "{common}: {message}"
+            );
+            assert!(
+                message.len() > "Choose a harder password. ".len(),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_persons_own_details_count_as_guessable() {
+        assert!(check("ann.lee@example.org", &[]).is_ok());
+        assert!(check("ann.lee@example.org", &["ann.lee@example.org", "Ann Lee"]).is_err());
+    }
+
+    #[test]
+    fn passphrases_and_random_strings_pass() {
+        for good in [
+            "correct horse battery staple",
+            "Tr0ub4dor&3-plus-more",
+            "vX9#qL2!mZ7$wK4@",
+            "пароль очень длинный и странный",
+        ] {
+            assert_eq!(check(good, &[]), Ok(()), "{good}");
+        }
+    }
+}
