@@ -353,3 +353,32 @@ async fn the_stored_hash_is_argon2id_with_owasp_parameters() {
         "{hash}"
     );
 }
+
+#[tokio::test]
+async fn a_request_that_never_finishes_its_body_gets_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = common::spawn_app_with(|config| {
+        config.request_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+
+    // Announces 100 bytes of body, sends 7, then stalls.
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /fn/log_in HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 1024];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("the server answers instead of waiting for ever")
+        .unwrap();
+
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer
+        .to_lowercase()
+        .contains("x-content-type-options: nosniff"));
+}

@@ -8,6 +8,7 @@ use leptos_axum::{file_and_error_handler_with_context, generate_route_list, Lept
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 use tower_sessions::{
@@ -62,6 +63,7 @@ pub async fn build_router(
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
+    let request_timeout = config.request_timeout;
     let state = AppState {
         leptos_options: leptos_options.clone(),
         pool,
@@ -91,6 +93,10 @@ pub async fn build_router(
             mw::secure_cookie_removal,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(middleware::from_fn(super::security::same_origin_writes))
         .layer(middleware::from_fn(super::security::security_headers))
         .layer(request_log())

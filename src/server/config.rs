@@ -24,6 +24,9 @@ pub struct Config {
     pub session_idle_timeout: Duration,
     /// Idle timeout with "Remember me" ticked (default 14 days).
     pub remember_me_idle_timeout: Duration,
+    /// Longest time a request may take, body reading included; after it the answer is 408
+    /// (default 30 s; `shared/SECURITY.md`, Requests).
+    pub request_timeout: Duration,
     /// Login and sign-up throttling limits.
     pub throttle: Limits,
     /// The time source (tests use a manual one).
@@ -37,6 +40,7 @@ impl Default for Config {
             secure_cookies: true,
             session_idle_timeout: Duration::from_secs(30 * 60),
             remember_me_idle_timeout: Duration::from_secs(14 * 24 * 3600),
+            request_timeout: Duration::from_secs(30),
             throttle: Limits::default(),
             clock: Arc::new(SystemClock),
         }

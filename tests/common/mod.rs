@@ -24,13 +24,19 @@ pub struct TestApp {
 
 /// Starts the app on 127.0.0.1:0 with an empty database in a temporary folder.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with the configuration changed by `adjust` first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = ManualClock::new();
-    let config = Config {
+    let mut config = Config {
         database_url: format!("sqlite://{}", dir.path().join("roster.db").display()),
         clock: std::sync::Arc::new(clock.clone()),
         ..Config::default()
     };
+    adjust(&mut config);
     let options = LeptosOptions::builder().output_name("roster").build();
     let built = build_router(config, options).await.expect("app builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
