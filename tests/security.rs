@@ -382,3 +382,42 @@ async fn a_request_that_never_finishes_its_body_gets_408() {
         .to_lowercase()
         .contains("x-content-type-options: nosniff"));
 }
+
+#[tokio::test]
+async fn a_hash_with_weaker_parameters_is_rehashed_at_the_next_login() {
+    use argon2::{password_hash::SaltString, Argon2, PasswordHasher};
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+    let weak = Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(
+        PASSWORD.as_bytes(),
+        &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng),
+    )
+    .unwrap()
+    .to_string();
+    sqlx::query("UPDATE users SET password_hash = ?")
+        .bind(&weak)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let res = app.log_in("ann@example.org", PASSWORD, None).await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+    assert_eq!(
+        app.log_in("ann@example.org", PASSWORD, None).await.status(),
+        StatusCode::OK
+    );
+}

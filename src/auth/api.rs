@@ -98,7 +98,7 @@ pub async fn log_in(
         None => None,
     };
     let matched = pw::verify(&form.password, account.as_ref().map(|(_, h)| h.as_str())).await?;
-    let Some((user_id, _)) = account.as_ref().filter(|_| matched).cloned() else {
+    let Some((user_id, stored_hash)) = account.as_ref().filter(|_| matched).cloned() else {
         tracing::info!("login failed");
         state.throttle.login_failed(&throttle_key, ip, state.now());
         // The email only when it is one: a password typed into the email field is not kept.
@@ -110,6 +110,7 @@ pub async fn log_in(
         return Err(AppError::InvalidCredentials);
     };
     state.throttle.login_succeeded(&throttle_key);
+    pw::rehash_if_weak(&pool, user_id, &form.password, &stored_hash).await?;
     ssr::sign_in(&ssr::session().await?, user_id, form.remember.is_some()).await?;
     let event = AuditEvent::new(AuditAction::LoginSucceeded, Some(user_id), Some(user_id))
         .with("remember_me", form.remember.is_some());

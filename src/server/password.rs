@@ -44,7 +44,12 @@ impl std::fmt::Debug for PasswordHashString {
 ///
 /// Errors: `AppError::Internal` if the hasher or the blocking pool fails.
 pub async fn hash(password: &Password) -> Result<PasswordHashString, AppError> {
-    let plain = password.expose().to_string();
+    hash_str(password.expose()).await
+}
+
+/// Hashes any text; only for a password that was already accepted once (see [`rehash_if_weak`]).
+async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
+    let plain = password.to_string();
     run_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
@@ -76,6 +81,58 @@ pub async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, AppEr
     })
     .await?;
     Ok(exists && matched)
+}
+
+/// True when `stored` was made with another algorithm or version, or weaker parameters, than
+/// [`hash`] uses today (OWASP Password Storage Cheat Sheet, "upgrading the work factor").
+/// A hash that does not parse is not "weak": it can never verify, so it is never rehashed.
+pub fn needs_rehash(stored: &str) -> bool {
+    use argon2::{Algorithm, Params, Version};
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    if parsed.algorithm != Algorithm::Argon2id.ident()
+        || parsed.version != Some(Version::V0x13.into())
+    {
+        return true;
+    }
+    match Params::try_from(&parsed) {
+        Ok(p) => {
+            p.m_cost() < Params::DEFAULT_M_COST
+                || p.t_cost() < Params::DEFAULT_T_COST
+                || p.p_cost() < Params::DEFAULT_P_COST
+        }
+        Err(_) => true,
+    }
+}
+
+/// After a successful login with `password`: when the stored hash of `user_id` is weaker than
+/// today's parameters, stores a new one (only if the stored hash is still `stored`, so a
+/// password changed meanwhile is never overwritten).
+///
+/// Errors: `Internal` if hashing or the database write fails.
+pub async fn rehash_if_weak(
+    pool: &sqlx::SqlitePool,
+    user_id: i64,
+    password: &str,
+    stored: &str,
+) -> Result<(), AppError> {
+    if !needs_rehash(stored) {
+        return Ok(());
+    }
+    let fresh = hash_str(password).await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?",
+    )
+    .bind(&fresh.0)
+    .bind(super::db::now_unix())
+    .bind(user_id)
+    .bind(stored)
+    .execute(pool)
+    .await
+    .map_err(internal)?;
+    tracing::info!(user_id, "password rehashed with current parameters");
+    Ok(())
 }
 
 /// A hash of a random password, made once, for [`verify`] to spend the same work on unknown
@@ -183,6 +240,31 @@ pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), Strin
         .map(|s| format!(" {s}"))
         .unwrap_or_default();
     Err(format!("Choose a harder password. {why}{tip}"))
+}
+
+#[cfg(test)]
+mod rehash_tests {
+    use super::*;
+
+    fn hash_with(algorithm: argon2::Algorithm, m: u32, t: u32, p: u32) -> String {
+        let params = argon2::Params::new(m, t, p, None).unwrap();
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::new(algorithm, argon2::Version::V0x13, params)
+            .hash_password(b"correct horse battery staple", &salt)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn weaker_or_other_hashes_need_rehash() {
+        use argon2::Algorithm::{Argon2i, Argon2id};
+        assert!(needs_rehash(&hash_with(Argon2id, 4096, 2, 1)));
+        assert!(needs_rehash(&hash_with(Argon2id, 19456, 1, 1)));
+        assert!(needs_rehash(&hash_with(Argon2i, 19456, 2, 1)));
+        assert!(!needs_rehash(&hash_with(Argon2id, 19456, 2, 1)));
+        assert!(!needs_rehash(&hash_with(Argon2id, 65536, 3, 1)));
+        assert!(!needs_rehash("not a hash"));
+    }
 }
 
 #[cfg(test)]
