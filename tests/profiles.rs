@@ -117,11 +117,7 @@ async fn invalid_profile_fields_are_reported_and_nothing_changes() {
         body,
         r#"{"Validation":[{"field":"display_name","message":"Enter a display name"},{"field":"bio","message":"Use at most 1000 characters (1001 now)"},{"field":"website","message":"Use an address starting with http:// or https://"}]}"#
     );
-    let name: String = sqlx::query_scalar("SELECT display_name FROM profiles")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(name, "Ann");
+    assert_eq!(app.display_name().await, "Ann");
 }
 
 #[tokio::test]
@@ -139,11 +135,7 @@ async fn oversized_body_gets_413_and_changes_nothing() {
         .await;
 
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let name: String = sqlx::query_scalar("SELECT display_name FROM profiles")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(name, "Ann");
+    assert_eq!(app.display_name().await, "Ann");
 }
 
 #[tokio::test]
@@ -184,11 +176,7 @@ async fn malformed_requests_get_400_never_500() {
         let text = res.text().await.unwrap();
         assert_eq!(text, r#""BadRequest""#);
     }
-    let name: String = sqlx::query_scalar("SELECT display_name FROM profiles")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(name, "Ann");
+    assert_eq!(app.display_name().await, "Ann");
 }
 
 #[tokio::test]

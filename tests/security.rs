@@ -129,13 +129,6 @@ async fn cross_site_attempt(
     req.send().await.unwrap().status()
 }
 
-async fn display_name(app: &common::TestApp) -> String {
-    sqlx::query_scalar("SELECT display_name FROM profiles")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_post_from_another_origin_gets_403_and_changes_nothing() {
     let app = spawn_app().await;
@@ -157,7 +150,7 @@ async fn a_post_from_another_origin_gets_403_and_changes_nothing() {
         let status = cross_site_attempt(&app, &cookie, &headers).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
     }
-    assert_eq!(display_name(&app).await, "Ann");
+    assert_eq!(app.display_name().await, "Ann");
     // Logging out is a change too.
     let logout = app
         .client
@@ -185,7 +178,7 @@ async fn a_post_from_this_origin_is_accepted() {
         let status = cross_site_attempt(&app, &cookie, &headers).await;
         assert_eq!(status, StatusCode::OK, "{headers:?}");
     }
-    assert_eq!(display_name(&app).await, "Hacked");
+    assert_eq!(app.display_name().await, "Hacked");
 }
 
 #[tokio::test]

@@ -172,6 +172,14 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The display name of the first (in these tests usually the only) profile.
+    pub async fn display_name(&self) -> String {
+        sqlx::query_scalar("SELECT display_name FROM profiles ORDER BY user_id LIMIT 1")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&self.pool)
