@@ -294,3 +294,27 @@ async fn remember_me_extends_the_cookie_lifetime() {
         .unwrap()
         .contains(&format!("Max-Age={}", 14 * 24 * 3600)));
 }
+
+#[tokio::test]
+async fn the_idle_timeout_counts_from_the_last_request() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let expiry = || async {
+        // tower-sessions stores it as RFC 3339 text in UTC, which orders like the times.
+        sqlx::query_scalar::<_, String>("SELECT expiry_date FROM tower_sessions")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let at_sign_up = expiry().await;
+
+    // Expiry is stored in whole seconds: let one pass, then use the session.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let res = app.get("/profile", Some(&cookie)).await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        expiry().await > at_sign_up,
+        "activity did not extend the session"
+    );
+}

@@ -61,7 +61,10 @@ pub async fn build_router(
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle));
+        .with_expiry(Expiry::OnInactivity(idle))
+        // Save on every request of a signed-in session, so its expiry really counts from the
+        // last request (an idle timeout); tower-sessions otherwise saves only modified sessions.
+        .with_always_save(true);
 
     let request_timeout = config.request_timeout;
     let state = AppState {
