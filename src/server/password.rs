@@ -162,47 +162,7 @@ async fn run_blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.map_err(internal)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn hash_is_argon2id_with_owasp_parameters_and_verifies() {
-        let pw = Password::parse("correct horse battery staple").unwrap();
-        let hashed = hash(&pw).await.unwrap();
-        assert!(
-            hashed.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{}",
-            hashed.0
-        );
-        assert!(verify("correct horse battery staple", Some(&hashed.0))
-            .await
-            .unwrap());
-        assert!(!verify("correct horse battery stapl", Some(&hashed.0))
-            .await
-            .unwrap());
-    }
-
-    #[tokio::test]
-    async fn unknown_account_never_verifies() {
-        assert!(!verify("anything at all!", None).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn garbage_hash_is_a_mismatch_not_a_crash() {
-        assert!(!verify("anything at all!", Some("not a hash"))
-            .await
-            .unwrap());
-    }
-
-    #[test]
-    fn debug_hides_the_hash() {
-        let h = PasswordHashString("$argon2id$secret".into());
-        assert!(!format!("{h:?}").contains("secret"));
-    }
-}
-
-/// Lowest zxcvbn score accepted for a new password: 3, "safely unguessable" (about 10^10
+/// Lowest zxcvbn score accepted for a new password: 3, "safely unguessable" (more than 10^8
 /// guesses; `shared/SECURITY.md`, Passwords: refuse common passwords, zxcvbn score < 3).
 pub const MIN_STRENGTH_SCORE: u8 = 3;
 
@@ -311,5 +271,45 @@ mod strength_tests {
         ] {
             assert_eq!(check(good, &[]), Ok(()), "{good}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_is_argon2id_with_owasp_parameters_and_verifies() {
+        let pw = Password::parse("correct horse battery staple").unwrap();
+        let hashed = hash(&pw).await.unwrap();
+        assert!(
+            hashed.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            hashed.0
+        );
+        assert!(verify("correct horse battery staple", Some(&hashed.0))
+            .await
+            .unwrap());
+        assert!(!verify("correct horse battery stapl", Some(&hashed.0))
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_account_never_verifies() {
+        assert!(!verify("anything at all!", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn garbage_hash_is_a_mismatch_not_a_crash() {
+        assert!(!verify("anything at all!", Some("not a hash"))
+            .await
+            .unwrap());
+    }
+
+    #[test]
+    fn debug_hides_the_hash() {
+        let h = PasswordHashString("$argon2id$secret".into());
+        assert!(!format!("{h:?}").contains("secret"));
     }
 }
