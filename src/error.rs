@@ -107,11 +107,21 @@ pub enum AppError {
     #[error("{message}")]
     Conflict { field: String, message: String },
     /// Too many attempts; try again after `retry_after` seconds.
-    #[error("Too many attempts. Try again in {retry_after} seconds.")]
+    #[error("Too many attempts. Try again in {}.", wait_text(*retry_after))]
     RateLimited { retry_after: u64 },
     /// Something failed on the server. The cause is in the server log under `request_id`.
     #[error("Something went wrong on our side (request id {request_id}). Please try again.")]
     Internal { request_id: String },
+}
+
+/// "1 second", "2 minutes", "15 minutes": a wait as a person reads it (whole minutes from 2
+/// minutes on, rounded up).
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        1 => "1 second".to_string(),
+        s if s < 120 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
 }
 
 impl AppError {
@@ -221,6 +231,16 @@ mod tests {
             .status(),
             500
         );
+    }
+
+    #[test]
+    fn rate_limit_message_reads_naturally() {
+        let text = |s| AppError::RateLimited { retry_after: s }.to_string();
+        assert_eq!(text(1), "Too many attempts. Try again in 1 second.");
+        assert_eq!(text(4), "Too many attempts. Try again in 4 seconds.");
+        assert_eq!(text(119), "Too many attempts. Try again in 119 seconds.");
+        assert_eq!(text(121), "Too many attempts. Try again in 3 minutes.");
+        assert_eq!(text(900), "Too many attempts. Try again in 15 minutes.");
     }
 
     #[test]
