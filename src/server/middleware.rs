@@ -64,12 +64,25 @@ pub async fn secure_cookie_removal(
         return res;
     }
     let name = format!("{}=", state.config.session_cookie_name());
+    let needs_secure = |v: &HeaderValue| {
+        v.to_str()
+            .is_ok_and(|v| v.starts_with(&name) && !v.to_ascii_lowercase().contains("; secure"))
+    };
+    // Most responses set no cookie, or a complete one: leave their headers alone.
+    if !res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(needs_secure)
+    {
+        return res;
+    }
     let fixed: Vec<HeaderValue> = res
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .map(|value| match value.to_str() {
-            Ok(v) if v.starts_with(&name) && !v.to_ascii_lowercase().contains("; secure") => {
+            Ok(v) if needs_secure(value) => {
                 HeaderValue::from_str(&format!("{v}; Secure")).unwrap_or_else(|_| value.clone())
             }
             _ => value.clone(),
