@@ -243,6 +243,61 @@ mod tests {
         assert_eq!(text(900), "Too many attempts. Try again in 15 minutes.");
     }
 
+    /// `shared/SECURITY.md`, Errors and logs: the person sees a plain message and the request
+    /// id; the log has the cause under the same id.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn internal_errors_show_the_request_id_and_log_the_cause() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let owner = leptos::prelude::Owner::new();
+
+        let err = tracing::subscriber::with_default(subscriber, || {
+            owner.with(|| {
+                let (parts, ()) = http::Request::builder()
+                    .header("x-request-id", "req-42")
+                    .body(())
+                    .unwrap()
+                    .into_parts();
+                leptos::prelude::provide_context(parts);
+                internal("disk I/O error in users table")
+            })
+        });
+
+        assert_eq!(
+            err,
+            AppError::Internal {
+                request_id: "req-42".into()
+            }
+        );
+        let shown = err.to_string();
+        assert!(
+            shown.contains("req-42") && !shown.contains("disk"),
+            "{shown}"
+        );
+        let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            log.contains("req-42") && log.contains("disk I/O error in users table"),
+            "{log}"
+        );
+    }
+
     #[test]
     fn internal_error_text_names_only_the_request_id() {
         let text = AppError::Internal {

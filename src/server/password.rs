@@ -307,6 +307,36 @@ mod tests {
             .unwrap());
     }
 
+    /// `shared/SECURITY.md`: concurrent hashes are capped at the CPU count, so a login storm
+    /// queues instead of exhausting memory. Without the semaphore all 4 x CPUs jobs would run
+    /// at once on the blocking pool.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_hashing_is_capped_at_the_cpu_count() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        use std::sync::Arc;
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+
+        let jobs: Vec<_> = (0..4 * cpus)
+            .map(|_| {
+                let (running, peak) = (running.clone(), peak.clone());
+                tokio::spawn(run_blocking(move || {
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    peak.fetch_max(now, SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    running.fetch_sub(1, SeqCst);
+                }))
+            })
+            .collect();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+
+        let peak = peak.load(SeqCst);
+        assert!(peak >= 1 && peak <= cpus, "peak {peak} with {cpus} CPUs");
+    }
+
     #[test]
     fn debug_hides_the_hash() {
         let h = PasswordHashString("$argon2id$secret".into());
