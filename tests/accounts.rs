@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{location, session_cookie, set_cookie_header, spawn_app, PASSWORD};
+use common::{location, session_cookie, set_cookie_header, sign_up_form, spawn_app, PASSWORD};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -31,15 +31,7 @@ async fn duplicate_email_is_refused_in_any_case() {
     app.sign_up("ann@example.org", "Ann").await;
 
     let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "  ANN@Example.ORG "),
-                ("display_name", "Other Ann"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
+        .try_sign_up("  ANN@Example.ORG ", "Other Ann", PASSWORD)
         .await;
 
     assert_eq!(res.status(), StatusCode::CONFLICT);
@@ -57,17 +49,7 @@ async fn duplicate_email_is_refused_in_any_case() {
 async fn sign_up_with_bad_fields_reports_each_and_creates_nothing() {
     let app = spawn_app().await;
 
-    let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "not-an-email"),
-                ("display_name", ""),
-                ("password", "short"),
-            ],
-            None,
-        )
-        .await;
+    let res = app.try_sign_up("not-an-email", "", "short").await;
 
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = res.text().await.unwrap();
@@ -230,11 +212,7 @@ async fn plain_form_posts_redirect_with_results_and_errors() {
     let bad = app
         .post_plain(
             "sign_up",
-            &[
-                ("email", "nope"),
-                ("display_name", "Ann"),
-                ("password", PASSWORD),
-            ],
+            &sign_up_form("nope", "Ann", PASSWORD),
             None,
             "/signup",
         )
@@ -254,11 +232,7 @@ async fn plain_form_posts_redirect_with_results_and_errors() {
     let good = app
         .post_plain(
             "sign_up",
-            &[
-                ("email", "ann@example.org"),
-                ("display_name", "Ann"),
-                ("password", PASSWORD),
-            ],
+            &sign_up_form("ann@example.org", "Ann", PASSWORD),
             None,
             "/signup",
         )

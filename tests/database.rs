@@ -1,6 +1,16 @@
 //! Opening the database: created on first start, pragmas set, migrations applied or refused.
 
 use roster::server::db;
+use sqlx::SqlitePool;
+
+/// A fresh database file in a temporary folder (kept alive by the returned guard).
+async fn fresh_db() -> (SqlitePool, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::open(&format!("sqlite://{}", dir.path().join("r.db").display()))
+        .await
+        .unwrap();
+    (pool, dir)
+}
 
 #[tokio::test]
 async fn first_start_creates_the_folder_and_the_file() {
@@ -27,10 +37,7 @@ async fn first_start_creates_the_folder_and_the_file() {
 
 #[tokio::test]
 async fn pragmas_are_set_on_every_connection() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = db::open(&format!("sqlite://{}", dir.path().join("r.db").display()))
-        .await
-        .unwrap();
+    let (pool, _dir) = fresh_db().await;
 
     // Several connections at once, so more than one is opened and each is checked.
     let mut conns = Vec::new();
@@ -85,10 +92,7 @@ async fn a_failed_migration_stops_start_up_with_a_clear_message() {
 
 #[tokio::test]
 async fn email_is_unique_in_the_schema_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = db::open(&format!("sqlite://{}", dir.path().join("r.db").display()))
-        .await
-        .unwrap();
+    let (pool, _dir) = fresh_db().await;
     let insert = "INSERT INTO users (email, password_hash, created_at, updated_at) \
                   VALUES ('ann@example.org', 'x', 0, 0)";
 

@@ -280,17 +280,7 @@ async fn sign_up_is_throttled_per_ip() {
     for i in 0..10 {
         app.sign_up(&format!("user{i}@example.org"), "User").await;
     }
-    let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "one-more@example.org"),
-                ("display_name", "X"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let res = app.try_sign_up("one-more@example.org", "X", PASSWORD).await;
 
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(retry_after(&res).as_deref(), Some("3600"));
@@ -304,17 +294,7 @@ async fn a_129_character_password_and_password123456_are_refused_with_their_reas
 
     let mut messages = Vec::new();
     for password in [too_long.as_str(), "password123456"] {
-        let res = app
-            .call(
-                "sign_up",
-                &[
-                    ("email", "ann@example.org"),
-                    ("display_name", "Ann"),
-                    ("password", password),
-                ],
-                None,
-            )
-            .await;
+        let res = app.try_sign_up("ann@example.org", "Ann", password).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         let body: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
         let field = &body["Validation"][0];

@@ -81,6 +81,19 @@ pub fn set_cookie_header(res: &Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The sign-up form's fields.
+pub fn sign_up_form<'a>(
+    email: &'a str,
+    display_name: &'a str,
+    password: &'a str,
+) -> [(&'static str, &'a str); 3] {
+    [
+        ("email", email),
+        ("display_name", display_name),
+        ("password", password),
+    ]
+}
+
 pub fn location(res: &Response) -> Option<String> {
     res.headers()
         .get(header::LOCATION)
@@ -137,19 +150,19 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Sends the sign-up form (as the wasm does) and returns the raw response.
+    pub async fn try_sign_up(&self, email: &str, display_name: &str, password: &str) -> Response {
+        self.call(
+            "sign_up",
+            &sign_up_form(email, display_name, password),
+            None,
+        )
+        .await
+    }
+
     /// Signs up and returns the session cookie (`name=value`).
     pub async fn sign_up(&self, email: &str, display_name: &str) -> String {
-        let res = self
-            .call(
-                "sign_up",
-                &[
-                    ("email", email),
-                    ("display_name", display_name),
-                    ("password", PASSWORD),
-                ],
-                None,
-            )
-            .await;
+        let res = self.try_sign_up(email, display_name, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK, "sign-up of {email} failed");
         session_cookie(&res).expect("sign-up sets a session cookie")
     }
