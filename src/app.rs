@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 use crate::{
+    account::ui::{AccountPage, PasswordPage, SessionsPage},
     auth::{
         api::get_viewer,
         ui::{LoginPage, SignOutForm, SignUpPage},
@@ -107,6 +108,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/settings/password")
+                        view=PasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/settings/sessions")
+                        view=SessionsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
@@ -173,6 +185,8 @@ fn Layout(children: Children) -> impl IntoView {
 #[component]
 fn HomePage() -> impl IntoView {
     let cx = ViewerContext::get();
+    let query = leptos_router::hooks::use_query_map();
+    let deleted = move || query.with(|q| q.get("deleted").is_some());
     view! {
         <Title text=""/>
         <Transition fallback=|| ()>
@@ -187,6 +201,9 @@ fn HomePage() -> impl IntoView {
                                     <ul class="links">
                                         <li><A href="/profile">"Edit your profile"</A></li>
                                         <li><A href="/settings">"Change your settings"</A></li>
+                                        <li><A href="/settings/password">"Change your password"</A></li>
+                                        <li><A href="/settings/sessions">"See where you are signed in"</A></li>
+                                        <li><A href="/settings/account">"Download your data or delete your account"</A></li>
                                     </ul>
                                 </section>
                             }
@@ -195,6 +212,14 @@ fn HomePage() -> impl IntoView {
                         None => {
                             view! {
                                 <section class="card hero">
+                                    {deleted()
+                                        .then(|| {
+                                            view! {
+                                                <p class="success" role="status">
+                                                    "Your account has been deleted."
+                                                </p>
+                                            }
+                                        })}
                                     <h1>"Roster"</h1>
                                     <p>
                                         "Your account and profile, kept on a server you trust. "

@@ -3,6 +3,7 @@
 //! One crate built twice: with `ssr` it is the server (axum + Leptos server rendering + SQLite),
 //! with `hydrate` it is the wasm that makes the same pages interactive in the browser.
 
+pub mod account;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -1,18 +1,22 @@
 //! The `roster` command: serves the app (the default) or runs maintenance subcommands.
 
-use std::process::ExitCode;
+use std::{process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
 use roster::server::{build_router, config::DEFAULT_DATABASE_URL, db, throttle::Limits, Config};
 
 const ENVIRONMENT_HELP: &str = "\
-Environment:
-  ROSTER_DATABASE_URL             SQLite database URL [default: sqlite://data/roster.db]
-  ROSTER_SECURE_COOKIES           true|false: Secure + __Host- session cookie [default: true]
-  ROSTER_SIGNUPS_PER_IP_PER_HOUR  sign-ups per client IP per hour [default: 10]
-  ROSTER_LOG                      log filter, e.g. info or roster=debug [default: info]
-  LEPTOS_SITE_ADDR                address to listen on [default: 127.0.0.1:3000]
-  LEPTOS_SITE_ROOT                folder of the built site (wasm, JS, CSS) [default: target/site]";
+Environment (durations like 90s, 30m, 12h, 14days):
+  ROSTER_DATABASE_URL                  SQLite database URL [default: sqlite://data/roster.db]
+  ROSTER_SECURE_COOKIES                true|false: Secure + __Host- session cookie [default: true]
+  ROSTER_SIGNUPS_PER_IP_PER_HOUR       sign-ups per client IP per hour [default: 10]
+  ROSTER_SESSION_IDLE_TIMEOUT          a session ends after this long unused [default: 30m]
+  ROSTER_SESSION_ABSOLUTE_TIMEOUT      a session ends this long after sign-in [default: 12h]
+  ROSTER_REMEMBER_ME_IDLE_TIMEOUT      idle timeout with 'Remember me' [default: 14days]
+  ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT  absolute timeout with 'Remember me' [default: 30days]
+  ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
+  LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
+  LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
 
 /// Roster: self-hosted accounts and profiles server.
 #[derive(Parser)]
@@ -37,6 +41,22 @@ struct Cli {
     )]
     signups_per_ip_per_hour: u32,
 
+    /// A session ends after this long without a request (e.g. 30m, 1h).
+    #[arg(long, env = "ROSTER_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = timeout, global = true)]
+    session_idle_timeout: Duration,
+
+    /// A session ends this long after sign-in, however busy (e.g. 12h).
+    #[arg(long, env = "ROSTER_SESSION_ABSOLUTE_TIMEOUT", default_value = "12h", value_parser = timeout, global = true)]
+    session_absolute_timeout: Duration,
+
+    /// Idle timeout of a session started with "Remember me".
+    #[arg(long, env = "ROSTER_REMEMBER_ME_IDLE_TIMEOUT", default_value = "14days", value_parser = timeout, global = true)]
+    remember_me_idle_timeout: Duration,
+
+    /// Absolute timeout of a session started with "Remember me".
+    #[arg(long, env = "ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT", default_value = "30days", value_parser = timeout, global = true)]
+    remember_me_absolute_timeout: Duration,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -47,6 +67,16 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+}
+
+/// Parses a timeout such as `30m` or `14days` (humantime syntax); zero is refused, as it would
+/// end every session at once.
+fn timeout(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("a timeout must be longer than zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (write it like 90s, 30m, 12h or 14days)")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -72,6 +102,10 @@ fn main() -> ExitCode {
                 serve(Config {
                     database_url: cli.database_url,
                     secure_cookies: cli.secure_cookies,
+                    session_idle_timeout: cli.session_idle_timeout,
+                    session_absolute_timeout: cli.session_absolute_timeout,
+                    remember_me_idle_timeout: cli.remember_me_idle_timeout,
+                    remember_me_absolute_timeout: cli.remember_me_absolute_timeout,
                     throttle: Limits {
                         signups_per_hour: cli.signups_per_ip_per_hour,
                         ..Limits::default()

@@ -56,6 +56,23 @@ async fn forms_have_labelled_fields() {
         login.contains(r#"name="next" value="/settings""#),
         "{login}"
     );
+
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    for (path, labels) in [
+        (
+            "/settings/password",
+            &["Current password", "New password"][..],
+        ),
+        ("/settings/account", &["Password"][..]),
+    ] {
+        let html = app.get(path, Some(&cookie)).await.text().await.unwrap();
+        for label in labels {
+            assert!(
+                html.contains(&format!(">{label}</label>")),
+                "{path}: {label}"
+            );
+        }
+    }
 }
 
 /// Listing the routes renders the app in a special mode; when a router was built on one

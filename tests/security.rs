@@ -28,6 +28,10 @@ fn assert_common_headers(res: &Response) {
     assert_eq!(header_of(res, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     assert_eq!(header_of(res, header::REFERRER_POLICY), "same-origin");
     assert_eq!(header_of(res, header::X_FRAME_OPTIONS), "DENY");
+    assert_eq!(
+        header_of(res, header::STRICT_TRANSPORT_SECURITY),
+        "max-age=63072000; includeSubDomains"
+    );
     assert!(res.headers().get(header::SERVER).is_none(), "server banner");
     let csp = header_of(res, header::CONTENT_SECURITY_POLICY);
     for directive in [
@@ -53,6 +57,9 @@ async fn every_page_has_security_headers_and_a_csp_nonce_its_scripts_use() {
         ("/", Some(cookie.as_str())),
         ("/profile", Some(cookie.as_str())),
         ("/settings", Some(cookie.as_str())),
+        ("/settings/password", Some(cookie.as_str())),
+        ("/settings/sessions", Some(cookie.as_str())),
+        ("/settings/account", Some(cookie.as_str())),
     ] {
         let res = app.get(path, cookie).await;
         assert_common_headers(&res);

@@ -13,6 +13,9 @@ pub enum AuditAction {
     LoginSucceeded,
     LoginFailed,
     Logout,
+    PasswordChanged,
+    SessionEnded,
+    AccountDeleted,
 }
 
 impl AuditAction {
@@ -22,6 +25,9 @@ impl AuditAction {
             AuditAction::LoginSucceeded => "login.succeeded",
             AuditAction::LoginFailed => "login.failed",
             AuditAction::Logout => "logout",
+            AuditAction::PasswordChanged => "password.changed",
+            AuditAction::SessionEnded => "session.ended",
+            AuditAction::AccountDeleted => "account.deleted",
         }
     }
 }

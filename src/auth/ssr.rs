@@ -63,24 +63,51 @@ pub async fn require_user_id() -> Result<i64, AppError> {
 }
 
 /// Starts a signed-in session for `user_id`: the session id is replaced first, so an id known
-/// before sign-in is worthless afterwards (session fixation; OWASP ASVS 4.0.3 V3.2.1). With
-/// `remember`, the idle timeout is the longer "Remember me" one.
-pub async fn sign_in(session: &Session, user_id: i64, remember: bool) -> Result<(), AppError> {
+/// before sign-in is worthless afterwards (session fixation; OWASP ASVS 4.0.3 V3.2.1), and the
+/// session is recorded in `user_sessions` with its idle and absolute timeouts (the longer
+/// "Remember me" ones with `remember_me`), which [`super::sessions::session_guard`] enforces.
+/// The browser's cookie and the store's record expire at the absolute deadline.
+pub async fn sign_in(session: &Session, user_id: i64, remember_me: bool) -> Result<(), AppError> {
+    use super::sessions;
+    let state = app_state()?;
+    let timeouts = state.config.session_timeouts(remember_me);
+    let client = crate::audit::ssr::ClientInfo::current();
+    let record = sessions::start(
+        &state.pool,
+        user_id,
+        remember_me,
+        timeouts,
+        &client,
+        state.now(),
+    )
+    .await?;
     session.cycle_id().await.map_err(internal)?;
     session
         .insert(USER_ID_KEY, user_id)
         .await
         .map_err(internal)?;
-    if remember {
-        let config = app_state()?.config;
-        let idle = time::Duration::seconds(config.remember_me_idle_timeout.as_secs() as i64);
-        session.set_expiry(Some(Expiry::OnInactivity(idle)));
-    }
+    session
+        .insert(sessions::SESSION_RECORD_KEY, record)
+        .await
+        .map_err(internal)?;
+    let absolute = time::Duration::seconds(timeouts.absolute.as_secs() as i64);
+    session.set_expiry(Some(Expiry::AtDateTime(
+        time::OffsetDateTime::now_utc().saturating_add(absolute),
+    )));
     Ok(())
 }
 
-/// Ends the session: its record is deleted from the store, so the old cookie is worthless.
+/// Ends the caller's session: its record and its store entry are deleted, so the old cookie is
+/// worthless.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    use super::sessions;
+    if let (Some(user_id), Some(record)) = (
+        session_user_id(session).await,
+        sessions::record_id(session).await,
+    ) {
+        let mut conn = pool()?.acquire().await.map_err(internal)?;
+        sessions::end(&mut conn, user_id, sessions::Ending::One(record)).await?;
+    }
     session.flush().await.map_err(internal)
 }
 

@@ -9,9 +9,9 @@ use super::{
     LoginForm, SignUpForm,
 };
 use crate::{
+    account::ui::NewPasswordField,
     app::ViewerContext,
     components::{Field, FormFeedback, FormMessage, SubmitButton},
-    domain::Password,
 };
 
 /// `/signup`: create an account.
@@ -22,11 +22,6 @@ pub fn SignUpPage() -> impl IntoView {
     let feedback = FormFeedback::new(action);
     let check = Callback::new(
         feedback.check_before_submit(|f: &SignUpForm| f.parse().err().unwrap_or_default()),
-    );
-    let password_hint = format!(
-        "{} to {} characters. A passphrase of a few words is strong and easy to remember.",
-        Password::MIN_CHARS,
-        Password::MAX_CHARS
     );
     view! {
         <Title text="Create account"/>
@@ -48,12 +43,9 @@ pub fn SignUpPage() -> impl IntoView {
                     hint="How others see you. You can change it later."
                     error=feedback.field("display_name")
                 />
-                <Field
+                <NewPasswordField
                     label="Password"
                     name="password"
-                    kind="password"
-                    autocomplete="new-password"
-                    hint=password_hint
                     error=feedback.field("password")
                 />
                 <SubmitButton

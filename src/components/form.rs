@@ -89,6 +89,24 @@ impl FormFeedback {
     }
 }
 
+/// True when the last submission of `action` succeeded: from its value with JavaScript, or
+/// from `?<query_key>=...` after the plain-form redirect (no JavaScript). A failed later attempt
+/// hides it.
+pub fn saved_signal<S>(action: ServerAction<S>, query_key: &'static str) -> Signal<bool>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let query = leptos_router::hooks::use_query_map();
+    let value = action.value();
+    Signal::derive(
+        move || match value.with(|v| v.as_ref().map(Result::is_ok)) {
+            Some(ok) => ok,
+            None => query.with(|q| q.get(query_key).is_some()),
+        },
+    )
+}
+
 /// A labelled single-line input with its message. `name` is the input's `name` (the server
 /// function argument) and its `id` is `f-<name>`.
 #[component]
@@ -101,13 +119,19 @@ pub fn Field(
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional, into)] hint: Option<String>,
     error: Signal<Option<String>>,
+    /// Called with the input's value as the person types (JavaScript on).
+    #[prop(optional)]
+    on_input: Option<Callback<String>>,
+    /// Shown under the field, live (for example a password strength hint).
+    #[prop(optional, into)]
+    live_hint: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let id = format!("f-{name}");
-    let described = format!("{id}-hint {id}-error");
+    let described = format!("{id}-hint {id}-live {id}-error");
     view! {
         <FieldFrame label id=id.clone() hint error>
             <input
-                id=id
+                id=id.clone()
                 name=name
                 type=kind
                 value=value
@@ -115,7 +139,20 @@ pub fn Field(
                 inputmode=inputmode
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described
+                on:input=move |ev| {
+                    if let Some(cb) = on_input {
+                        cb.run(event_target_value(&ev));
+                    }
+                }
             />
+            {live_hint
+                .map(|live| {
+                    view! {
+                        <p class="hint live" id=format!("{id}-live") aria-live="polite">
+                            {move || live.get()}
+                        </p>
+                    }
+                })}
         </FieldFrame>
     }
 }

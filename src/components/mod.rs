@@ -4,4 +4,6 @@ mod card;
 mod form;
 
 pub use card::DataCard;
-pub use form::{Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField};
+pub use form::{
+    saved_signal, Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField,
+};

@@ -1,7 +1,6 @@
 //! `/profile` and `/settings` pages.
 
-use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_router::hooks::use_query_map;
+use leptos::prelude::*;
 
 use super::{
     api::{get_profile, get_settings, UpdateProfile, UpdateSettings},
@@ -10,28 +9,11 @@ use super::{
 use crate::{
     app::ViewerContext,
     components::{
-        DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField,
+        saved_signal, DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton,
+        TextAreaField,
     },
     domain::Theme,
-    error::AppError,
 };
-
-/// True when the last save of `action` succeeded: from its value with JavaScript, or from
-/// `?saved=1` after the plain-form redirect (no JavaScript). A failed later attempt hides it.
-fn saved_signal<S>(action: ServerAction<S>) -> Signal<bool>
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-{
-    let query = use_query_map();
-    let value = action.value();
-    Signal::derive(
-        move || match value.with(|v| v.as_ref().map(Result::is_ok)) {
-            Some(ok) => ok,
-            None => query.with(|q| q.get("saved").is_some()),
-        },
-    )
-}
 
 /// `/profile`: edit one's own profile.
 #[component]
@@ -40,7 +22,7 @@ pub fn ProfilePage() -> impl IntoView {
     let cx = ViewerContext::get();
     cx.refresh_after(action);
     let feedback = FormFeedback::new(action);
-    let saved = saved_signal(action);
+    let saved = saved_signal(action, "saved");
     let saves = cx.saves();
     let profile = Resource::new(move || saves.get(), |_| get_profile());
     let check = Callback::new(
@@ -107,13 +89,14 @@ pub fn SettingsPage() -> impl IntoView {
     let cx = ViewerContext::get();
     cx.refresh_after(action);
     let feedback = FormFeedback::new(action);
-    let saved = saved_signal(action);
+    let saved = saved_signal(action, "saved");
     let saves = cx.saves();
     let settings = Resource::new(move || saves.get(), |_| get_settings());
     let check = Callback::new(
         feedback.check_before_submit(|f: &SettingsForm| f.parse().err().unwrap_or_default()),
     );
     view! {
+        <crate::account::ui::SettingsNav/>
         <DataCard
             title="Settings"
             here="/settings"

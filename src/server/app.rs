@@ -61,10 +61,10 @@ pub async fn build_router(
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle))
-        // Save on every request of a signed-in session, so its expiry really counts from the
-        // last request (an idle timeout); tower-sessions otherwise saves only modified sessions.
-        .with_always_save(true);
+        // Sign-in sets the real expiry (the absolute deadline); timeouts are enforced by
+        // `auth::sessions::session_guard` from the session records, so an unmodified session
+        // is not written again on each request.
+        .with_expiry(Expiry::OnInactivity(idle));
 
     let request_timeout = config.request_timeout;
     let state = AppState {
@@ -74,9 +74,15 @@ pub async fn build_router(
         config: Arc::new(config),
     };
 
+    tokio::spawn(purge_ended_sessions(state.clone()));
+
     let routes = route_list();
     let fallback_state = state.clone();
     let router = Router::new()
+        .route(
+            "/settings/account/export",
+            axum::routing::get(crate::account::ssr::export_download),
+        )
         .leptos_routes(&state, routes, {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -89,6 +95,10 @@ pub async fn build_router(
         .layer(middleware::from_fn_with_state(
             state.clone(),
             mw::page_viewer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::sessions::session_guard,
         ))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
@@ -108,6 +118,20 @@ pub async fn build_router(
         .with_state(state.clone());
 
     Ok(BuiltApp { router, state })
+}
+
+/// Every [`SESSION_PURGE_PERIOD`], deletes the session records (and store entries) past their
+/// idle or absolute deadline by the configured clock (`shared/SECURITY.md`, Sessions).
+async fn purge_ended_sessions(state: AppState) {
+    let mut ticks = tokio::time::interval(SESSION_PURGE_PERIOD);
+    loop {
+        ticks.tick().await;
+        match crate::auth::sessions::purge_expired(&state.pool, state.now()).await {
+            Ok(0) => {}
+            Ok(ended) => tracing::info!(ended, "expired sessions purged"),
+            Err(_) => {} // logged by `internal`
+        }
+    }
 }
 
 /// The app's routes, listed once per process: they are the same for every router built, and

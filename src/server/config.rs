@@ -20,10 +20,18 @@ pub struct Config {
     /// default true). Browsers treat `http://127.0.0.1` and `http://localhost` as secure, so
     /// only plain-http deployments on other hosts need `false` (`shared/SECURITY.md`, Sessions).
     pub secure_cookies: bool,
-    /// Idle timeout of a session: it ends after this long without a request (default 30 min).
+    /// Idle timeout of a session: it ends after this long without a request (default 30 min;
+    /// `ROSTER_SESSION_IDLE_TIMEOUT`; OWASP ASVS 4.0.3 V3.3.2).
     pub session_idle_timeout: Duration,
-    /// Idle timeout with "Remember me" ticked (default 14 days).
+    /// Absolute timeout of a session: it ends this long after sign-in, used or not (default
+    /// 12 h; `ROSTER_SESSION_ABSOLUTE_TIMEOUT`).
+    pub session_absolute_timeout: Duration,
+    /// Idle timeout with "Remember me" ticked (default 14 days;
+    /// `ROSTER_REMEMBER_ME_IDLE_TIMEOUT`).
     pub remember_me_idle_timeout: Duration,
+    /// Absolute timeout with "Remember me" ticked (default 30 days;
+    /// `ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT`).
+    pub remember_me_absolute_timeout: Duration,
     /// Longest time a request may take, body reading included; after it the answer is 408
     /// (default 30 s; `shared/SECURITY.md`, Requests).
     pub request_timeout: Duration,
@@ -39,7 +47,9 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.to_string(),
             secure_cookies: true,
             session_idle_timeout: Duration::from_secs(30 * 60),
+            session_absolute_timeout: Duration::from_secs(12 * 3600),
             remember_me_idle_timeout: Duration::from_secs(14 * 24 * 3600),
+            remember_me_absolute_timeout: Duration::from_secs(30 * 24 * 3600),
             request_timeout: Duration::from_secs(30),
             throttle: Limits::default(),
             clock: Arc::new(SystemClock),
@@ -48,6 +58,21 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The idle and absolute timeouts of a new session, with or without "Remember me".
+    pub fn session_timeouts(&self, remember_me: bool) -> SessionTimeouts {
+        if remember_me {
+            SessionTimeouts {
+                idle: self.remember_me_idle_timeout,
+                absolute: self.remember_me_absolute_timeout,
+            }
+        } else {
+            SessionTimeouts {
+                idle: self.session_idle_timeout,
+                absolute: self.session_absolute_timeout,
+            }
+        }
+    }
+
     /// Name of the session cookie: `__Host-roster_session` when secure (the prefix makes the
     /// browser insist on `Secure`, `Path=/` and no `Domain`), else `roster_session`.
     pub fn session_cookie_name(&self) -> &'static str {
@@ -57,4 +82,11 @@ impl Config {
             "roster_session"
         }
     }
+}
+
+/// How long a session may stay unused (`idle`) and live at all (`absolute`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    pub idle: Duration,
+    pub absolute: Duration,
 }

@@ -162,6 +162,22 @@ async fn run_blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.map_err(internal)
 }
 
+/// [`check_strength`] on the blocking pool (zxcvbn takes milliseconds on long input), for
+/// callers on the async runtime.
+///
+/// Errors: `Internal` if the blocking task fails; the inner `Err` is the refusal message.
+pub async fn judge_strength(
+    password: Password,
+    context: Vec<String>,
+) -> Result<Result<(), String>, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let context: Vec<&str> = context.iter().map(String::as_str).collect();
+        check_strength(&password, &context)
+    })
+    .await
+    .map_err(internal)
+}
+
 /// Lowest zxcvbn score accepted for a new password: 3, "safely unguessable" (more than 10^8
 /// guesses; `shared/SECURITY.md`, Passwords: refuse common passwords, zxcvbn score < 3).
 pub const MIN_STRENGTH_SCORE: u8 = 3;

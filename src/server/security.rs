@@ -3,7 +3,7 @@
 //! Pages get a Content-Security-Policy whose script nonce is the one Leptos puts on its
 //! hydration scripts (see [`page_csp`], set while the page renders); every other response gets
 //! a policy that allows nothing to run. All responses get `nosniff`, `Referrer-Policy`,
-//! `X-Frame-Options`, and dynamic ones `Cache-Control: no-store`.
+//! `X-Frame-Options`, `Strict-Transport-Security`, and dynamic ones `Cache-Control: no-store`.
 
 use axum::{
     extract::Request,
@@ -26,6 +26,10 @@ pub fn page_csp(nonce: &str) -> String {
 /// The policy of everything that is not a page (JSON, files, redirects).
 pub const DEFAULT_CSP: &str =
     "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `Strict-Transport-Security`: https only, for two years, subdomains included
+/// (`shared/SECURITY.md`, Requests; OWASP ASVS 4.0.3 V14.4.5).
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 /// Sets the page's policy while it renders; called from the shell.
 #[cfg(feature = "ssr")]
@@ -60,6 +64,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Browsers obey this only on https and ignore it on plain http (RFC 6797 §8.1), so it is
+    // safe on every response: behind a TLS proxy it pins the site to https for two years.
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(HSTS),
+    );
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

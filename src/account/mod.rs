@@ -1,0 +1,161 @@
+//! The account's security pages: `/settings/sessions` (list and end sessions),
+//! `/settings/password` (change it) and `/settings/account` (export data, delete the account).
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod ui;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{domain::Password, error::FieldErrors};
+
+/// The message for a current password that does not match (`/settings/password`,
+/// `/settings/account`).
+pub const WRONG_PASSWORD: &str = "This is not your current password.";
+
+/// The change-password form as submitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChangePasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl ChangePasswordForm {
+    /// Applies the field rules (the new password's length; the current one must be given);
+    /// used by the browser before sending and by the server.
+    ///
+    /// Errors: `FieldErrors` with one message per refused field.
+    pub fn parse(&self) -> Result<Password, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.current_password.is_empty() {
+            errors.add("current_password", "Enter your current password.");
+        }
+        let new = errors.check("new_password", Password::parse(&self.new_password));
+        if new.is_some() && self.new_password == self.current_password {
+            errors.add(
+                "new_password",
+                "The new password must differ from the current one.",
+            );
+        }
+        match new {
+            Some(new) if errors.is_empty() => Ok(new),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The delete-account form as submitted: the password, re-entered as confirmation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DeleteAccountForm {
+    pub password: String,
+}
+
+impl DeleteAccountForm {
+    /// Errors: `FieldErrors` at `password` when it is empty.
+    pub fn check(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.password.is_empty() {
+            errors.add("password", "Enter your password to confirm.");
+        }
+        errors.into_result(|| ())
+    }
+}
+
+/// One session as `/settings/sessions` shows it; times in the person's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// The session record's id (what "Sign out" sends back).
+    pub id: i64,
+    /// The session of the browser looking at the page.
+    pub this_device: bool,
+    pub signed_in: String,
+    pub last_seen: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub remember_me: bool,
+}
+
+/// A short description of a browser from its `User-Agent`, e.g. "Firefox on Linux"; the raw
+/// text when it names no known browser.
+pub fn describe_user_agent(user_agent: &str) -> String {
+    // Order matters: Edge and Opera say "Chrome", Chrome says "Safari".
+    const BROWSERS: [(&str, &str); 6] = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chromium/", "Chromium"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ];
+    const SYSTEMS: [(&str, &str); 6] = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ];
+    let browser = BROWSERS
+        .iter()
+        .find(|(marker, _)| user_agent.contains(marker))
+        .map(|(_, name)| *name);
+    let system = SYSTEMS
+        .iter()
+        .find(|(marker, _)| user_agent.contains(marker))
+        .map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_string(),
+        _ if user_agent.is_empty() => "Unknown browser".to_string(),
+        _ => user_agent.chars().take(60).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents_are_named_by_browser_and_system() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                      Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(describe_user_agent(chrome), "Chrome on Linux");
+        let firefox =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(describe_user_agent(firefox), "Firefox on Windows");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_user_agent(iphone), "Safari on iOS");
+        assert_eq!(describe_user_agent("roster-tests/1.0"), "roster-tests/1.0");
+        assert_eq!(describe_user_agent(""), "Unknown browser");
+    }
+
+    #[test]
+    fn change_password_form_needs_both_fields_and_a_new_password() {
+        let errors = ChangePasswordForm::default().parse().unwrap_err();
+        assert!(errors.get("current_password").is_some());
+        assert!(errors.get("new_password").is_some());
+
+        let same = ChangePasswordForm {
+            current_password: "correct horse battery staple".into(),
+            new_password: "correct horse battery staple".into(),
+        };
+        assert!(same.parse().unwrap_err().get("new_password").is_some());
+
+        let fine = ChangePasswordForm {
+            current_password: "x".into(),
+            new_password: "a new and long passphrase".into(),
+        };
+        assert_eq!(fine.parse().unwrap().expose(), "a new and long passphrase");
+    }
+
+    #[test]
+    fn delete_form_needs_the_password() {
+        assert!(DeleteAccountForm::default().check().is_err());
+        let form = DeleteAccountForm {
+            password: "x".into(),
+        };
+        assert!(form.check().is_ok());
+    }
+}

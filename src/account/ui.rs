@@ -1,0 +1,271 @@
+//! `/settings/password`, `/settings/sessions` and `/settings/account`, the settings menu, and
+//! the new-password field with its strength hint.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::{
+    api::{
+        get_sessions, password_hint, ChangePassword, DeleteAccount, EndOtherSessions, EndSession,
+    },
+    describe_user_agent, ChangePasswordForm, DeleteAccountForm, SessionView,
+};
+use crate::{
+    app::ViewerContext,
+    components::{saved_signal, DataCard, Field, FormFeedback, FormMessage, SubmitButton},
+    domain::Password,
+};
+
+/// Links between the settings pages.
+#[component]
+pub fn SettingsNav() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Settings">
+            <A href="/settings" exact=true>"Preferences"</A>
+            <A href="/settings/password">"Password"</A>
+            <A href="/settings/sessions">"Sessions"</A>
+            <A href="/settings/account">"Account"</A>
+        </nav>
+    }
+}
+
+/// A new-password input named `name`, with the policy under it and, while the person types
+/// (JavaScript on), whether the server would accept it and why not: the same zxcvbn rules,
+/// asked half a second after the last keystroke.
+#[component]
+pub fn NewPasswordField(
+    label: &'static str,
+    name: &'static str,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let hint = format!(
+        "{} to {} characters. A passphrase of a few words is strong and easy to remember.",
+        Password::MIN_CHARS,
+        Password::MAX_CHARS
+    );
+    let verdict = RwSignal::new(None::<String>);
+    let typed = RwSignal::new(String::new());
+    let judge = Action::new(move |password: &String| {
+        let password = password.clone();
+        async move {
+            let answer = if password.is_empty() {
+                None
+            } else {
+                match password_hint(password.clone()).await {
+                    Ok(None) => Some("Strong enough.".to_string()),
+                    Ok(Some(why)) => Some(why),
+                    Err(_) => None,
+                }
+            };
+            // Only the answer for what is in the field now counts.
+            if typed.get_untracked() == password {
+                verdict.set(answer);
+            }
+        }
+    });
+    let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let on_input = Callback::new(move |value: String| {
+        typed.set(value.clone());
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let handle = leptos::leptos_dom::helpers::set_timeout_with_handle(
+            move || {
+                judge.dispatch(value.clone());
+            },
+            std::time::Duration::from_millis(500),
+        )
+        .ok();
+        pending.set_value(handle);
+    });
+    view! {
+        <Field
+            label
+            name
+            kind="password"
+            autocomplete="new-password"
+            hint
+            error
+            on_input
+            live_hint=verdict.read_only()
+        />
+    }
+}
+
+/// `/settings/password`: change the password; other sessions end.
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let feedback = FormFeedback::new(action);
+    let saved = saved_signal(action, "saved");
+    let check = Callback::new(
+        feedback.check_before_submit(|f: &ChangePasswordForm| f.parse().err().unwrap_or_default()),
+    );
+    view! {
+        <Title text="Password"/>
+        <SettingsNav/>
+        <section class="card">
+            <h1>"Password"</h1>
+            <p class="muted">"Changing it signs you out everywhere else."</p>
+            <ActionForm action=action>
+                <FormMessage message=feedback.form()/>
+                <Show when=move || saved.get()>
+                    <p class="success" role="status">
+                        "Password changed. Your other sessions have been signed out."
+                    </p>
+                </Show>
+                <Field
+                    label="Current password"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error=feedback.field("current_password")
+                />
+                <NewPasswordField
+                    label="New password"
+                    name="new_password"
+                    error=feedback.field("new_password")
+                />
+                <SubmitButton
+                    label="Change password"
+                    pending=action.pending().into()
+                    on_click=check
+                />
+            </ActionForm>
+        </section>
+    }
+}
+
+type SessionList = Vec<SessionView>;
+
+/// `/settings/sessions`: where the person is signed in; end one or all other sessions.
+#[component]
+pub fn SessionsPage() -> impl IntoView {
+    let end_one = ServerAction::<EndSession>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let cx = ViewerContext::get();
+    cx.refresh_after(end_one);
+    cx.refresh_after(end_others);
+    let one_feedback = FormFeedback::new(end_one);
+    let ended_one = saved_signal(end_one, "ended");
+    let ended_others = saved_signal(end_others, "ended");
+    let saves = cx.saves();
+    let sessions = Resource::new(move || saves.get(), |_| get_sessions());
+    view! {
+        <SettingsNav/>
+        <DataCard
+            title="Sessions"
+            here="/settings/sessions"
+            data=sessions
+            content=move |list: SessionList| {
+                let others = list.iter().filter(|s| !s.this_device).count();
+                view! {
+                    <p class="muted">
+                        "Where you are signed in. Sign out any session you do not recognise."
+                    </p>
+                    <FormMessage message=one_feedback.form()/>
+                    <Show when=move || ended_one.get() || ended_others.get()>
+                        <p class="success" role="status">"Signed out"</p>
+                    </Show>
+                    <ul class="sessions">
+                        {list
+                            .into_iter()
+                            .map(|s| view! { <SessionItem session=s action=end_one/> })
+                            .collect_view()}
+                    </ul>
+                    {(others > 0)
+                        .then(|| {
+                            view! {
+                                <ActionForm action=end_others>
+                                    <SubmitButton
+                                        label="Sign out all other sessions"
+                                        pending=end_others.pending().into()
+                                    />
+                                </ActionForm>
+                            }
+                        })}
+                }
+            }
+        />
+    }
+}
+
+/// One session in the list, with a "Sign out" button unless it is this device's.
+#[component]
+fn SessionItem(session: SessionView, action: ServerAction<EndSession>) -> impl IntoView {
+    let device = describe_user_agent(&session.user_agent);
+    view! {
+        <li class="session">
+            <p>
+                <strong title=session.user_agent.clone()>{device}</strong>
+                {session.this_device.then(|| view! { " " <span class="badge">"This device"</span> })}
+            </p>
+            <p class="muted">
+                "Signed in " {session.signed_in} " · last active " {session.last_seen} " · IP "
+                {session.ip} {session.remember_me.then_some(" · remembered")}
+            </p>
+            {(!session.this_device)
+                .then(|| {
+                    view! {
+                        <ActionForm action=action>
+                            <input type="hidden" name="id" value=session.id.to_string()/>
+                            <button type="submit">"Sign out"</button>
+                        </ActionForm>
+                    }
+                })}
+        </li>
+    }
+}
+
+/// `/settings/account`: download one's data, delete the account.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let action = ServerAction::<DeleteAccount>::new();
+    ViewerContext::get().refresh_after(action);
+    let feedback = FormFeedback::new(action);
+    let check = Callback::new(
+        feedback.check_before_submit(|f: &DeleteAccountForm| f.check().err().unwrap_or_default()),
+    );
+    view! {
+        <Title text="Account"/>
+        <SettingsNav/>
+        <section class="card">
+            <h1>"Account"</h1>
+            <h2>"Your data"</h2>
+            <p class="muted">
+                "Everything Roster keeps about you (account, profile, sessions, security events) as one JSON file."
+            </p>
+            <p>
+                <a href="/settings/account/export" download="roster-export.json" rel="external" class="button">
+                    "Download my data"
+                </a>
+            </p>
+            <h2>"Delete account"</h2>
+            <p class="muted">
+                "This signs you out everywhere and removes your account and profile for good. It cannot be undone."
+            </p>
+            <ActionForm action=action>
+                <FormMessage message=feedback.form()/>
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="current-password"
+                    hint="Enter your password to confirm."
+                    error=feedback.field("password")
+                />
+                <button
+                    type="submit"
+                    class="danger"
+                    aria-busy=move || action.pending().get().then_some("true")
+                    disabled=move || action.pending().get()
+                    on:click=move |ev| check.run(ev)
+                >
+                    <span class="spinner" aria-hidden="true"></span>
+                    "Delete account"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,280 @@
+//! Session records: one `user_sessions` row per signed-in session (`shared/SECURITY.md`,
+//! Sessions; OWASP ASVS 4.0.3 V3.3). The browser's tower-sessions record holds the row's id
+//! under [`SESSION_RECORD_KEY`]; [`session_guard`] checks the row on every request, so a session
+//! ends on the server the moment its row is deleted (sign-out elsewhere, password change,
+//! account deletion) or its idle or absolute deadline passes, by the configured clock.
+
+use axum::{
+    extract::{Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{SqliteConnection, SqlitePool};
+use tower_sessions::Session;
+
+use super::ssr::session_user_id;
+use crate::{
+    audit::ssr::ClientInfo,
+    error::{internal, AppError},
+    server::{config::SessionTimeouts, AppState},
+};
+
+/// Session key under which the id of the session's `user_sessions` row is kept.
+pub const SESSION_RECORD_KEY: &str = "session_record";
+
+/// `last_seen_at` is written at most this often, in seconds, so a busy session does not write
+/// on every request. Idle deadlines are therefore counted from up to this much earlier.
+pub const LAST_SEEN_RESOLUTION: i64 = 60;
+
+/// One session as its owner sees it in `/settings/sessions`. Times are Unix seconds, UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub remember_me: bool,
+}
+
+/// Records a new session of `user_id` started now by `client`, with the given timeouts, and
+/// returns its id.
+///
+/// Errors: `Internal` when the database write fails.
+pub async fn start(
+    pool: &SqlitePool,
+    user_id: i64,
+    remember_me: bool,
+    timeouts: SessionTimeouts,
+    client: &ClientInfo,
+    now: i64,
+) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "INSERT INTO user_sessions \
+         (user_id, remember_me, created_at, last_seen_at, idle_timeout, expires_at, ip, user_agent) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(remember_me)
+    .bind(now)
+    .bind(now)
+    .bind(timeouts.idle.as_secs() as i64)
+    .bind(now.saturating_add(timeouts.absolute.as_secs() as i64))
+    .bind(client.ip.as_deref())
+    .bind(client.user_agent.as_deref())
+    .fetch_one(pool)
+    .await
+    .map_err(internal)
+}
+
+/// The sessions of `user_id` that have not ended, most recently used first.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn list(
+    pool: &SqlitePool,
+    user_id: i64,
+    now: i64,
+) -> Result<Vec<SessionRecord>, AppError> {
+    sqlx::query_as::<_, SessionRecord>(
+        "SELECT id, created_at, last_seen_at, ip, user_agent, remember_me FROM user_sessions \
+         WHERE user_id = ? AND last_seen_at + idle_timeout > ? AND expires_at > ? \
+         ORDER BY last_seen_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(now)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// Which sessions of a user [`end`] ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Only this one (if it is the user's).
+    One(i64),
+    /// All but this one (the caller's own).
+    AllBut(i64),
+    /// Every one.
+    All,
+}
+
+/// Ends sessions of `user_id`: deletes their rows and their tower-sessions records, so each
+/// browser holding one is signed out on its next request. Runs on `conn`, so a caller can make
+/// it part of a bigger change. Returns how many sessions ended.
+///
+/// Errors: `Internal` when the database write fails.
+pub async fn end(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    which: Ending,
+) -> Result<u64, AppError> {
+    let (filter, id) = match which {
+        Ending::One(id) => ("user_id = ? AND id = ?", Some(id)),
+        Ending::AllBut(id) => ("user_id = ? AND id <> ?", Some(id)),
+        Ending::All => ("user_id = ?", None),
+    };
+    let stores = format!(
+        "DELETE FROM tower_sessions WHERE id IN \
+         (SELECT store_id FROM user_sessions WHERE store_id IS NOT NULL AND {filter})"
+    );
+    let rows = format!("DELETE FROM user_sessions WHERE {filter}");
+    let mut q = sqlx::query(&stores).bind(user_id);
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    q.execute(&mut *conn).await.map_err(internal)?;
+    let mut q = sqlx::query(&rows).bind(user_id);
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    Ok(q.execute(&mut *conn)
+        .await
+        .map_err(internal)?
+        .rows_affected())
+}
+
+/// Deletes every session past its idle or absolute deadline at `now`, with its tower-sessions
+/// record. Returns how many ended.
+///
+/// Errors: `Internal` when the database write fails.
+pub async fn purge_expired(pool: &SqlitePool, now: i64) -> Result<u64, AppError> {
+    const EXPIRED: &str = "last_seen_at + idle_timeout <= ?1 OR expires_at <= ?1";
+    let mut tx = pool.begin().await.map_err(internal)?;
+    sqlx::query(&format!(
+        "DELETE FROM tower_sessions WHERE id IN \
+         (SELECT store_id FROM user_sessions WHERE store_id IS NOT NULL AND ({EXPIRED}))"
+    ))
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let ended = sqlx::query(&format!("DELETE FROM user_sessions WHERE {EXPIRED}"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+    tx.commit().await.map_err(internal)?;
+    Ok(ended)
+}
+
+/// The id of the session record of `session`, when someone is signed in.
+pub async fn record_id(session: &Session) -> Option<i64> {
+    session.get::<i64>(SESSION_RECORD_KEY).await.ok().flatten()
+}
+
+/// What [`check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Live; `touch` when its last-seen time (or store id) should be written.
+    Live { touch: bool },
+    /// Gone (ended elsewhere) or past a deadline.
+    Ended,
+}
+
+async fn check(
+    pool: &SqlitePool,
+    record: i64,
+    user_id: i64,
+    store_id: Option<&str>,
+    now: i64,
+) -> Result<Verdict, sqlx::Error> {
+    let row = sqlx::query_as::<_, (i64, Option<String>, i64, i64, i64)>(
+        "SELECT user_id, store_id, last_seen_at, idle_timeout, expires_at \
+         FROM user_sessions WHERE id = ?",
+    )
+    .bind(record)
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some((owner, stored, last_seen, idle, expires))
+            if owner == user_id && now < last_seen.saturating_add(idle) && now < expires =>
+        {
+            Verdict::Live {
+                touch: now - last_seen >= LAST_SEEN_RESOLUTION || stored.as_deref() != store_id,
+            }
+        }
+        Some(_) => {
+            // Past a deadline: the purge would delete it soon anyway.
+            sqlx::query("DELETE FROM user_sessions WHERE id = ?")
+                .bind(record)
+                .execute(pool)
+                .await?;
+            Verdict::Ended
+        }
+        None => Verdict::Ended,
+    })
+}
+
+/// Middleware (inside the session layer) that signs out, before anything else sees the request,
+/// every session whose record is gone or past its idle or absolute deadline: its tower-sessions
+/// record is deleted and the cookie removed, so the request proceeds anonymously. A live
+/// session gets its last-seen time, IP and user agent updated (at most once a minute). Static
+/// files under `/pkg/` pass unchecked: they are the same for everyone.
+///
+/// A database failure here lets nobody through signed in: the answer is a plain 500 with the
+/// request id (the log has the cause), and the session is left for the next request.
+pub async fn session_guard(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.uri().path().starts_with("/pkg/") {
+        return next.run(req).await;
+    }
+    if let Some(user_id) = session_user_id(&session).await {
+        let now = state.now();
+        let store_id = session.id().map(|id| id.to_string());
+        let verdict = match record_id(&session).await {
+            Some(record) => check(&state.pool, record, user_id, store_id.as_deref(), now)
+                .await
+                .map(|v| (record, v)),
+            None => Ok((0, Verdict::Ended)),
+        };
+        match verdict {
+            Ok((_, Verdict::Ended)) => {
+                tracing::info!(user_id, "session ended or expired; signed out");
+                if let Err(e) = session.flush().await {
+                    tracing::error!(error = %e, "session flush failed");
+                }
+            }
+            Ok((record, Verdict::Live { touch: true })) => {
+                let (parts, body) = req.into_parts();
+                let client = ClientInfo::from_parts(&parts);
+                let updated = sqlx::query(
+                    "UPDATE user_sessions SET last_seen_at = ?, store_id = ?, ip = ?, \
+                     user_agent = ? WHERE id = ?",
+                )
+                .bind(now)
+                .bind(store_id.as_deref())
+                .bind(client.ip.as_deref())
+                .bind(client.user_agent.as_deref())
+                .bind(record)
+                .execute(&state.pool)
+                .await;
+                if let Err(e) = updated {
+                    tracing::error!(error = %e, "session record update failed");
+                }
+                return next.run(Request::from_parts(parts, body)).await;
+            }
+            Ok((_, Verdict::Live { touch: false })) => {}
+            Err(e) => {
+                // Neither let the request through as signed in nor sign the person out for good.
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+                    .to_string();
+                tracing::error!(%request_id, error = %e, "session record check failed");
+                let err = AppError::Internal { request_id };
+                return (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
