@@ -1,4 +1,4 @@
-import { expect, type Page, test } from "@playwright/test";
+import { type Browser, expect, type Page, test } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -35,12 +35,27 @@ export async function signUp(page: Page, email: string, name: string): Promise<v
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
 export async function signOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("navigation").getByRole("link", { name: "Sign in" })).toBeVisible();
   await hydrated(page);
+}
+
+/** A second, separate browser (its own cookies), with JavaScript as the project says. */
+export async function otherBrowser(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: test.info().project.use.baseURL,
+    javaScriptEnabled: jsEnabled(),
+  });
+  return context.newPage();
+}
+
+/** True when `page` is signed in: `/profile` shows instead of the sign-in page. */
+export async function isSignedIn(page: Page): Promise<boolean> {
+  await open(page, "/profile");
+  return !page.url().includes("/login");
 }

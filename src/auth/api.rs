@@ -28,8 +28,11 @@ pub async fn sign_up(
     }
     .parse()
     .map_err(AppError::Validation)?;
-    let context = [account.email.as_str(), account.display_name.as_str()];
-    if let Err(message) = password::check_strength(&account.password, &context) {
+    let context = vec![
+        account.email.as_str().to_string(),
+        account.display_name.as_str().to_string(),
+    ];
+    if let Err(message) = password::judge_strength(account.password.clone(), context).await? {
         let mut errors = crate::error::FieldErrors::new();
         errors.add("password", message);
         return Err(AppError::Validation(errors));
