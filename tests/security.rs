@@ -401,3 +401,26 @@ async fn a_hash_with_weaker_parameters_is_rehashed_at_the_next_login() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_10_mib_body_gets_413_and_changes_nothing() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let huge = "x".repeat(10 * 1024 * 1024);
+
+    let res = app
+        .call(
+            "update_profile",
+            &[
+                ("display_name", "Big"),
+                ("bio", huge.as_str()),
+                ("location", ""),
+                ("website", ""),
+            ],
+            Some(&cookie),
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.display_name().await, "Ann");
+}
