@@ -10,6 +10,7 @@ use leptos_router::{
 
 use crate::{
     account::ui::{AccountPage, PasswordPage, SessionsPage},
+    admin::ui::{AdminNewUserPage, AdminUserPage, AdminUsersPage},
     auth::{
         api::get_viewer,
         ui::{LoginPage, SignOutForm, SignUpPage},
@@ -119,6 +120,17 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/admin/users/new")
+                        view=AdminNewUserPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/users/:id")
+                        view=AdminUserPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </Layout>
         </Router>
@@ -156,8 +168,10 @@ fn Layout(children: Children) -> impl IntoView {
                                 .get()
                                 .map(|v| match v.ok().flatten() {
                                     Some(viewer) => {
+                                        let admin = viewer.is_admin();
                                         view! {
                                             <span class="who">{viewer.display_name}</span>
+                                            {admin.then(|| view! { <A href="/admin/users">"Admin"</A> })}
                                             <A href="/profile">"Profile"</A>
                                             <A href="/settings">"Settings"</A>
                                             <SignOutForm/>

@@ -23,6 +23,18 @@ pub struct FieldError {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldErrors(pub Vec<FieldError>);
 
+/// One line per field, `field: message` (for the command line).
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
 impl FieldErrors {
     /// No messages yet.
     pub fn new() -> Self {
@@ -80,7 +92,7 @@ impl FieldErrors {
 /// What went wrong in a server function, as the caller may see it.
 ///
 /// HTTP status of each variant (see [`AppError::status`]): `Validation` and `BadRequest` 400,
-/// `InvalidCredentials` and `Unauthorized` 401, `Forbidden` 403, `NotFound` 404, `Conflict`
+/// `InvalidCredentials` and `Unauthorized` 401, `Forbidden` and `AccountDisabled` 403, `NotFound` 404, `Conflict`
 /// 409, `RateLimited` 429, `Internal` 500.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -94,6 +106,9 @@ pub enum AppError {
     /// exists (OWASP ASVS 4.0.3 V2.2; `shared/SECURITY.md`, Login).
     #[error("Email or password is incorrect")]
     InvalidCredentials,
+    /// The right password for an account an administrator has disabled.
+    #[error("This account is disabled. Contact an administrator.")]
+    AccountDisabled,
     /// The caller is not signed in.
     #[error("Please sign in to continue")]
     Unauthorized,
@@ -130,7 +145,7 @@ impl AppError {
         match self {
             AppError::Validation(_) | AppError::BadRequest => 400,
             AppError::InvalidCredentials | AppError::Unauthorized => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::AccountDisabled => 403,
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,
             AppError::RateLimited { .. } => 429,

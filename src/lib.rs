@@ -4,6 +4,7 @@
 //! with `hydrate` it is the wasm that makes the same pages interactive in the browser.
 
 pub mod account;
+pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -67,6 +67,34 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Add N fake users (seed-<n>@example.test, password "seeded user password") for tests and
+    /// benchmarks. Never on a real database.
+    Seed {
+        /// How many users to add.
+        #[arg(long, default_value_t = 100)]
+        users: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator (the first one comes from here; no default account exists).
+    /// The password is asked for at a prompt, or read from standard input with
+    /// --password-stdin.
+    Create {
+        /// Sign-in email of the new administrator.
+        #[arg(long)]
+        email: String,
+        /// Name shown to others.
+        #[arg(long)]
+        display_name: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 /// Parses a timeout such as `30m` or `14days` (humantime syntax); zero is refused, as it would
@@ -118,6 +146,26 @@ fn main() -> ExitCode {
                 .await
                 .map(|_| println!("database is up to date"))
                 .map_err(|e| e.to_string()),
+            Command::Admin(AdminCommand::Create {
+                email,
+                display_name,
+                password_stdin,
+            }) => create_admin(&cli.database_url, &email, &display_name, password_stdin).await,
+            Command::Seed { users } => {
+                let pool = db::open(&cli.database_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let (first, last) = roster::server::seed::seed_users(&pool, users, db::now_unix())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                pool.close().await;
+                println!(
+                    "added {users} users: seed-{first}@example.test .. seed-{last}@example.test \
+                     (password: {})",
+                    roster::server::seed::SEED_PASSWORD
+                );
+                Ok(())
+            }
         }
     });
     match result {
@@ -127,6 +175,44 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `roster admin create`: reads the password (prompt or stdin), then creates the administrator.
+async fn create_admin(
+    database_url: &str,
+    email: &str,
+    display_name: &str,
+    password_stdin: bool,
+) -> Result<(), String> {
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        let first = rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot read the password (try --password-stdin): {e}"))?;
+        let again = rpassword::prompt_password("Password again: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the two passwords differ; nothing was created".into());
+        }
+        first
+    };
+    let pool = db::open(database_url).await.map_err(|e| e.to_string())?;
+    let created = roster::admin::ssr::create_admin_from_cli(
+        &pool,
+        email,
+        display_name,
+        &password,
+        db::now_unix(),
+    )
+    .await;
+    pool.close().await;
+    let id = created?;
+    println!("administrator {email} created (user id {id})");
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), String> {

@@ -63,13 +63,16 @@ pub async fn change_password(
     now: i64,
 ) -> Result<u64, AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
-        .bind(&new_hash.0)
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    sqlx::query(
+        "UPDATE users SET password_hash = ?, updated_at = ?, must_change_password = 0 \
+         WHERE id = ?",
+    )
+    .bind(&new_hash.0)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     let ended = sessions::end(&mut tx, user_id, Ending::AllBut(keep)).await?;
     let event = AuditEvent::new(AuditAction::PasswordChanged, Some(user_id), Some(user_id))
         .with("other_sessions_ended", ended);

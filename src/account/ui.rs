@@ -99,6 +99,10 @@ pub fn PasswordPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let feedback = FormFeedback::new(action);
     let saved = saved_signal(action, "saved");
+    let query = leptos_router::hooks::use_query_map();
+    let required =
+        Signal::derive(move || !saved.get() && query.with(|q| q.get("required").is_some()));
+    ViewerContext::get().refresh_after(action);
     let check = Callback::new(
         feedback.check_before_submit(|f: &ChangePasswordForm| f.parse().err().unwrap_or_default()),
     );
@@ -107,6 +111,12 @@ pub fn PasswordPage() -> impl IntoView {
         <SettingsNav/>
         <section class="card">
             <h1>"Password"</h1>
+            <Show when=move || required.get()>
+                <p class="notice" role="status">
+                    "An administrator reset your password. Choose a new one to continue: \
+                     enter the one-time password you were given as your current password."
+                </p>
+            </Show>
             <p class="muted">"Changing it signs you out everywhere else."</p>
             <ActionForm action=action>
                 <FormMessage message=feedback.form()/>

@@ -16,6 +16,10 @@ pub enum AuditAction {
     PasswordChanged,
     SessionEnded,
     AccountDeleted,
+    UserCreated,
+    UserUpdated,
+    PasswordReset,
+    UserDeleted,
 }
 
 impl AuditAction {
@@ -28,6 +32,10 @@ impl AuditAction {
             AuditAction::PasswordChanged => "password.changed",
             AuditAction::SessionEnded => "session.ended",
             AuditAction::AccountDeleted => "account.deleted",
+            AuditAction::UserCreated => "user.created",
+            AuditAction::UserUpdated => "user.updated",
+            AuditAction::PasswordReset => "user.password_reset",
+            AuditAction::UserDeleted => "user.deleted",
         }
     }
 }

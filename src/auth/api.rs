@@ -100,26 +100,49 @@ pub async fn log_in(
         Some(email) => ssr::find_credentials(&pool, email.as_str()).await?,
         None => None,
     };
-    let matched = pw::verify(&form.password, account.as_ref().map(|(_, h)| h.as_str())).await?;
-    let Some((user_id, stored_hash)) = account.as_ref().filter(|_| matched).cloned() else {
+    let matched = pw::verify(
+        &form.password,
+        account.as_ref().map(|a| a.password_hash.as_str()),
+    )
+    .await?;
+    let target = account.as_ref().map(|a| a.id);
+    let Some(account) = account.filter(|_| matched) else {
         tracing::info!("login failed");
         state.throttle.login_failed(&throttle_key, ip, state.now());
         // The email only when it is one: a password typed into the email field is not kept.
-        let mut event = AuditEvent::new(AuditAction::LoginFailed, None, account.map(|(id, _)| id));
+        let mut event = AuditEvent::new(AuditAction::LoginFailed, None, target);
         if let Some(email) = email {
             event = event.with("email", email.as_str());
         }
         record(&pool, &event).await?;
         return Err(AppError::InvalidCredentials);
     };
+    let user_id = account.id;
     state.throttle.login_succeeded(&throttle_key);
-    pw::rehash_if_weak(&pool, user_id, &form.password, &stored_hash).await?;
+    if account.status != "active" {
+        // Said only to someone who knows the password, so it tells nothing to a guesser.
+        let event = AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id))
+            .with("reason", "account disabled");
+        record(&pool, &event).await?;
+        return Err(AppError::AccountDisabled);
+    }
+    pw::rehash_if_weak(&pool, user_id, &form.password, &account.password_hash).await?;
     ssr::sign_in(&ssr::session().await?, user_id, form.remember.is_some()).await?;
+    sqlx::query("UPDATE users SET last_login_at = ? WHERE id = ?")
+        .bind(state.now())
+        .bind(user_id)
+        .execute(&pool)
+        .await
+        .map_err(crate::error::internal)?;
     let event = AuditEvent::new(AuditAction::LoginSucceeded, Some(user_id), Some(user_id))
         .with("remember_me", form.remember.is_some());
     record(&pool, &event).await?;
     tracing::info!(user_id, "login succeeded");
-    let target = form.next.as_deref().and_then(safe_next).unwrap_or("/");
+    let target = if account.must_change_password {
+        super::REQUIRED_PASSWORD_CHANGE
+    } else {
+        form.next.as_deref().and_then(safe_next).unwrap_or("/")
+    };
     leptos_axum::redirect(target);
     Ok(())
 }

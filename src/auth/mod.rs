@@ -10,15 +10,18 @@ pub mod ui;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{DisplayName, Email, Password, Theme},
+    domain::{DisplayName, Email, Password, Role, Theme},
     error::FieldErrors,
 };
 
 /// Paths under which every page needs a signed-in person; anonymous visitors are sent to
 /// `/login?next=...`.
-pub const SIGNED_IN_PREFIXES: [&str; 2] = ["/profile", "/settings"];
+pub const SIGNED_IN_PREFIXES: [&str; 3] = ["/profile", "/settings", "/admin"];
 
-/// True when `path` is a signed-in page (`/profile`, `/settings`, `/settings/...`).
+/// Where a person whose password was reset by an administrator must go first.
+pub const REQUIRED_PASSWORD_CHANGE: &str = "/settings/password?required=1";
+
+/// True when `path` is a signed-in page (`/profile`, `/settings`, `/settings/...`, `/admin...`).
 pub fn is_signed_in_page(path: &str) -> bool {
     SIGNED_IN_PREFIXES.iter().any(|prefix| {
         path.strip_prefix(prefix)
@@ -49,6 +52,16 @@ pub struct Viewer {
     pub display_name: String,
     pub theme: Theme,
     pub time_zone: String,
+    pub role: Role,
+    /// An administrator reset the password: every page sends the person to
+    /// `/settings/password` until they choose a new one.
+    pub must_change_password: bool,
+}
+
+impl Viewer {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
 }
 
 /// The sign-up form as submitted; field names are the inputs' `name`s.

@@ -9,7 +9,7 @@ use crate::{
         ssr::{self as audit, AuditEvent},
         AuditAction,
     },
-    domain::Theme,
+    domain::{Role, Theme},
     error::{internal, AppError},
     server::{
         db::{is_unique_violation, now_unix},
@@ -155,30 +155,69 @@ pub async fn create_account(
     Ok(user_id)
 }
 
-/// The id and stored password hash of the account with this (already lower-cased) email.
+/// What sign-in needs of the account with this (already lower-cased) email.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    pub must_change_password: bool,
+}
+
+/// The credentials of the account with this (already lower-cased) email.
 pub async fn find_credentials(
     pool: &SqlitePool,
     email: &str,
-) -> Result<Option<(i64, String)>, AppError> {
-    sqlx::query_as::<_, (i64, String)>("SELECT id, password_hash FROM users WHERE email = ?")
-        .bind(email)
-        .fetch_optional(pool)
-        .await
-        .map_err(internal)
+) -> Result<Option<Credentials>, AppError> {
+    sqlx::query_as::<_, Credentials>(
+        "SELECT id, password_hash, status, must_change_password FROM users WHERE email = ?",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)
 }
 
-/// The header and theme data of user `user_id`, or `None` if the user no longer exists.
+/// The header and theme data of user `user_id`, or `None` if the user no longer exists or is
+/// disabled (a disabled account is signed out everywhere).
 pub async fn load_viewer(pool: &SqlitePool, user_id: i64) -> Result<Option<Viewer>, AppError> {
-    let row = sqlx::query_as::<_, (String, String, String)>(
-        "SELECT display_name, theme, time_zone FROM profiles WHERE user_id = ?",
+    let row = sqlx::query_as::<_, (String, String, String, String, bool)>(
+        "SELECT p.display_name, p.theme, p.time_zone, u.role, u.must_change_password \
+         FROM users u JOIN profiles p ON p.user_id = u.id \
+         WHERE u.id = ? AND u.status = 'active'",
     )
     .bind(user_id)
     .fetch_optional(pool)
     .await
     .map_err(internal)?;
-    Ok(row.map(|(display_name, theme, time_zone)| Viewer {
-        display_name,
-        theme: Theme::parse(&theme).unwrap_or_default(),
-        time_zone,
-    }))
+    Ok(row.map(
+        |(display_name, theme, time_zone, role, must_change_password)| Viewer {
+            display_name,
+            theme: Theme::parse(&theme).unwrap_or_default(),
+            time_zone,
+            role: Role::parse(&role).unwrap_or_default(),
+            must_change_password,
+        },
+    ))
+}
+
+/// The caller's user id when they are a signed-in administrator.
+///
+/// Errors: `Unauthorized` when signed out; `Forbidden` for anyone but an active admin (checked
+/// in the database on every call, so a demotion takes effect at once).
+pub async fn require_admin() -> Result<i64, AppError> {
+    let user_id = require_user_id().await?;
+    let role = sqlx::query_scalar::<_, String>(
+        "SELECT role FROM users WHERE id = ? AND status = 'active'",
+    )
+    .bind(user_id)
+    .fetch_optional(&pool()?)
+    .await
+    .map_err(internal)?;
+    match role.as_deref() {
+        Some("admin") => Ok(user_id),
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::Unauthorized),
+    }
 }

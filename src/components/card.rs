@@ -9,13 +9,16 @@ use crate::{auth::login_url, error::AppError};
 
 /// A page titled `title`, whose body is `content(data)` once `data` has loaded. When loading
 /// fails because the caller is signed out, it sends them to sign in and back to `here`; other
-/// errors are shown in place of the body. While `data` reloads the old body stays (no flash).
+/// errors are shown in place of the body; `Forbidden` as a 403 page. While `data` reloads the old body stays (no flash).
 #[component]
 pub fn DataCard<T, V>(
     title: &'static str,
     here: &'static str,
     data: Resource<Result<T, AppError>>,
     content: impl Fn(T) -> V + Send + Sync + 'static,
+    /// A wider card, for tables.
+    #[prop(optional)]
+    wide: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
@@ -23,7 +26,7 @@ where
 {
     view! {
         <Title text=title/>
-        <section class="card">
+        <section class="card" class:wide=wide>
             <h1>{title}</h1>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
@@ -33,6 +36,7 @@ where
                             Err(AppError::Unauthorized) => {
                                 view! { <Redirect path=login_url(here)/> }.into_any()
                             }
+                            Err(AppError::Forbidden) => view! { <Forbidden/> }.into_any(),
                             Err(other) => {
                                 view! { <p class="error" role="alert">{other.to_string()}</p> }
                                     .into_any()
@@ -41,5 +45,21 @@ where
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// What a signed-in person without the right role sees (status 403 on the server-rendered
+/// response).
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::FORBIDDEN);
+        }
+    }
+    view! {
+        <p class="error" role="alert">"You need to be an administrator to see this page."</p>
+        <p><a href="/">"Go to the start page"</a></p>
     }
 }

@@ -3,7 +3,7 @@
 mod card;
 mod form;
 
-pub use card::DataCard;
+pub use card::{DataCard, Forbidden};
 pub use form::{
     saved_signal, Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField,
 };

@@ -4,11 +4,13 @@
 //! a message fit to show next to the form field. The browser runs the very same code before a
 //! form is sent, and the server runs it again on what arrives.
 
+mod access;
 mod email;
 mod password;
 mod profile;
 mod settings;
 
+pub use access::{AccountStatus, Role};
 pub use email::Email;
 pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};

@@ -66,11 +66,11 @@ pub async fn load_profile(pool: &SqlitePool, user_id: i64) -> Result<ProfileData
     })
 }
 
-/// Saves the profile fields of `user_id`.
+/// Saves the profile fields of `user_id` through `db` (a pool, or a transaction).
 ///
 /// Errors: `NotFound` if the user no longer exists.
 pub async fn save_profile(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     user_id: i64,
     update: &ProfileUpdate,
 ) -> Result<(), AppError> {
@@ -84,7 +84,7 @@ pub async fn save_profile(
     .bind(update.website.as_str())
     .bind(now_unix())
     .bind(user_id)
-    .execute(pool)
+    .execute(db)
     .await
     .map_err(internal)?;
     updated_one(done)

@@ -19,7 +19,8 @@ use crate::{
 /// For every page request: finds out who is signed in (one query) and hands that to the
 /// render as a request extension, [`CurrentViewer`], so the page frame (theme, header) is
 /// right in the first byte, JavaScript or not. Anonymous visitors of a signed-in page are sent
-/// to `/login?next=<the page>` (303) before any rendering happens. Server functions and static
+/// to `/login?next=<the page>` (303) before any rendering happens; a person whose password an
+/// administrator reset is sent to `/settings/password?required=1` from every other page. Server functions and static
 /// files pass untouched.
 pub async fn page_viewer(
     State(state): State<AppState>,
@@ -46,6 +47,10 @@ pub async fn page_viewer(
     if viewer.is_none() && auth::is_signed_in_page(path) {
         let wanted = req.uri().path_and_query().map_or(path, |pq| pq.as_str());
         return Redirect::to(&auth::login_url(wanted)).into_response();
+    }
+    // After an administrator's password reset, choosing a new password comes first.
+    if viewer.as_ref().is_some_and(|v| v.must_change_password) && path != "/settings/password" {
+        return Redirect::to(auth::REQUIRED_PASSWORD_CHANGE).into_response();
     }
     req.extensions_mut().insert(CurrentViewer(viewer));
     next.run(req).await

@@ -7,6 +7,7 @@ pub mod db;
 pub mod middleware;
 pub mod password;
 pub mod security;
+pub mod seed;
 pub mod state;
 pub mod throttle;
 

@@ -1,0 +1,373 @@
+//! The admin console: `/admin/users` (list, search, filter, sort, page), `/admin/users/new`,
+//! `/admin/users/{id}` (edit, sign out everywhere, reset password, delete). Every server
+//! function checks on the server that the caller is an active administrator.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod ui;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{AccountStatus, Bio, DisplayName, Email, Location, Password, Role, Website},
+    error::FieldErrors,
+    profiles::ProfileUpdate,
+};
+
+/// Rows per page of the user list.
+pub const PAGE_SIZE: u32 = 50;
+
+/// Longest search text kept, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// A column the user list can be sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortKey {
+    Name,
+    Email,
+    Role,
+    Status,
+    #[default]
+    Created,
+    LastLogin,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Name,
+        SortKey::Email,
+        SortKey::Role,
+        SortKey::Status,
+        SortKey::Created,
+        SortKey::LastLogin,
+    ];
+
+    /// The name used in the URL (`sort=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Email => "email",
+            SortKey::Role => "role",
+            SortKey::Status => "status",
+            SortKey::Created => "created",
+            SortKey::LastLogin => "last_login",
+        }
+    }
+
+    /// The column heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "Display name",
+            SortKey::Email => "Email",
+            SortKey::Role => "Role",
+            SortKey::Status => "Status",
+            SortKey::Created => "Created",
+            SortKey::LastLogin => "Last sign-in",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The state of the user list, all of it in the URL query (`q`, `role`, `status`, `sort`,
+/// `dir`, `page`) so links, reloads and the back button work, with or without JavaScript.
+/// Anything unreadable in the URL falls back to its default rather than failing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListQuery {
+    /// Search text, matched case-insensitively (ASCII) as a substring of email or display name.
+    pub q: String,
+    pub role: Option<Role>,
+    pub status: Option<AccountStatus>,
+    pub sort: SortKey,
+    /// Descending order (`dir=desc`); the default for `created` is newest first.
+    pub desc: bool,
+    /// 1-based page number.
+    pub page: u32,
+}
+
+impl UserListQuery {
+    /// Reads the list state from URL query parameters (`get(name)`).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let q: String = get("q")
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_SEARCH_CHARS)
+            .collect();
+        let sort = get("sort")
+            .and_then(|s| SortKey::parse(&s))
+            .unwrap_or_default();
+        let desc = match get("dir").as_deref() {
+            Some("asc") => false,
+            Some("desc") => true,
+            _ => sort == SortKey::Created,
+        };
+        Self {
+            q,
+            role: get("role").and_then(|r| Role::parse(&r).ok()),
+            status: get("status").and_then(|s| AccountStatus::parse(&s).ok()),
+            sort,
+            desc,
+            page: get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+        }
+    }
+
+    /// `/admin/users?...` for this state.
+    pub fn href(&self) -> String {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            url.append_pair("q", &self.q);
+        }
+        if let Some(role) = self.role {
+            url.append_pair("role", role.as_str());
+        }
+        if let Some(status) = self.status {
+            url.append_pair("status", status.as_str());
+        }
+        url.append_pair("sort", self.sort.as_str());
+        url.append_pair("dir", if self.desc { "desc" } else { "asc" });
+        if self.page > 1 {
+            url.append_pair("page", &self.page.to_string());
+        }
+        format!("/admin/users?{}", url.finish())
+    }
+
+    /// The same list on page `page`.
+    pub fn on_page(&self, page: u32) -> Self {
+        Self {
+            page,
+            ..self.clone()
+        }
+    }
+
+    /// The list sorted by `key`: ascending first, descending when it already is ascending by it.
+    pub fn sorted_by(&self, key: SortKey) -> Self {
+        Self {
+            sort: key,
+            desc: self.sort == key && !self.desc,
+            page: 1,
+            ..self.clone()
+        }
+    }
+}
+
+/// One row of the user list; times in the administrator's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub created: String,
+    pub last_login: Option<String>,
+}
+
+/// One page of the user list with the total that matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub rows: Vec<UserRow>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+}
+
+/// One user as `/admin/users/{id}` shows and edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub bio: String,
+    pub location: String,
+    pub website: String,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub created: String,
+    pub last_login: Option<String>,
+    pub active_sessions: i64,
+    pub must_change_password: bool,
+    /// Right after "Reset password": the one-time password, shown this once.
+    pub one_time_password: Option<String>,
+    /// The administrator is looking at their own account (role, status and delete are locked).
+    pub is_self: bool,
+}
+
+/// The admin's edit form as submitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UserEditForm {
+    pub id: i64,
+    pub display_name: String,
+    pub bio: String,
+    pub location: String,
+    pub website: String,
+    pub role: String,
+    pub status: String,
+}
+
+/// An edit that passed every field rule.
+#[derive(Debug, Clone)]
+pub struct UserEdit {
+    pub profile: ProfileUpdate,
+    pub role: Role,
+    pub status: AccountStatus,
+}
+
+impl UserEditForm {
+    /// The same field rules as the person's own profile form, plus role and status.
+    ///
+    /// Errors: `FieldErrors` with one message per refused field.
+    pub fn parse(&self) -> Result<UserEdit, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let display_name = errors.check("display_name", DisplayName::parse(&self.display_name));
+        let bio = errors.check("bio", Bio::parse(&self.bio));
+        let location = errors.check("location", Location::parse(&self.location));
+        let website = errors.check("website", Website::parse(&self.website));
+        let role = errors.check("role", Role::parse(&self.role));
+        let status = errors.check("status", AccountStatus::parse(&self.status));
+        match (display_name, bio, location, website, role, status) {
+            (
+                Some(display_name),
+                Some(bio),
+                Some(location),
+                Some(website),
+                Some(role),
+                Some(status),
+            ) if errors.is_empty() => Ok(UserEdit {
+                profile: ProfileUpdate {
+                    display_name,
+                    bio,
+                    location,
+                    website,
+                },
+                role,
+                status,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The admin's new-user form as submitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewUserForm {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password: String,
+}
+
+/// A new user that passed every field rule.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub password: Password,
+}
+
+impl NewUserForm {
+    /// The same rules as sign-up, plus the role.
+    ///
+    /// Errors: `FieldErrors` with one message per refused field.
+    pub fn parse(&self) -> Result<NewUser, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", Email::parse(&self.email));
+        let display_name = errors.check("display_name", DisplayName::parse(&self.display_name));
+        let role = errors.check("role", Role::parse(&self.role));
+        let password = errors.check("password", Password::parse(&self.password));
+        match (email, display_name, role, password) {
+            (Some(email), Some(display_name), Some(role), Some(password)) if errors.is_empty() => {
+                Ok(NewUser {
+                    email,
+                    display_name,
+                    role,
+                    password,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn query(pairs: &[(&str, &str)]) -> UserListQuery {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        UserListQuery::from_params(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn list_state_round_trips_through_the_url() {
+        let state = query(&[
+            ("q", " ann "),
+            ("role", "admin"),
+            ("status", "disabled"),
+            ("sort", "email"),
+            ("dir", "asc"),
+            ("page", "3"),
+        ]);
+        assert_eq!(state.q, "ann");
+        assert_eq!(state.role, Some(Role::Admin));
+        assert_eq!(state.page, 3);
+        let href = state.href();
+        let parsed = url::Url::parse(&format!("http://x{href}")).unwrap();
+        let again = UserListQuery::from_params(|k| {
+            parsed
+                .query_pairs()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.into_owned())
+        });
+        assert_eq!(again, state);
+    }
+
+    #[test]
+    fn junk_in_the_url_falls_back_to_defaults() {
+        let state = query(&[("role", "root"), ("sort", "password_hash"), ("page", "-1")]);
+        assert_eq!(
+            state,
+            UserListQuery {
+                page: 1,
+                desc: true,
+                ..Default::default()
+            }
+        );
+    }
+
+    #[test]
+    fn sorting_by_the_same_column_again_flips_the_order() {
+        let by_name = UserListQuery::default().sorted_by(SortKey::Name);
+        assert!(!by_name.desc);
+        assert!(by_name.sorted_by(SortKey::Name).desc);
+        assert_eq!(by_name.on_page(4).sorted_by(SortKey::Email).page, 1);
+    }
+
+    #[test]
+    fn edit_form_applies_profile_rules_and_role_and_status() {
+        let errors = UserEditForm {
+            display_name: "".into(),
+            website: "ftp://x".into(),
+            role: "root".into(),
+            status: "gone".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        for field in ["display_name", "website", "role", "status"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+}

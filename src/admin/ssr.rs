@@ -1,0 +1,488 @@
+//! Server-only queries of the admin console. Each change and its audit event are written in one
+//! transaction, so there is never one without the other (`shared/SECURITY.md`, Errors and
+//! logs).
+
+use serde_json::{json, Map, Value};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{NewUser, SortKey, UserDetail, UserEdit, UserListQuery, UserPage, UserRow, PAGE_SIZE};
+use crate::{
+    audit::{
+        ssr::{self as audit, AuditEvent},
+        AuditAction,
+    },
+    auth::sessions::{self, Ending},
+    domain::{AccountStatus, Role},
+    error::{internal, AppError},
+    profiles::ssr::format_time,
+    server::{db::is_unique_violation, password::PasswordHashString},
+};
+
+/// `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` in it taken literally
+/// (`ESCAPE '\'`).
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The `WHERE` clause of the user list and its bound values, shared by the page and the count.
+fn list_filter(query: &UserListQuery) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut binds = Vec::new();
+    if !query.q.is_empty() {
+        clauses.push("(u.email LIKE ? ESCAPE '\\' OR p.display_name LIKE ? ESCAPE '\\')");
+        let pattern = contains_pattern(&query.q.to_lowercase());
+        binds.push(pattern.clone());
+        binds.push(pattern);
+    }
+    if let Some(role) = query.role {
+        clauses.push("u.role = ?");
+        binds.push(role.as_str().to_string());
+    }
+    if let Some(status) = query.status {
+        clauses.push("u.status = ?");
+        binds.push(status.as_str().to_string());
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (filter, binds)
+}
+
+fn order_by(query: &UserListQuery) -> String {
+    let column = match query.sort {
+        SortKey::Name => "p.display_name COLLATE NOCASE",
+        SortKey::Email => "u.email",
+        SortKey::Role => "u.role",
+        SortKey::Status => "u.status",
+        SortKey::Created => "u.created_at",
+        SortKey::LastLogin => "u.last_login_at",
+    };
+    let dir = if query.desc { "DESC" } else { "ASC" };
+    // The tie-breaker is the id column of the sort's index, so SQLite walks the index in order
+    // instead of sorting (profiles_display_name ends in user_id, the users indexes in id).
+    let id = if query.sort == SortKey::Name {
+        "p.user_id"
+    } else {
+        "u.id"
+    };
+    format!("ORDER BY {column} {dir}, {id} {dir}")
+}
+
+type UserRowTuple = (i64, String, String, String, String, i64, Option<i64>);
+
+/// One page ([`PAGE_SIZE`] rows) of the users matching `query`, with the total, times in
+/// `time_zone`. A page past the end is answered with the last page.
+///
+/// Errors: `Internal` when a query fails.
+pub async fn list_users(
+    pool: &SqlitePool,
+    query: &UserListQuery,
+    time_zone: &str,
+) -> Result<UserPage, AppError> {
+    let (filter, binds) = list_filter(query);
+    let count_sql =
+        format!("SELECT COUNT(*) FROM users u JOIN profiles p ON p.user_id = u.id {filter}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let total = count.fetch_one(pool).await.map_err(internal)?;
+    let pages = (total.max(1) as u64).div_ceil(u64::from(PAGE_SIZE)) as u32;
+    let page = query.page.clamp(1, pages);
+    let sql = format!(
+        "SELECT u.id, p.display_name, u.email, u.role, u.status, u.created_at, u.last_login_at \
+         FROM users u JOIN profiles p ON p.user_id = u.id {filter} {} LIMIT ? OFFSET ?",
+        order_by(query)
+    );
+    let mut rows = sqlx::query_as::<_, UserRowTuple>(&sql);
+    for b in &binds {
+        rows = rows.bind(b);
+    }
+    let rows = rows
+        .bind(i64::from(PAGE_SIZE))
+        .bind(i64::from(page - 1) * i64::from(PAGE_SIZE))
+        .fetch_all(pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(
+            |(id, display_name, email, role, status, created_at, last_login_at)| UserRow {
+                id,
+                display_name,
+                email,
+                role: Role::parse(&role).unwrap_or_default(),
+                status: AccountStatus::parse(&status).unwrap_or_default(),
+                created: format_time(created_at, time_zone),
+                last_login: last_login_at.map(|t| format_time(t, time_zone)),
+            },
+        )
+        .collect();
+    Ok(UserPage {
+        rows,
+        total,
+        page,
+        pages,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRecord {
+    email: String,
+    display_name: String,
+    bio: String,
+    location: String,
+    website: String,
+    role: String,
+    status: String,
+    created_at: i64,
+    last_login_at: Option<i64>,
+    must_change_password: bool,
+}
+
+async fn user_record(conn: &mut SqliteConnection, id: i64) -> Result<UserRecord, AppError> {
+    sqlx::query_as::<_, UserRecord>(
+        "SELECT u.email, p.display_name, p.bio, p.location, p.website, u.role, u.status, \
+         u.created_at, u.last_login_at, u.must_change_password \
+         FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)
+}
+
+/// User `id` for the edit page, seen by administrator `admin`, times in `time_zone`.
+///
+/// Errors: `NotFound`; `Internal` when a query fails.
+pub async fn load_user(
+    pool: &SqlitePool,
+    admin: i64,
+    id: i64,
+    time_zone: &str,
+    now: i64,
+) -> Result<UserDetail, AppError> {
+    let mut conn = pool.acquire().await.map_err(internal)?;
+    let u = user_record(&mut conn, id).await?;
+    let active_sessions = sessions::list(pool, id, now).await?.len() as i64;
+    Ok(UserDetail {
+        id,
+        email: u.email,
+        display_name: u.display_name,
+        bio: u.bio,
+        location: u.location,
+        website: u.website,
+        role: Role::parse(&u.role).unwrap_or_default(),
+        status: AccountStatus::parse(&u.status).unwrap_or_default(),
+        created: format_time(u.created_at, time_zone),
+        last_login: u.last_login_at.map(|t| format_time(t, time_zone)),
+        active_sessions,
+        must_change_password: u.must_change_password,
+        one_time_password: None,
+        is_self: admin == id,
+    })
+}
+
+/// Refuses a change that would leave no active administrator: `id` is one now and would stop
+/// being one.
+///
+/// Errors: `Conflict` at `field`.
+async fn keep_an_admin(conn: &mut SqliteConnection, id: i64, field: &str) -> Result<(), AppError> {
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> ?",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+    .map_err(internal)?;
+    if others == 0 {
+        return Err(AppError::Conflict {
+            field: field.into(),
+            message: "This is the last active administrator; make someone else one first.".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Creates a user with a profile, as administrator `admin` (`None`: the command line), and
+/// records `user.created`. Returns the new id.
+///
+/// Errors: `Conflict` at `email` for an email in use; `Internal` on database failures.
+pub async fn create_user(
+    pool: &SqlitePool,
+    admin: Option<i64>,
+    user: &NewUser,
+    hash: &PasswordHashString,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (email, password_hash, role, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(user.email.as_str())
+    .bind(&hash.0)
+    .bind(user.role.as_str())
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Conflict {
+                field: "email".into(),
+                message: "An account with this email already exists.".into(),
+            })
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)")
+        .bind(id)
+        .bind(user.display_name.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let event = AuditEvent::new(AuditAction::UserCreated, admin, Some(id))
+        .with("email", user.email.as_str())
+        .with("role", user.role.as_str())
+        .with(
+            "via",
+            if admin.is_some() {
+                "console"
+            } else {
+                "command line"
+            },
+        );
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(id)
+}
+
+/// Applies `edit` to user `id` as administrator `admin`: profile fields, role and status. A
+/// disabled user's sessions end at once. `user.updated` records each changed field as
+/// `[before, after]`. Nothing is written when nothing changed.
+///
+/// Errors: `NotFound`; `Conflict` at `role`/`status` when an administrator would demote or
+/// disable themselves or the last active administrator; `Internal` on database failures.
+pub async fn update_user(
+    pool: &SqlitePool,
+    admin: i64,
+    id: i64,
+    edit: &UserEdit,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let before = user_record(&mut tx, id).await?;
+    let mut changes = Map::new();
+    let mut note = |field: &str, old: &str, new: &str| {
+        if old != new {
+            changes.insert(field.into(), json!([old, new]));
+        }
+    };
+    let p = &edit.profile;
+    note(
+        "display_name",
+        &before.display_name,
+        p.display_name.as_str(),
+    );
+    note("bio", &before.bio, p.bio.as_str());
+    note("location", &before.location, p.location.as_str());
+    note("website", &before.website, p.website.as_str());
+    note("role", &before.role, edit.role.as_str());
+    note("status", &before.status, edit.status.as_str());
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let demoted = before.role == "admin" && edit.role != Role::Admin;
+    let disabled = before.status == "active" && edit.status == AccountStatus::Disabled;
+    if (demoted || disabled) && id == admin {
+        return Err(AppError::Conflict {
+            field: if demoted { "role" } else { "status" }.into(),
+            message: "You cannot demote or disable your own account.".into(),
+        });
+    }
+    if before.role == "admin" && before.status == "active" && (demoted || disabled) {
+        keep_an_admin(&mut tx, id, if demoted { "role" } else { "status" }).await?;
+    }
+    crate::profiles::ssr::save_profile(&mut *tx, id, p).await?;
+    sqlx::query("UPDATE users SET role = ?, status = ?, updated_at = ? WHERE id = ?")
+        .bind(edit.role.as_str())
+        .bind(edit.status.as_str())
+        .bind(crate::server::db::now_unix())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    if disabled {
+        sessions::end(&mut tx, id, Ending::All).await?;
+    }
+    let event = AuditEvent::new(AuditAction::UserUpdated, Some(admin), Some(id))
+        .with("changes", Value::Object(changes));
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// Ends every session of user `id` ("Sign out everywhere") and records `session.ended` by
+/// administrator `admin`. Returns how many ended.
+///
+/// Errors: `NotFound`; `Internal` on database failures.
+pub async fn end_all_sessions(pool: &SqlitePool, admin: i64, id: i64) -> Result<u64, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    user_record(&mut tx, id).await?;
+    let ended = sessions::end(&mut tx, id, Ending::All).await?;
+    let event = AuditEvent::new(AuditAction::SessionEnded, Some(admin), Some(id))
+        .with("sessions", "all")
+        .with("count", ended);
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(ended)
+}
+
+/// Gives user `id` the one-time password whose hash is `hash`: they must choose a new one at
+/// their next sign-in, and their sessions end. Records `user.password_reset` (never the
+/// password).
+///
+/// Errors: `NotFound`; `Internal` on database failures.
+pub async fn reset_password(
+    pool: &SqlitePool,
+    admin: i64,
+    id: i64,
+    hash: &PasswordHashString,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    user_record(&mut tx, id).await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = ?, must_change_password = 1, updated_at = ? WHERE id = ?",
+    )
+    .bind(&hash.0)
+    .bind(crate::server::db::now_unix())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let ended = sessions::end(&mut tx, id, Ending::All).await?;
+    let event = AuditEvent::new(AuditAction::PasswordReset, Some(admin), Some(id))
+        .with("sessions_ended", ended);
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// Deletes user `id` as administrator `admin`: sessions, profile and account go, and
+/// `user.deleted` is recorded with the email and display name they had.
+///
+/// Errors: `NotFound`; `Conflict` at `confirm` for the administrator's own account or the last
+/// active administrator; `Internal` on database failures.
+pub async fn delete_user(pool: &SqlitePool, admin: i64, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let before = user_record(&mut tx, id).await?;
+    if id == admin {
+        return Err(AppError::Conflict {
+            field: "confirm".into(),
+            message: "You cannot delete your own account from here; use Settings, Account.".into(),
+        });
+    }
+    if before.role == "admin" && before.status == "active" {
+        keep_an_admin(&mut tx, id, "confirm").await?;
+    }
+    sessions::end(&mut tx, id, Ending::All).await?;
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let event = AuditEvent::new(AuditAction::UserDeleted, Some(admin), Some(id))
+        .with("email", before.email)
+        .with("display_name", before.display_name);
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// A random one-time password: 20 characters from a 32-letter alphabet without look-alikes
+/// (100 bits from the OS random source), grouped by 5 for reading aloud.
+pub fn one_time_password() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    const ALPHABET: &[u8; 32] = b"abcdefghjkmnpqrstuvwxyz23456789#";
+    let mut bytes = [0u8; 20];
+    OsRng.fill_bytes(&mut bytes);
+    let letters: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(b % 32)] as char)
+        .collect();
+    letters
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// `roster admin create`: makes an active administrator with the given email, display name and
+/// password, after the same checks as sign-up (a guessable password is refused too). Returns
+/// the new id.
+///
+/// Errors (as a message for the terminal): a refused field, an email in use, a database
+/// failure.
+pub async fn create_admin_from_cli(
+    pool: &SqlitePool,
+    email: &str,
+    display_name: &str,
+    password: &str,
+    now: i64,
+) -> Result<i64, String> {
+    use crate::server::password as pw;
+    let form = super::NewUserForm {
+        email: email.into(),
+        display_name: display_name.into(),
+        role: Role::Admin.as_str().into(),
+        password: password.into(),
+    };
+    let user = form.parse().map_err(|errors| errors.to_string())?;
+    let context = vec![
+        user.email.as_str().to_string(),
+        user.display_name.as_str().to_string(),
+    ];
+    if let Err(why) = pw::judge_strength(user.password.clone(), context)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Err(format!("password: {why}"));
+    }
+    let hash = pw::hash(&user.password).await.map_err(|e| e.to_string())?;
+    create_user(pool, None, &user, &hash, now)
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { message, .. } => format!("email: {message}"),
+            other => other.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_is_matched_literally() {
+        assert_eq!(contains_pattern("ann"), "%ann%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+
+    #[test]
+    fn one_time_passwords_are_long_random_and_pass_the_policy() {
+        let a = one_time_password();
+        let b = one_time_password();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 23);
+        assert!(crate::domain::Password::parse(&a).is_ok());
+    }
+}

@@ -1,0 +1,375 @@
+//! `/admin/users`, `/admin/users/new` and `/admin/users/{id}`.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, A},
+    hooks::{use_params_map, use_query_map},
+};
+
+use super::{
+    api::{
+        admin_user, admin_users, AdminCreateUser, AdminDeleteUser, AdminResetPassword,
+        AdminSignOutEverywhere, AdminUpdateUser,
+    },
+    NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage, PAGE_SIZE,
+};
+use crate::{
+    app::ViewerContext,
+    components::{
+        saved_signal, DataCard, Field, Forbidden, FormFeedback, FormMessage, SelectField,
+        SubmitButton, TextAreaField,
+    },
+    domain::{AccountStatus, Role},
+};
+
+fn role_options(any: bool) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), r.label().to_string()))
+        .collect();
+    if any {
+        options.insert(0, (String::new(), "Any".to_string()));
+    }
+    options
+}
+
+fn status_options(any: bool) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = AccountStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
+    if any {
+        options.insert(0, (String::new(), "Any".to_string()));
+    }
+    options
+}
+
+/// `/admin/users`: every user, with search, filters, sortable columns and pages of 50. All of
+/// its state is in the URL, so the search form is a plain GET form.
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query_map.with(|q| UserListQuery::from_params(|k| q.get(k))));
+    let users = Resource::new(move || query.get(), admin_users);
+    let deleted = move || query_map.with(|q| q.get("deleted").is_some());
+    view! {
+        <DataCard
+            title="Users"
+            here="/admin/users"
+            wide=true
+            data=users
+            content=move |page: UserPage| {
+                let state = query.get_untracked();
+                view! {
+                    {deleted().then(|| view! { <p class="success" role="status">"User deleted"</p> })}
+                    <p>
+                        <A href="/admin/users/new" attr:class="button primary">"New user"</A>
+                    </p>
+                    <SearchForm state=state.clone()/>
+                    <UserTable page=page state=state/>
+                }
+            }
+        />
+    }
+}
+
+/// The search box and filters: a GET form to `/admin/users`, keeping the sort order.
+#[component]
+fn SearchForm(state: UserListQuery) -> impl IntoView {
+    view! {
+        <Form method="GET" action="/admin/users">
+            <div class="filters">
+                <Field label="Search" name="q" kind="search" value=state.q.clone() error=Signal::derive(|| None)/>
+                <SelectField
+                    label="Role"
+                    name="role"
+                    options=role_options(true)
+                    selected=state.role.map_or("", |r| r.as_str())
+                    error=Signal::derive(|| None)
+                />
+                <SelectField
+                    label="Status"
+                    name="status"
+                    options=status_options(true)
+                    selected=state.status.map_or("", |s| s.as_str())
+                    error=Signal::derive(|| None)
+                />
+                <input type="hidden" name="sort" value=state.sort.as_str()/>
+                <input type="hidden" name="dir" value=if state.desc { "desc" } else { "asc" }/>
+                <button type="submit">"Apply"</button>
+            </div>
+        </Form>
+    }
+}
+
+/// The table of one page of users, with sortable headings and Previous/Next links.
+#[component]
+fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
+    let first = (page.page - 1) * PAGE_SIZE + 1;
+    let last = first - 1 + page.rows.len() as u32;
+    let summary = if page.total == 0 {
+        "No users match.".to_string()
+    } else {
+        format!("Showing {first}–{last} of {} users", page.total)
+    };
+    let headings = SortKey::ALL
+        .into_iter()
+        .map(|key| {
+            let sorted = (state.sort == key).then_some(if state.desc {
+                "descending"
+            } else {
+                "ascending"
+            });
+            let arrow = sorted.map(|s| if s == "descending" { " ↓" } else { " ↑" });
+            view! {
+                <th scope="col" aria-sort=sorted>
+                    <A href=state.sorted_by(key).href()>{key.label()} {arrow}</A>
+                </th>
+            }
+        })
+        .collect_view();
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|u| {
+            view! {
+                <tr>
+                    <td>
+                        <A href=format!("/admin/users/{}", u.id)>{u.display_name}</A>
+                    </td>
+                    <td>{u.email}</td>
+                    <td>{u.role.label()}</td>
+                    <td>{u.status.label()}</td>
+                    <td>{u.created}</td>
+                    <td>{u.last_login.unwrap_or_else(|| "Never".into())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
+    let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
+    view! {
+        <p class="muted" role="status">{summary}</p>
+        <div class="table-wrap">
+            <table class="users">
+                <thead>
+                    <tr>{headings}</tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            {match previous {
+                Some(href) => view! { <A href=href attr:rel="prev">"Previous"</A> }.into_any(),
+                None => view! { <span aria-disabled="true">"Previous"</span> }.into_any(),
+            }}
+            <span>{format!("Page {} of {}", page.page, page.pages)}</span>
+            {match next {
+                Some(href) => view! { <A href=href attr:rel="next">"Next"</A> }.into_any(),
+                None => view! { <span aria-disabled="true">"Next"</span> }.into_any(),
+            }}
+        </nav>
+    }
+}
+
+/// `/admin/users/new`: create a user.
+#[component]
+pub fn AdminNewUserPage() -> impl IntoView {
+    let action = ServerAction::<AdminCreateUser>::new();
+    let feedback = FormFeedback::new(action);
+    let check = Callback::new(
+        feedback.check_before_submit(|f: &NewUserForm| f.parse().err().unwrap_or_default()),
+    );
+    let cx = ViewerContext::get();
+    let is_admin = move || {
+        cx.viewer
+            .get()
+            .map(|v| v.ok().flatten().is_some_and(|v| v.is_admin()))
+    };
+    view! {
+        <Title text="New user"/>
+        <section class="card">
+            <h1>"New user"</h1>
+            <Transition fallback=|| ()>
+                {move || (is_admin() == Some(false)).then(|| view! { <Forbidden/> })}
+            </Transition>
+            <p><A href="/admin/users">"Back to users"</A></p>
+            <ActionForm action=action>
+                <FormMessage message=feedback.form()/>
+                <Field label="Email" name="email" autocomplete="off" error=feedback.field("email")/>
+                <Field label="Display name" name="display_name" autocomplete="off" error=feedback.field("display_name")/>
+                <SelectField
+                    label="Role"
+                    name="role"
+                    options=role_options(false)
+                    selected="user"
+                    error=feedback.field("role")
+                />
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="12 to 128 characters; they can change it after signing in."
+                    error=feedback.field("password")
+                />
+                <SubmitButton label="Create user" pending=action.pending().into() on_click=check/>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/admin/users/{id}`: edit one user; sign them out everywhere; reset their password; delete
+/// them after a confirmation step (`?confirm=delete`).
+#[component]
+pub fn AdminUserPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("id")
+                .and_then(|id| id.parse::<i64>().ok())
+                .unwrap_or(0)
+        })
+    });
+    let save = ServerAction::<AdminUpdateUser>::new();
+    let sign_out = ServerAction::<AdminSignOutEverywhere>::new();
+    let reset = ServerAction::<AdminResetPassword>::new();
+    let delete = ServerAction::<AdminDeleteUser>::new();
+    let cx = ViewerContext::get();
+    cx.refresh_after(save);
+    cx.refresh_after(sign_out);
+    cx.refresh_after(reset);
+    let saves = cx.saves();
+    let user = Resource::new(move || (id.get(), saves.get()), |(id, _)| admin_user(id));
+    let feedback = FormFeedback::new(save);
+    let saved = saved_signal(save, "saved");
+    let signed_out = saved_signal(sign_out, "signed_out");
+    let created = move || query.with(|q| q.get("created").is_some());
+    let confirming = move || query.with(|q| q.get("confirm").as_deref() == Some("delete"));
+    let check = Callback::new(
+        feedback.check_before_submit(|f: &UserEditForm| f.parse().err().unwrap_or_default()),
+    );
+    view! {
+        <p class="back"><A href="/admin/users">"Back to users"</A></p>
+        <DataCard
+            title="Edit user"
+            here="/admin/users"
+            data=user
+            content=move |u: UserDetail| {
+                let uid = u.id;
+                let who = format!("{} ({})", u.display_name, u.email);
+                view! {
+                    <p class="muted">
+                        {u.email.clone()} " · created " {u.created.clone()} " · last sign-in "
+                        {u.last_login.clone().unwrap_or_else(|| "never".into())}
+                    </p>
+                    {created().then(|| view! { <p class="success" role="status">"User created"</p> })}
+                    {u.one_time_password.clone().map(|password| view! {
+                        <div class="notice" role="status">
+                            <p>"Password reset. Give this one-time password to the person; it is shown only now:"</p>
+                            <p><code class="secret">{password}</code></p>
+                            <p class="muted">"They must choose a new password when they sign in."</p>
+                        </div>
+                    })}
+                    <ActionForm action=save>
+                        <FormMessage message=feedback.form()/>
+                        <Show when=move || saved.get()>
+                            <p class="success" role="status">"Changes saved"</p>
+                        </Show>
+                        <input type="hidden" name="id" value=uid.to_string()/>
+                        <Field label="Display name" name="display_name" value=u.display_name.clone()
+                            error=feedback.field("display_name")/>
+                        <TextAreaField label="Bio" name="bio" value=u.bio.clone() error=feedback.field("bio")/>
+                        <Field label="Location" name="location" value=u.location.clone() error=feedback.field("location")/>
+                        <Field label="Website" name="website" value=u.website.clone() inputmode="url" error=feedback.field("website")/>
+                        <SelectField label="Role" name="role" options=role_options(false) selected=u.role.as_str() error=feedback.field("role")/>
+                        <SelectField label="Status" name="status" options=status_options(false) selected=u.status.as_str() error=feedback.field("status")/>
+                        {u.is_self.then(|| view! { <p class="hint">"This is your own account: you cannot demote, disable or delete it here."</p> })}
+                        <SubmitButton label="Save changes" pending=save.pending().into() on_click=check/>
+                    </ActionForm>
+
+                    <h2>"Sessions"</h2>
+                    <p class="muted">{format!("{} active session(s).", u.active_sessions)}</p>
+                    <Show when=move || signed_out.get()>
+                        <p class="success" role="status">"Signed out everywhere"</p>
+                    </Show>
+                    <ActionForm action=sign_out>
+                        <input type="hidden" name="id" value=uid.to_string()/>
+                        <SubmitButton label="Sign out everywhere" pending=sign_out.pending().into()/>
+                    </ActionForm>
+
+                    <h2>"Password"</h2>
+                    <p class="muted">
+                        {if u.must_change_password {
+                            "Waiting for them to choose a new password."
+                        } else {
+                            "Resetting gives a one-time password and signs them out everywhere."
+                        }}
+                    </p>
+                    <ActionForm action=reset>
+                        <input type="hidden" name="id" value=uid.to_string()/>
+                        <SubmitButton label="Reset password" pending=reset.pending().into()/>
+                    </ActionForm>
+
+                    <h2>"Delete"</h2>
+                    <DeleteUser
+                        id=uid
+                        who=who
+                        action=delete
+                        confirming=Signal::derive(confirming)
+                    />
+                }
+            }
+        />
+    }
+}
+
+/// The delete step of a user's page: a "Delete user" button (a GET to `?confirm=delete`, which
+/// changes nothing), then the confirmation with "Yes, delete user" and "Cancel".
+#[component]
+fn DeleteUser(
+    id: i64,
+    who: String,
+    action: ServerAction<AdminDeleteUser>,
+    confirming: Signal<bool>,
+) -> impl IntoView {
+    let feedback = FormFeedback::new(action);
+    let page = format!("/admin/users/{id}");
+    move || {
+        let page = page.clone();
+        let question = format!("Delete {who} for good?");
+        if confirming.get() {
+            view! {
+                <div class="confirm" role="alertdialog" aria-labelledby="confirm-title">
+                    <p id="confirm-title">
+                        <strong>{question}</strong>
+                    </p>
+                    <p class="muted">
+                        "Their sessions end and their account and profile are removed. This cannot be undone."
+                    </p>
+                    <ActionForm action=action>
+                        <FormMessage message=feedback.form()/>
+                        <p class="field-error">{move || feedback.field("confirm").get()}</p>
+                        <input type="hidden" name="id" value=id.to_string()/>
+                        <input type="hidden" name="confirm" value="yes"/>
+                        <p class="actions">
+                            <button type="submit" class="danger">"Yes, delete user"</button>
+                            <A href=page attr:class="button">"Cancel"</A>
+                        </p>
+                    </ActionForm>
+                </div>
+            }
+                .into_any()
+        } else {
+            view! {
+                <Form method="GET" action=page>
+                    <input type="hidden" name="confirm" value="delete"/>
+                    <button type="submit" class="danger">"Delete user"</button>
+                </Form>
+            }
+            .into_any()
+        }
+    }
+}

@@ -1,0 +1,97 @@
+use serde::{Deserialize, Serialize};
+
+/// What an account may do: `user` (own profile and settings) or `admin` (everyone's, through
+/// the admin console). Stored in `users.role`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    #[default]
+    User,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::User, Role::Admin];
+
+    /// Parses the stored or submitted name (`user`, `admin`).
+    ///
+    /// Errors (as messages): any other text.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input.trim() {
+            "user" => Ok(Role::User),
+            "admin" => Ok(Role::Admin),
+            _ => Err("Choose User or Admin".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The name shown in forms and lists.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::User => "User",
+            Role::Admin => "Admin",
+        }
+    }
+}
+
+/// Whether an account may sign in: `active`, or `disabled` (sign-in refused, sessions ended).
+/// Stored in `users.status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountStatus {
+    #[default]
+    Active,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub const ALL: [AccountStatus; 2] = [AccountStatus::Active, AccountStatus::Disabled];
+
+    /// Parses the stored or submitted name (`active`, `disabled`).
+    ///
+    /// Errors (as messages): any other text.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input.trim() {
+            "active" => Ok(AccountStatus::Active),
+            "disabled" => Ok(AccountStatus::Disabled),
+            _ => Err("Choose Active or Disabled".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled => "disabled",
+        }
+    }
+
+    /// The name shown in forms and lists.
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "Active",
+            AccountStatus::Disabled => "Disabled",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_statuses_round_trip_and_refuse_junk() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        for status in AccountStatus::ALL {
+            assert_eq!(AccountStatus::parse(status.as_str()), Ok(status));
+        }
+        assert!(Role::parse("root").is_err());
+        assert!(Role::parse("Admin").is_err());
+        assert!(AccountStatus::parse("").is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! `roster seed --users N`: fake users for tests and benchmarks, made fast (one password hash
+//! shared by all, inserts batched in transactions). Never run it on a real database.
+
+use sqlx::SqlitePool;
+
+use crate::{
+    domain::Password,
+    error::{internal, AppError},
+    server::password,
+};
+
+/// The password of every seeded user.
+pub const SEED_PASSWORD: &str = "seeded user password";
+
+const FIRST: [&str; 20] = [
+    "Ada", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kofi",
+    "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sven", "Yara",
+];
+const LAST: [&str; 20] = [
+    "Almeida", "Brown", "Chen", "Dubois", "Eriksson", "Fischer", "García", "Haddad", "Ito",
+    "Jensen", "Kowalski", "Lopez", "Müller", "Novak", "Okafor", "Petrov", "Rossi", "Silva",
+    "Tanaka", "Weber",
+];
+
+/// Rows written per transaction.
+const BATCH: u64 = 2_000;
+
+/// Adds `count` users (`seed-<n>@example.test`, display names like "Ada Brown 17", role
+/// `user`, status `active`, created one minute apart going back from `now`) with the password
+/// [`SEED_PASSWORD`]. Numbering continues after earlier seeds, so it can run again. Returns
+/// the first and last number used.
+///
+/// Errors: `Internal` when hashing or a database write fails.
+pub async fn seed_users(pool: &SqlitePool, count: u64, now: i64) -> Result<(u64, u64), AppError> {
+    let hash = password::hash(&Password::parse(SEED_PASSWORD).map_err(internal)?).await?;
+    let start: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email LIKE 'seed-%@example.test'")
+            .fetch_one(pool)
+            .await
+            .map_err(internal)?;
+    let start = start as u64 + 1;
+    let end = start + count;
+    let mut n = start;
+    while n < end {
+        let mut tx = pool.begin().await.map_err(internal)?;
+        for i in n..(n + BATCH).min(end) {
+            let created = now - (i as i64) * 60;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (email, password_hash, created_at, updated_at, last_login_at) \
+                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(format!("seed-{i}@example.test"))
+            .bind(&hash.0)
+            .bind(created)
+            .bind(created)
+            .bind((i % 3 != 0).then_some(created + 3600))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let name = format!(
+                "{} {} {i}",
+                FIRST[(i % 20) as usize],
+                LAST[((i / 20) % 20) as usize]
+            );
+            sqlx::query(
+                "INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(created)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        n = (n + BATCH).min(end);
+    }
+    Ok((start, end - 1))
+}

@@ -1,0 +1,489 @@
+//! The admin console over HTTP: who may call what, last-admin and self protection, audit
+//! events written with their change, disabling, password reset, deletion, and the user list.
+
+mod common;
+
+use common::{location, session_cookie, spawn_app, TestApp, PASSWORD};
+use reqwest::StatusCode;
+use roster::server::{clock::Clock, seed::seed_users};
+
+/// Creates an administrator through the command line's code path and signs them in.
+async fn admin(app: &TestApp, email: &str) -> String {
+    roster::admin::ssr::create_admin_from_cli(&app.pool, email, "Ada Admin", PASSWORD, 0)
+        .await
+        .expect("admin created");
+    let res = app.log_in(email, PASSWORD, None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    session_cookie(&res).unwrap()
+}
+
+async fn audit_rows(app: &TestApp, action: &str) -> Vec<(Option<i64>, Option<i64>, String)> {
+    sqlx::query_as(
+        "SELECT actor_user_id, target_user_id, details FROM audit_events WHERE action = ? \
+         ORDER BY id",
+    )
+    .bind(action)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+fn edit_form(id: &str, role: &str, status: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("id", id.to_string()),
+        ("display_name", "Bob Edited".into()),
+        ("bio", "".into()),
+        ("location", "".into()),
+        ("website", "".into()),
+        ("role", role.into()),
+        ("status", status.into()),
+    ]
+}
+
+async fn update(app: &TestApp, cookie: &str, form: &[(&'static str, String)]) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.call("admin_update_user", &form, Some(cookie)).await
+}
+
+const LIST_QUERY: [(&str, &str); 4] = [
+    ("query[q]", ""),
+    ("query[sort]", "Created"),
+    ("query[desc]", "true"),
+    ("query[page]", "1"),
+];
+
+#[tokio::test]
+async fn every_admin_function_and_page_needs_an_admin() {
+    let app = spawn_app().await;
+    let admin_cookie = admin(&app, "root@example.org").await;
+    let user_cookie = app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+    let carol = app.sign_up("carol@example.org", "Carol").await;
+    drop(carol);
+    let carol_id = app.user_id("carol@example.org").await.to_string();
+
+    let edit = edit_form(&bob, "user", "active");
+    let edit: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let functions: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("admin_users", LIST_QUERY.to_vec()),
+        ("admin_user", vec![("id", bob.as_str())]),
+        (
+            "admin_create_user",
+            vec![
+                ("email", "new@example.org"),
+                ("display_name", "New"),
+                ("role", "user"),
+                ("password", "a long and unusual passphrase"),
+            ],
+        ),
+        ("admin_update_user", edit),
+        ("admin_sign_out_everywhere", vec![("id", bob.as_str())]),
+        ("admin_reset_password", vec![("id", bob.as_str())]),
+        (
+            "admin_delete_user",
+            vec![("id", carol_id.as_str()), ("confirm", "yes")],
+        ),
+    ];
+    for (name, form) in &functions {
+        let anonymous = app.call(name, form, None).await;
+        assert_eq!(
+            anonymous.status(),
+            StatusCode::UNAUTHORIZED,
+            "{name} anonymous"
+        );
+        let user = app.call(name, form, Some(&user_cookie)).await;
+        assert_eq!(user.status(), StatusCode::FORBIDDEN, "{name} as a user");
+    }
+    assert_eq!(
+        app.count("users").await,
+        3,
+        "nothing was created or deleted"
+    );
+    for (name, form) in &functions {
+        let res = app.call(name, form, Some(&admin_cookie)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{name} as an admin");
+    }
+
+    let pages = [
+        "/admin/users",
+        "/admin/users/new",
+        &format!("/admin/users/{bob}"),
+    ];
+    let user_cookie = app.log_in("bob@example.org", PASSWORD, None).await;
+    // Bob's password was reset above: he is sent to choose a new one first.
+    assert_eq!(user_cookie.status(), StatusCode::UNAUTHORIZED);
+    let dave = app.sign_up("dave@example.org", "Dave").await;
+    for page in pages {
+        let anonymous = app.get(page, None).await;
+        assert_eq!(anonymous.status(), StatusCode::SEE_OTHER, "{page}");
+        assert!(location(&anonymous).unwrap().starts_with("/login?next="));
+        let user = app.get(page, Some(&dave)).await;
+        assert_eq!(user.status(), StatusCode::FORBIDDEN, "{page} as a user");
+        let admin = app.get(page, Some(&admin_cookie)).await;
+        assert_eq!(admin.status(), StatusCode::OK, "{page} as an admin");
+    }
+}
+
+#[tokio::test]
+async fn an_admin_cannot_demote_disable_or_delete_their_own_account() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    let me = app.user_id("root@example.org").await.to_string();
+
+    let demote = update(&app, &cookie, &edit_form(&me, "user", "active")).await;
+    let disable = update(&app, &cookie, &edit_form(&me, "admin", "disabled")).await;
+    let delete = app
+        .call(
+            "admin_delete_user",
+            &[("id", &me), ("confirm", "yes")],
+            Some(&cookie),
+        )
+        .await;
+
+    assert_eq!(demote.status(), StatusCode::CONFLICT);
+    assert_eq!(disable.status(), StatusCode::CONFLICT);
+    assert_eq!(delete.status(), StatusCode::CONFLICT);
+    let role: String = sqlx::query_scalar("SELECT role || '/' || status FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(role, "admin/active");
+    assert!(
+        audit_rows(&app, "user.updated").await.is_empty(),
+        "no audit row without a change"
+    );
+}
+
+#[tokio::test]
+async fn another_admin_can_be_demoted_while_one_active_admin_remains() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    admin(&app, "second@example.org").await;
+    let second = app.user_id("second@example.org").await.to_string();
+
+    let res = update(&app, &cookie, &edit_form(&second, "user", "active")).await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(admins, 1);
+}
+
+#[tokio::test]
+async fn each_change_writes_one_audit_event_with_before_and_after_and_a_refused_one_none() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    let root = app.user_id("root@example.org").await;
+    app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await;
+    let id = bob.to_string();
+
+    let mut bad = edit_form(&id, "admin", "active");
+    bad[1].1 = String::new(); // no display name
+    let refused = update(&app, &cookie, &bad).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(audit_rows(&app, "user.updated").await.is_empty());
+    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+        .bind(bob)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(role, "user", "a refused change changes nothing");
+
+    let ok = update(&app, &cookie, &edit_form(&id, "admin", "active")).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+
+    let rows = audit_rows(&app, "user.updated").await;
+    assert_eq!(rows.len(), 1);
+    let (actor, target, details) = &rows[0];
+    assert_eq!((*actor, *target), (Some(root), Some(bob)));
+    let details: serde_json::Value = serde_json::from_str(details).unwrap();
+    assert_eq!(
+        details["changes"]["role"],
+        serde_json::json!(["user", "admin"])
+    );
+    assert_eq!(
+        details["changes"]["display_name"],
+        serde_json::json!(["Bob", "Bob Edited"])
+    );
+    assert!(
+        details["changes"].get("bio").is_none(),
+        "unchanged fields are not listed"
+    );
+}
+
+#[tokio::test]
+async fn disabling_ends_the_users_sessions_at_once_and_refuses_their_sign_in() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    let bob_cookie = app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+
+    let res = update(&app, &cookie, &edit_form(&bob, "user", "disabled")).await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = app.get("/profile", Some(&bob_cookie)).await;
+    assert_eq!(
+        page.status(),
+        StatusCode::SEE_OTHER,
+        "the open session died"
+    );
+    let login = app.log_in("bob@example.org", PASSWORD, None).await;
+    assert_eq!(login.status(), StatusCode::FORBIDDEN);
+    assert_eq!(login.text().await.unwrap(), "\"AccountDisabled\"");
+    let wrong = app
+        .log_in("bob@example.org", "not the password", None)
+        .await;
+    assert_eq!(
+        wrong.status(),
+        StatusCode::UNAUTHORIZED,
+        "nothing told without the password"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_of_the_user() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    let first = app.sign_up("bob@example.org", "Bob").await;
+    let second = session_cookie(&app.log_in("bob@example.org", PASSWORD, None).await).unwrap();
+    let bob = app.user_id("bob@example.org").await.to_string();
+
+    let res = app
+        .call("admin_sign_out_everywhere", &[("id", &bob)], Some(&cookie))
+        .await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    for c in [first, second] {
+        assert_eq!(
+            app.get("/profile", Some(&c)).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert_eq!(
+        app.get("/profile", Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn reset_password_shows_a_one_time_password_once_and_forces_a_new_one() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    let bob_cookie = app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+
+    let res = app
+        .call("admin_reset_password", &[("id", &bob)], Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let first: serde_json::Value = app
+        .call("admin_user", &[("id", &bob)], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: serde_json::Value = app
+        .call("admin_user", &[("id", &bob)], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let one_time = first["one_time_password"]
+        .as_str()
+        .expect("shown once")
+        .to_string();
+    assert!(second["one_time_password"].is_null(), "and only once");
+    let details = audit_rows(&app, "user.password_reset").await;
+    assert_eq!(details.len(), 1);
+    assert!(
+        !details[0].2.contains(&one_time),
+        "never in the audit trail"
+    );
+
+    assert_eq!(
+        app.get("/profile", Some(&bob_cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.log_in("bob@example.org", PASSWORD, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let login = app.log_in("bob@example.org", &one_time, None).await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let bob_cookie = session_cookie(&login).unwrap();
+    let profile = app.get("/profile", Some(&bob_cookie)).await;
+    assert_eq!(
+        location(&profile).as_deref(),
+        Some("/settings/password?required=1")
+    );
+
+    let change = app
+        .call(
+            "change_password",
+            &[
+                ("current_password", &one_time),
+                ("new_password", "my own new passphrase"),
+            ],
+            Some(&bob_cookie),
+        )
+        .await;
+    assert_eq!(change.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/profile", Some(&bob_cookie)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn delete_needs_the_confirmation_then_removes_the_user_and_their_sessions() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    let bob_cookie = app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+
+    let unconfirmed = app
+        .call(
+            "admin_delete_user",
+            &[("id", &bob), ("confirm", "")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(unconfirmed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("users").await, 2);
+    let confirmation = app
+        .get(&format!("/admin/users/{bob}?confirm=delete"), Some(&cookie))
+        .await;
+    assert!(confirmation
+        .text()
+        .await
+        .unwrap()
+        .contains("Yes, delete user"));
+
+    let res = app
+        .call(
+            "admin_delete_user",
+            &[("id", &bob), ("confirm", "yes")],
+            Some(&cookie),
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(app.count("profiles").await, 1);
+    assert_eq!(
+        app.get("/profile", Some(&bob_cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let rows = audit_rows(&app, "user.deleted").await;
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].2.contains("bob@example.org"));
+}
+
+#[tokio::test]
+async fn admins_create_users_with_the_sign_up_rules() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+
+    let weak = app
+        .call(
+            "admin_create_user",
+            &[
+                ("email", "new@example.org"),
+                ("display_name", "New"),
+                ("role", "user"),
+                ("password", "password123456"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    let taken = app
+        .call(
+            "admin_create_user",
+            &[
+                ("email", "ROOT@example.org"),
+                ("display_name", "New"),
+                ("role", "user"),
+                ("password", "a long and unusual passphrase"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    let ok = app
+        .call(
+            "admin_create_user",
+            &[
+                ("email", "new@example.org"),
+                ("display_name", "New"),
+                ("role", "admin"),
+                ("password", "a long and unusual passphrase"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+
+    assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(app.count("users").await, 2);
+    let login = app
+        .log_in("new@example.org", "a long and unusual passphrase", None)
+        .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(
+        audit_rows(&app, "user.created").await.len(),
+        2,
+        "the CLI's and this one"
+    );
+}
+
+#[tokio::test]
+async fn the_user_list_searches_filters_sorts_and_pages_with_the_total() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    seed_users(&app.pool, 120, app.clock.now()).await.unwrap();
+    let page = |query: &'static str| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let res = app
+                .get(&format!("/admin/users{query}"), Some(&cookie))
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "{query}");
+            res.text().await.unwrap()
+        }
+    };
+
+    let first = page("").await;
+    assert!(first.contains("Showing 1–50 of 121 users"), "{first}");
+    assert!(first.contains(r#"rel="next""#));
+    let third = page("?page=3").await;
+    assert!(third.contains("Showing 101–121 of 121 users"));
+    assert!(!third.contains(r#"rel="next""#));
+    let beyond = page("?page=99").await;
+    assert!(
+        beyond.contains("Page 3 of 3"),
+        "a page past the end shows the last"
+    );
+
+    // Case-insensitive substring of the display name or the email.
+    let search = page("?q=SEED-11%40").await;
+    assert!(
+        search.contains("of 1 users") || search.contains("Showing 1–1 of 1"),
+        "{search}"
+    );
+    let names = page("?q=ada%20brown").await;
+    assert!(names.contains("Ada Brown"));
+    let admins = page("?role=admin").await;
+    assert!(admins.contains("Showing 1–1 of 1 users"));
+    let literal = page("?q=%25").await;
+    assert!(literal.contains("No users match."), "% is taken literally");
+
+    let by_email = page("?sort=email&dir=asc").await;
+    let a = by_email.find("root@example.org").unwrap();
+    let b = by_email.find("seed-1@example.test").unwrap();
+    assert!(a < b, "sorted by email");
+    assert!(by_email.contains(r#"aria-sort="ascending""#));
+}
