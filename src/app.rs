@@ -10,7 +10,7 @@ use leptos_router::{
 
 use crate::{
     account::ui::{AccountPage, PasswordPage, SessionsPage},
-    admin::ui::{AdminNewUserPage, AdminUserPage, AdminUsersPage},
+    admin::ui::{AdminAuditPage, AdminNewUserPage, AdminUserPage, AdminUsersPage},
     auth::{
         api::get_viewer,
         ui::{LoginPage, SignOutForm, SignUpPage},
@@ -121,6 +121,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
                     <Route
                         path=path!("/admin/users/new")
                         view=AdminNewUserPage

@@ -66,6 +66,17 @@ async fn every_admin_function_and_page_needs_an_admin() {
     let edit: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let functions: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("admin_users", LIST_QUERY.to_vec()),
+        (
+            "admin_audit",
+            vec![
+                ("query[actor]", ""),
+                ("query[action]", ""),
+                ("query[target]", ""),
+                ("query[from]", ""),
+                ("query[to]", ""),
+                ("query[page]", "1"),
+            ],
+        ),
         ("admin_user", vec![("id", bob.as_str())]),
         (
             "admin_create_user",
@@ -486,4 +497,39 @@ async fn the_user_list_searches_filters_sorts_and_pages_with_the_total() {
     let b = by_email.find("seed-1@example.test").unwrap();
     assert!(a < b, "sorted by email");
     assert!(by_email.contains(r#"aria-sort="ascending""#));
+}
+
+#[tokio::test]
+async fn the_audit_page_lists_events_newest_first_with_filters() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+    update(&app, &cookie, &edit_form(&bob, "user", "disabled")).await;
+    app.log_in("bob@example.org", "wrong password!", None).await;
+    let audit = |query: String| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let res = app
+                .get(&format!("/admin/audit{query}"), Some(&cookie))
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.text().await.unwrap()
+        }
+    };
+
+    let all = audit(String::new()).await;
+    let failed = all.find("login.failed").unwrap();
+    let updated = all.find("user.updated").unwrap();
+    assert!(failed < updated, "newest first");
+    let by_action = audit("?action=user.updated".into()).await;
+    assert!(by_action.contains("Showing 1–1 of 1 events"), "{by_action}");
+    assert!(by_action.contains("disabled"), "the change is shown");
+    let by_actor = audit("?actor=root%40example.org&target=bob%40example.org".into()).await;
+    assert!(by_actor.contains("Showing 1–1 of 1 events"));
+    let nobody = audit("?actor=nobody%40example.org".into()).await;
+    assert!(nobody.contains("No events match."));
+    let future = audit("?from=2999-01-01".into()).await;
+    assert!(future.contains("No events match."));
 }

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::{AuditPage, AuditQuery, UserDetail, UserListQuery, UserPage};
 #[cfg(feature = "ssr")]
 use super::{NewUserForm, UserEditForm};
-use super::{UserDetail, UserListQuery, UserPage};
 use crate::error::AppError;
 
 /// The administrator's id and time zone.
@@ -170,4 +170,13 @@ pub async fn admin_delete_user(id: i64, confirm: String) -> Result<(), AppError>
     super::ssr::delete_user(&state.pool, admin, id).await?;
     leptos_axum::redirect("/admin/users?deleted=1");
     Ok(())
+}
+
+/// One page of audit events matching `query`, newest first.
+///
+/// Errors: `Unauthorized`, `Forbidden`.
+#[server(prefix = "/fn", endpoint = "admin_audit")]
+pub async fn admin_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
+    let (_, time_zone, state) = admin().await?;
+    super::ssr::list_audit(&state.pool, &query, &time_zone).await
 }

@@ -9,10 +9,11 @@ use leptos_router::{
 
 use super::{
     api::{
-        admin_user, admin_users, AdminCreateUser, AdminDeleteUser, AdminResetPassword,
+        admin_audit, admin_user, admin_users, AdminCreateUser, AdminDeleteUser, AdminResetPassword,
         AdminSignOutEverywhere, AdminUpdateUser,
     },
-    NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage, PAGE_SIZE,
+    AuditPage, AuditQuery, NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage,
+    PAGE_SIZE,
 };
 use crate::{
     app::ViewerContext,
@@ -45,6 +46,17 @@ fn status_options(any: bool) -> Vec<(String, String)> {
     options
 }
 
+/// Links between the admin pages.
+#[component]
+pub fn AdminNav() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Admin">
+            <A href="/admin/users">"Users"</A>
+            <A href="/admin/audit">"Audit"</A>
+        </nav>
+    }
+}
+
 /// `/admin/users`: every user, with search, filters, sortable columns and pages of 50. All of
 /// its state is in the URL, so the search form is a plain GET form.
 #[component]
@@ -54,6 +66,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let users = Resource::new(move || query.get(), admin_users);
     let deleted = move || query_map.with(|q| q.get("deleted").is_some());
     view! {
+        <AdminNav/>
         <DataCard
             title="Users"
             here="/admin/users"
@@ -159,16 +172,22 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        <Pager page=page.page pages=page.pages previous next/>
+    }
+}
+
+/// "Previous" and "Next" links (plain text at either end) around "Page x of y".
+#[component]
+fn Pager(page: u32, pages: u32, previous: Option<String>, next: Option<String>) -> impl IntoView {
+    let link = |href: Option<String>, rel: &'static str, label: &'static str| match href {
+        Some(href) => view! { <A href=href attr:rel=rel>{label}</A> }.into_any(),
+        None => view! { <span aria-disabled="true">{label}</span> }.into_any(),
+    };
+    view! {
         <nav class="pager" aria-label="Pages">
-            {match previous {
-                Some(href) => view! { <A href=href attr:rel="prev">"Previous"</A> }.into_any(),
-                None => view! { <span aria-disabled="true">"Previous"</span> }.into_any(),
-            }}
-            <span>{format!("Page {} of {}", page.page, page.pages)}</span>
-            {match next {
-                Some(href) => view! { <A href=href attr:rel="next">"Next"</A> }.into_any(),
-                None => view! { <span aria-disabled="true">"Next"</span> }.into_any(),
-            }}
+            {link(previous, "prev", "Previous")}
+            <span>{format!("Page {page} of {pages}")}</span>
+            {link(next, "next", "Next")}
         </nav>
     }
 }
@@ -252,7 +271,7 @@ pub fn AdminUserPage() -> impl IntoView {
         feedback.check_before_submit(|f: &UserEditForm| f.parse().err().unwrap_or_default()),
     );
     view! {
-        <p class="back"><A href="/admin/users">"Back to users"</A></p>
+        <AdminNav/>
         <DataCard
             title="Edit user"
             here="/admin/users"
@@ -371,5 +390,77 @@ fn DeleteUser(
             }
             .into_any()
         }
+    }
+}
+
+/// `/admin/audit`: audit events, newest first, filtered by actor, action, target and dates,
+/// 50 a page; the filters are a GET form, so they live in the URL.
+#[component]
+pub fn AdminAuditPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query_map.with(|q| AuditQuery::from_params(|k| q.get(k))));
+    let events = Resource::new(move || query.get(), admin_audit);
+    let none = || Signal::derive(|| None::<String>);
+    view! {
+        <AdminNav/>
+        <DataCard
+            title="Audit"
+            here="/admin/audit"
+            wide=true
+            data=events
+            content=move |page: AuditPage| {
+                let state = query.get_untracked();
+                let mut actions = vec![(String::new(), "Any".to_string())];
+                actions.extend(page.actions.iter().map(|a| (a.clone(), a.clone())));
+                let first = (page.page - 1) * PAGE_SIZE + 1;
+                let summary = if page.total == 0 {
+                    "No events match.".to_string()
+                } else {
+                    format!("Showing {first}–{} of {} events", first - 1 + page.rows.len() as u32, page.total)
+                };
+                let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
+                let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
+                view! {
+                    <Form method="GET" action="/admin/audit">
+                        <div class="filters">
+                            <Field label="Actor" name="actor" value=state.actor.clone() hint="Email or user id" error=none()/>
+                            <SelectField label="Action" name="action" options=actions selected=state.action.clone() error=none()/>
+                            <Field label="Target" name="target" value=state.target.clone() hint="Email or user id" error=none()/>
+                            <Field label="From" name="from" kind="date" value=state.from.clone() error=none()/>
+                            <Field label="To" name="to" kind="date" value=state.to.clone() error=none()/>
+                            <button type="submit">"Apply"</button>
+                        </div>
+                    </Form>
+                    <p class="muted" role="status">{summary}</p>
+                    <div class="table-wrap">
+                        <table class="audit">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Time"</th>
+                                    <th scope="col">"Actor"</th>
+                                    <th scope="col">"Action"</th>
+                                    <th scope="col">"Target"</th>
+                                    <th scope="col">"IP"</th>
+                                    <th scope="col">"Details"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {page.rows.into_iter().map(|e| view! {
+                                    <tr>
+                                        <td>{e.occurred}</td>
+                                        <td>{e.actor}</td>
+                                        <td><code>{e.action}</code></td>
+                                        <td>{e.target}</td>
+                                        <td>{e.ip}</td>
+                                        <td class="details"><code>{e.details}</code></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Pager page=page.page pages=page.pages previous next/>
+                }
+            }
+        />
     }
 }

@@ -23,6 +23,21 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// Every action, in the order the audit filter lists them.
+    pub const ALL: [AuditAction; 11] = [
+        AuditAction::AccountCreated,
+        AuditAction::LoginSucceeded,
+        AuditAction::LoginFailed,
+        AuditAction::Logout,
+        AuditAction::PasswordChanged,
+        AuditAction::SessionEnded,
+        AuditAction::AccountDeleted,
+        AuditAction::UserCreated,
+        AuditAction::UserUpdated,
+        AuditAction::PasswordReset,
+        AuditAction::UserDeleted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::AccountCreated => "account.created",
