@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { type Browser, expect, type Page, test } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery staple";
@@ -58,4 +59,17 @@ export async function otherBrowser(browser: Browser): Promise<Page> {
 export async function isSignedIn(page: Page): Promise<boolean> {
   await open(page, "/profile");
   return !page.url().includes("/login");
+}
+
+/** Runs the `roster` command line on the test server's database. */
+export function roster(args: string[], input?: string): string {
+  const bin = process.env.ROSTER_BIN;
+  const db = process.env.ROSTER_DATABASE_URL;
+  if (!bin || !db) {
+    throw new Error("ROSTER_BIN and ROSTER_DATABASE_URL must be set (scripts/test sets them)");
+  }
+  return execFileSync(bin, ["--database-url", db, ...args], {
+    input,
+    encoding: "utf8",
+  });
 }

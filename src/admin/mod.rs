@@ -369,7 +369,8 @@ impl AuditQuery {
 pub struct AuditRow {
     pub id: i64,
     pub occurred: String,
-    /// The actor's email, `#id` for a deleted account, or "anonymous".
+    /// The actor's email, `#id` for a deleted account, or "—" (an anonymous caller, or the
+    /// command line).
     pub actor: String,
     pub action: String,
     pub target: String,

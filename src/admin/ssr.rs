@@ -587,7 +587,7 @@ pub async fn list_audit(
     let who = |id: Option<i64>, email: Option<String>| match (id, email) {
         (_, Some(email)) => email,
         (Some(id), None) => format!("#{id}"),
-        (None, None) => "anonymous".to_string(),
+        (None, None) => "—".to_string(),
     };
     let rows = rows
         .bind(i64::from(PAGE_SIZE))

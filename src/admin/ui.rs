@@ -48,9 +48,9 @@ fn status_options(any: bool) -> Vec<(String, String)> {
 
 /// Links between the admin pages.
 #[component]
-pub fn AdminNav() -> impl IntoView {
+pub fn AdminNav(#[prop(optional)] wide: bool) -> impl IntoView {
     view! {
-        <nav class="tabs" aria-label="Admin">
+        <nav class="tabs" class:wide=wide aria-label="Admin">
             <A href="/admin/users">"Users"</A>
             <A href="/admin/audit">"Audit"</A>
         </nav>
@@ -66,7 +66,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let users = Resource::new(move || query.get(), admin_users);
     let deleted = move || query_map.with(|q| q.get("deleted").is_some());
     view! {
-        <AdminNav/>
+        <AdminNav wide=true/>
         <DataCard
             title="Users"
             here="/admin/users"
@@ -402,7 +402,7 @@ pub fn AdminAuditPage() -> impl IntoView {
     let events = Resource::new(move || query.get(), admin_audit);
     let none = || Signal::derive(|| None::<String>);
     view! {
-        <AdminNav/>
+        <AdminNav wide=true/>
         <DataCard
             title="Audit"
             here="/admin/audit"
