@@ -533,3 +533,88 @@ async fn the_audit_page_lists_events_newest_first_with_filters() {
     let future = audit("?from=2999-01-01".into()).await;
     assert!(future.contains("No events match."));
 }
+
+#[tokio::test]
+async fn exports_stream_the_filtered_list_as_csv_and_json_to_admins_only() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    let bob = app
+        .sign_up("bob@example.org", "=HYPERLINK(\"x\"), \"Bob\"")
+        .await;
+    seed_users(&app.pool, 120, app.clock.now()).await.unwrap();
+
+    let csv = app
+        .get("/admin/users/export.csv?q=bob", Some(&cookie))
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("users.csv"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "id,email,display_name,role,status,created_at,last_login_at"
+    );
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[1].contains(r#","'=HYPERLINK(""x""), ""Bob""","#),
+        "quoted and neutralised: {}",
+        lines[1]
+    );
+
+    let json = app
+        .get("/admin/users/export.json?q=example.test", Some(&cookie))
+        .await;
+    let rows: Vec<serde_json::Value> = json.json().await.unwrap();
+    assert_eq!(rows.len(), 120, "every page, not just the first 50");
+    assert!(rows.iter().all(|r| r.get("password_hash").is_none()));
+
+    let as_user = app.get("/admin/users/export.csv", Some(&bob)).await;
+    assert_eq!(as_user.status(), StatusCode::FORBIDDEN);
+    let anonymous = app.get("/admin/users/export.json", None).await;
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_change_whose_audit_event_cannot_be_written_is_not_made() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+    sqlx::query(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+         BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let res = update(&app, &cookie, &edit_form(&bob, "admin", "disabled")).await;
+    let delete = app
+        .call(
+            "admin_delete_user",
+            &[("id", &bob), ("confirm", "yes")],
+            Some(&cookie),
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        !res.text().await.unwrap().contains("audit refused"),
+        "no internal text leaks"
+    );
+    assert_eq!(delete.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let (name, role, status): (String, String, String) = sqlx::query_as(
+        "SELECT p.display_name, u.role, u.status FROM users u JOIN profiles p ON p.user_id = u.id \
+         WHERE u.email = 'bob@example.org'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (name.as_str(), role.as_str(), status.as_str()),
+        ("Bob", "user", "active")
+    );
+}

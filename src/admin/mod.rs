@@ -121,6 +121,16 @@ impl UserListQuery {
 
     /// `/admin/users?...` for this state.
     pub fn href(&self) -> String {
+        self.href_at("/admin/users")
+    }
+
+    /// The export of this (whole, every page) list: `/admin/users/export.<ext>?...`.
+    pub fn export_href(&self, ext: &str) -> String {
+        self.on_page(1)
+            .href_at(&format!("/admin/users/export.{ext}"))
+    }
+
+    fn href_at(&self, path: &str) -> String {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         if !self.q.is_empty() {
             url.append_pair("q", &self.q);
@@ -136,7 +146,7 @@ impl UserListQuery {
         if self.page > 1 {
             url.append_pair("page", &self.page.to_string());
         }
-        format!("/admin/users?{}", url.finish())
+        format!("{path}?{}", url.finish())
     }
 
     /// The same list on page `page`.

@@ -76,8 +76,14 @@ pub fn AdminUsersPage() -> impl IntoView {
                 let state = query.get_untracked();
                 view! {
                     {deleted().then(|| view! { <p class="success" role="status">"User deleted"</p> })}
-                    <p>
+                    <p class="actions">
                         <A href="/admin/users/new" attr:class="button primary">"New user"</A>
+                        <a href=state.export_href("csv") download rel="external" class="button">
+                            "Export CSV"
+                        </a>
+                        <a href=state.export_href("json") download rel="external" class="button">
+                            "Export JSON"
+                        </a>
                     </p>
                     <SearchForm state=state.clone()/>
                     <UserTable page=page state=state/>

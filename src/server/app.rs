@@ -83,6 +83,8 @@ pub async fn build_router(
             "/settings/account/export",
             axum::routing::get(crate::account::ssr::export_download),
         )
+        .route("/admin/users/export.csv", axum::routing::get(export_csv))
+        .route("/admin/users/export.json", axum::routing::get(export_json))
         .leptos_routes(&state, routes, {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -118,6 +120,26 @@ pub async fn build_router(
         .with_state(state.clone());
 
     Ok(BuiltApp { router, state })
+}
+
+type Params = axum::extract::Query<std::collections::HashMap<String, String>>;
+
+async fn export_csv(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Query(params): Params,
+) -> axum::response::Response {
+    use crate::admin::ssr::{export_users, ExportFormat};
+    export_users(state, session, params, ExportFormat::Csv).await
+}
+
+async fn export_json(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Query(params): Params,
+) -> axum::response::Response {
+    use crate::admin::ssr::{export_users, ExportFormat};
+    export_users(state, session, params, ExportFormat::Json).await
 }
 
 /// Every [`SESSION_PURGE_PERIOD`], deletes the session records (and store entries) past their
