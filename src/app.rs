@@ -10,7 +10,7 @@ use leptos_router::{
 
 use crate::{
     account::ui::{AccountPage, PasswordPage, SessionsPage},
-    admin::ui::{AdminAuditPage, AdminNewUserPage, AdminUserPage, AdminUsersPage},
+    admin::ui::{AdminAuditPage, AdminImportPage, AdminNewUserPage, AdminUserPage, AdminUsersPage},
     auth::{
         api::get_viewer,
         ui::{LoginPage, SignOutForm, SignUpPage},
@@ -125,6 +125,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/users/new")
                         view=AdminNewUserPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/users/import")
+                        view=AdminImportPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{AuditPage, AuditQuery, UserDetail, UserListQuery, UserPage};
+use super::{AuditPage, AuditQuery, ImportState, UserDetail, UserListQuery, UserPage};
 #[cfg(feature = "ssr")]
 use super::{NewUserForm, UserEditForm};
 use crate::error::AppError;
@@ -179,4 +179,52 @@ pub async fn admin_delete_user(id: i64, confirm: String) -> Result<(), AppError>
 pub async fn admin_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     let (_, time_zone, state) = admin().await?;
     super::ssr::list_audit(&state.pool, &query, &time_zone).await
+}
+
+/// Session key of the last import's CSV and report ([`ImportState`]).
+#[cfg(feature = "ssr")]
+const IMPORT_KEY: &str = "admin_import";
+
+/// Checks an import (`commit` empty: a preview that writes nothing), or runs it (`commit` =
+/// `yes`: only when every row is good, all rows or none). The report is kept in the
+/// administrator's session and shown by `/admin/users/import?report=1`, where this sends them.
+///
+/// Errors: `Unauthorized`, `Forbidden`; `Conflict` when an email was taken between check and
+/// import.
+#[server(prefix = "/fn", endpoint = "admin_import_users")]
+pub async fn admin_import_users(csv: String, commit: Option<String>) -> Result<(), AppError> {
+    let (admin, _, state) = admin().await?;
+    let mut report = super::ssr::check_import(&state.pool, &csv).await?;
+    if commit.as_deref() == Some("yes") && report.problems.is_empty() && !report.ready.is_empty() {
+        let count = super::ssr::run_import(&state.pool, admin, &report, state.now()).await?;
+        report.imported = Some(count);
+    }
+    crate::auth::ssr::session()
+        .await?
+        .insert(
+            IMPORT_KEY,
+            ImportState {
+                csv,
+                report: Some(report),
+            },
+        )
+        .await
+        .map_err(crate::error::internal)?;
+    leptos_axum::redirect("/admin/users/import?report=1");
+    Ok(())
+}
+
+/// The CSV and report of the administrator's last import (empty before the first).
+///
+/// Errors: `Unauthorized`, `Forbidden`.
+#[server(prefix = "/fn", endpoint = "admin_import_report")]
+pub async fn admin_import_report() -> Result<ImportState, AppError> {
+    admin().await?;
+    let session = crate::auth::ssr::session().await?;
+    Ok(session
+        .get::<ImportState>(IMPORT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default())
 }

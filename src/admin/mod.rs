@@ -400,6 +400,27 @@ pub struct AuditPage {
     pub actions: Vec<String>,
 }
 
+/// Most rows one import takes (the form body is capped at 64 KiB anyway).
+pub const MAX_IMPORT_ROWS: usize = 1000;
+
+/// What an import found, or did: the rows that are ready and every bad row by its line number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// `(line, email, display name, role)` of each good row.
+    pub ready: Vec<(u64, String, String, Role)>,
+    /// `(line, what is wrong)` of each bad row.
+    pub problems: Vec<(u64, String)>,
+    /// How many users were created: `None` for a preview (dry run), which writes nothing.
+    pub imported: Option<usize>,
+}
+
+/// The last import of this administrator's session: the CSV as sent and its report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportState {
+    pub csv: String,
+    pub report: Option<ImportReport>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -795,6 +795,152 @@ pub async fn export_users(
         .into_response()
 }
 
+/// Checks an import: each CSV record must be `email, display name[, role]` (role `user` when
+/// left out; a first line starting with `email` is a header and skipped). Every bad row is
+/// reported with its line number: a field refused by the same rules as sign-up, an email that
+/// repeats an earlier line or belongs to an existing account, too many rows, unreadable CSV.
+///
+/// Errors: `Internal` when the database check fails.
+pub async fn check_import(pool: &SqlitePool, text: &str) -> Result<super::ImportReport, AppError> {
+    use crate::domain::{DisplayName, Email};
+    let mut report = super::ImportReport::default();
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    for (index, record) in reader.records().enumerate() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                report
+                    .problems
+                    .push((line, "This line is not valid CSV.".into()));
+                continue;
+            }
+        };
+        let line = record.position().map_or(index as u64 + 1, |p| p.line());
+        let field = |i: usize| record.get(i).unwrap_or("");
+        if index == 0 && field(0).eq_ignore_ascii_case("email") {
+            continue;
+        }
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if report.ready.len() + report.problems.len() >= super::MAX_IMPORT_ROWS {
+            report.problems.push((
+                line,
+                format!("More than {} rows; split the file.", super::MAX_IMPORT_ROWS),
+            ));
+            break;
+        }
+        if !(2..=3).contains(&record.len()) {
+            report
+                .problems
+                .push((line, "Expected: email, display name, role.".into()));
+            continue;
+        }
+        let email = Email::parse(field(0));
+        let name = DisplayName::parse(field(1));
+        let role_text = field(2).to_lowercase();
+        let role = if role_text.is_empty() {
+            Ok(Role::User)
+        } else {
+            Role::parse(&role_text)
+        };
+        let (email, name, role) = match (email, name, role) {
+            (Ok(e), Ok(n), Ok(r)) => (e, n, r),
+            (e, n, r) => {
+                let why: Vec<String> = [e.err(), n.err(), r.err()].into_iter().flatten().collect();
+                report.problems.push((line, why.join("; ")));
+                continue;
+            }
+        };
+        if let Some(first) = seen.get(email.as_str()) {
+            report
+                .problems
+                .push((line, format!("{} repeats line {first}.", email.as_str())));
+            continue;
+        }
+        seen.insert(email.as_str().to_string(), line);
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+                .bind(email.as_str())
+                .fetch_one(pool)
+                .await
+                .map_err(internal)?;
+        if exists {
+            report.problems.push((
+                line,
+                format!("An account with {} already exists.", email.as_str()),
+            ));
+            continue;
+        }
+        report.ready.push((
+            line,
+            email.as_str().to_string(),
+            name.as_str().to_string(),
+            role,
+        ));
+    }
+    Ok(report)
+}
+
+/// Creates the users of a checked import with no problems, all or none, each with
+/// `user.created` (via `import`). They have no password until an administrator resets it.
+/// Returns how many were created.
+///
+/// Errors: `Conflict` when an email was taken since the check; `Internal` on database failures.
+pub async fn run_import(
+    pool: &SqlitePool,
+    admin: i64,
+    report: &super::ImportReport,
+    now: i64,
+) -> Result<usize, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    for (_, email, name, role) in &report.ready {
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO users (email, password_hash, role, must_change_password, created_at, \
+             updated_at) VALUES (?, ?, ?, 1, ?, ?) RETURNING id",
+        )
+        .bind(email)
+        .bind(crate::server::password::NO_PASSWORD)
+        .bind(role.as_str())
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(AppError::Conflict {
+                    field: "csv".into(),
+                    message: format!(
+                        "An account with {email} was created meanwhile; nothing was imported."
+                    ),
+                })
+            }
+            Err(e) => return Err(internal(e)),
+        };
+        sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let event = AuditEvent::new(AuditAction::UserCreated, Some(admin), Some(id))
+            .with("email", email.as_str())
+            .with("role", role.as_str())
+            .with("via", "import");
+        audit::record(&mut *tx, &event).await?;
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(report.ready.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,11 +9,12 @@ use leptos_router::{
 
 use super::{
     api::{
-        admin_audit, admin_user, admin_users, AdminCreateUser, AdminDeleteUser, AdminResetPassword,
-        AdminSignOutEverywhere, AdminUpdateUser,
+        admin_audit, admin_import_report, admin_user, admin_users, AdminCreateUser,
+        AdminDeleteUser, AdminImportUsers, AdminResetPassword, AdminSignOutEverywhere,
+        AdminUpdateUser,
     },
-    AuditPage, AuditQuery, NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage,
-    PAGE_SIZE,
+    AuditPage, AuditQuery, ImportState, NewUserForm, SortKey, UserDetail, UserEditForm,
+    UserListQuery, UserPage, PAGE_SIZE,
 };
 use crate::{
     app::ViewerContext,
@@ -78,6 +79,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                     {deleted().then(|| view! { <p class="success" role="status">"User deleted"</p> })}
                     <p class="actions">
                         <A href="/admin/users/new" attr:class="button primary">"New user"</A>
+                        <A href="/admin/users/import" attr:class="button">"Import CSV"</A>
                         <a href=state.export_href("csv") download rel="external" class="button">
                             "Export CSV"
                         </a>
@@ -468,5 +470,92 @@ pub fn AdminAuditPage() -> impl IntoView {
                 }
             }
         />
+    }
+}
+
+/// `/admin/users/import`: paste a CSV (`email, display name, role`), "Preview" it (nothing is
+/// written; every bad row is listed by line), then "Import" the previewed rows, all or none.
+#[component]
+pub fn AdminImportPage() -> impl IntoView {
+    let action = ServerAction::<AdminImportUsers>::new();
+    let cx = ViewerContext::get();
+    cx.refresh_after(action);
+    let saves = cx.saves();
+    let last = Resource::new(move || saves.get(), |_| admin_import_report());
+    let feedback = FormFeedback::new(action);
+    view! {
+        <AdminNav/>
+        <DataCard
+            title="Import users"
+            here="/admin/users/import"
+            data=last
+            content=move |state: ImportState| {
+                let report = state.report.clone();
+                let csv = state.csv.clone();
+                let ready_count = report.as_ref().map_or(0, |r| r.ready.len());
+                let can_import = report
+                    .as_ref()
+                    .is_some_and(|r| r.problems.is_empty() && r.imported.is_none() && ready_count > 0);
+                view! {
+                    <p class="muted">
+                        "One user per line: email, display name, role (user or admin; user if left out). "
+                        "A header line is optional. Imported users have no password until you reset it."
+                    </p>
+                    <ActionForm action=action>
+                        <FormMessage message=feedback.form()/>
+                        <p class="field-error">{move || feedback.field("csv").get()}</p>
+                        <TextAreaField
+                            label="CSV"
+                            name="csv"
+                            rows=10
+                            value=state.csv.clone()
+                            error=Signal::derive(|| None)
+                        />
+                        <SubmitButton label="Preview" pending=action.pending().into()/>
+                    </ActionForm>
+                    {report.map(|r| view! { <ImportResult report=r/> })}
+                    {can_import.then(|| view! {
+                        <ActionForm action=action>
+                            <input type="hidden" name="csv" value=csv/>
+                            <input type="hidden" name="commit" value="yes"/>
+                            <SubmitButton
+                                label="Import"
+                                pending=action.pending().into()
+                            />
+                            <span class="muted">{format!(" {ready_count} user(s)")}</span>
+                        </ActionForm>
+                    })}
+                }
+            }
+        />
+    }
+}
+
+/// The report of a preview or an import.
+#[component]
+fn ImportResult(report: super::ImportReport) -> impl IntoView {
+    let summary = match report.imported {
+        Some(n) => format!("Imported {n} user(s)."),
+        None if report.problems.is_empty() => {
+            format!("Preview: {} user(s) ready, no problems. Nothing has been imported yet.", report.ready.len())
+        }
+        None => format!(
+            "Preview: {} problem(s), {} good row(s). Nothing was imported; fix the lines below and preview again.",
+            report.problems.len(),
+            report.ready.len()
+        ),
+    };
+    let ok = report.problems.is_empty();
+    view! {
+        <div class="notice" role="status">
+            <p class:success=ok class:error=!ok>{summary}</p>
+            {(!report.problems.is_empty()).then(|| view! {
+                <ul class="problems">
+                    {report.problems.into_iter().map(|(line, why)| view! {
+                        <li>{format!("Line {line}: {why}")}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
     }
 }

@@ -61,12 +61,18 @@ async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
     .map_err(internal)
 }
 
-/// Checks `candidate` against `stored`; when `stored` is `None` (no such account) it checks
+/// The stored "hash" of an account that has no password yet (imported users, until an
+/// administrator resets it): nothing verifies against it, at the same cost as a real check.
+pub const NO_PASSWORD: &str = "!";
+
+/// Checks `candidate` against `stored`; when `stored` is `None` (no such account) or
+/// [`NO_PASSWORD`] it checks
 /// against a dummy hash of the same cost and returns false, so the response time does not tell
 /// whether the account exists (OWASP ASVS 4.0.3 V2.2; `shared/SECURITY.md`, Login).
 ///
 /// A stored hash that does not parse counts as a mismatch (and is logged).
 pub async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, AppError> {
+    let stored = stored.filter(|s| *s != NO_PASSWORD);
     let exists = stored.is_some();
     let stored = stored.map_or_else(|| dummy_hash().to_string(), str::to_string);
     let candidate = candidate.to_string();
