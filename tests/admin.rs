@@ -723,3 +723,110 @@ async fn a_clean_import_creates_every_user_after_the_preview() {
     let login = app.log_in("ann@example.org", "!", None).await;
     assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn search_follows_renames_and_deletions_and_ignores_query_syntax() {
+    let app = spawn_app().await;
+    let cookie = admin(&app, "root@example.org").await;
+    app.sign_up("zoe@example.org", "Zoë Ångström").await;
+    let zoe = app.user_id("zoe@example.org").await.to_string();
+    let list = |q: &'static str| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            app.get(&format!("/admin/users?q={q}"), Some(&cookie))
+                .await
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+
+    assert!(
+        list("%C3%A5NGstr").await.contains("Showing 1–1 of 1"),
+        "Unicode case folding"
+    );
+    assert!(
+        list("zo").await.contains("Showing 1–1 of 1"),
+        "two letters: a scan"
+    );
+    assert!(
+        list("%22%20OR%20%22").await.contains("No users match."),
+        "quotes are literal"
+    );
+    update(&app, &cookie, &edit_form(&zoe, "user", "active")).await; // renamed to "Bob Edited"
+    assert!(list("ngstr").await.contains("No users match."));
+    assert!(list("edited").await.contains("Showing 1–1 of 1"));
+    app.call(
+        "admin_delete_user",
+        &[("id", &zoe), ("confirm", "yes")],
+        Some(&cookie),
+    )
+    .await;
+    assert!(list("edited").await.contains("No users match."));
+}
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_demoted_disabled_or_deleted_by_anyone() {
+    let app = spawn_app().await;
+    admin(&app, "root@example.org").await;
+    let root = app.user_id("root@example.org").await;
+    app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await;
+    // Whoever acts (here a caller who is no longer an admin, as an API token's owner could be
+    // after a demotion), the one active administrator stays.
+    let form = |role: &str, status: &str| roster::admin::UserEditForm {
+        id: root,
+        display_name: "Ada Admin".into(),
+        role: role.into(),
+        status: status.into(),
+        ..Default::default()
+    };
+    for (role, status) in [("user", "active"), ("admin", "disabled")] {
+        let edit = form(role, status).parse().unwrap();
+        let refused = roster::admin::ssr::update_user(&app.pool, bob, root, &edit).await;
+        assert!(
+            matches!(refused, Err(roster::error::AppError::Conflict { .. })),
+            "{role}/{status}: {refused:?}"
+        );
+    }
+    let deleted = roster::admin::ssr::delete_user(&app.pool, bob, root).await;
+    assert!(matches!(
+        deleted,
+        Err(roster::error::AppError::Conflict { .. })
+    ));
+    let state: String = sqlx::query_scalar("SELECT role || '/' || status FROM users WHERE id = ?")
+        .bind(root)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "admin/active");
+}
+
+#[tokio::test]
+async fn a_user_can_never_set_their_own_role_or_status() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("bob@example.org", "Bob").await;
+
+    let res = app
+        .call(
+            "update_profile",
+            &[
+                ("display_name", "Bob"),
+                ("bio", ""),
+                ("location", ""),
+                ("website", ""),
+                ("role", "admin"),
+                ("status", "active"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+
+    assert!(res.status() == StatusCode::OK || res.status() == StatusCode::BAD_REQUEST);
+    let role: String = sqlx::query_scalar("SELECT role FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(role, "user");
+}

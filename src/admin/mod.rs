@@ -77,7 +77,8 @@ impl SortKey {
 /// Anything unreadable in the URL falls back to its default rather than failing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserListQuery {
-    /// Search text, matched case-insensitively (ASCII) as a substring of email or display name.
+    /// Search text, matched case-insensitively as a substring of email or display name (by
+    /// the `user_search` trigram index from 3 characters on; shorter text by a scan, ASCII case).
     pub q: String,
     pub role: Option<Role>,
     pub status: Option<AccountStatus>,
