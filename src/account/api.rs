@@ -108,11 +108,7 @@ pub async fn change_password(
         .await?
         .map(|v| v.display_name)
         .unwrap_or_default();
-    if let Err(message) = password::judge_strength(new.clone(), vec![email, name]).await? {
-        let mut errors = crate::error::FieldErrors::new();
-        errors.add("new_password", message);
-        return Err(AppError::Validation(errors));
-    }
+    password::refuse_guessable(&new, "new_password", &email, &name).await?;
     let hash = password::hash(&new).await?;
     let ended =
         super::ssr::change_password(&state.pool, user_id, record, &hash, state.now()).await?;

@@ -74,15 +74,13 @@ pub async fn admin_create_user(
     }
     .parse()
     .map_err(AppError::Validation)?;
-    let context = vec![
-        user.email.as_str().to_string(),
-        user.display_name.as_str().to_string(),
-    ];
-    if let Err(message) = password::judge_strength(user.password.clone(), context).await? {
-        let mut errors = crate::error::FieldErrors::new();
-        errors.add("password", message);
-        return Err(AppError::Validation(errors));
-    }
+    password::refuse_guessable(
+        &user.password,
+        "password",
+        user.email.as_str(),
+        user.display_name.as_str(),
+    )
+    .await?;
     let hash = password::hash(&user.password).await?;
     let id = super::ssr::create_user(&state.pool, Some(admin), &user, &hash, state.now()).await?;
     leptos_axum::redirect(&format!("/admin/users/{id}?created=1"));

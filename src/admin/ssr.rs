@@ -11,11 +11,14 @@ use crate::{
         ssr::{self as audit, AuditEvent},
         AuditAction,
     },
-    auth::sessions::{self, Ending},
+    auth::{
+        sessions::{self, Ending},
+        ssr::{insert_user, NewUserRow},
+    },
     domain::{AccountStatus, Role},
     error::{internal, AppError},
     profiles::ssr::format_time,
-    server::{db::is_unique_violation, password::PasswordHashString},
+    server::password::PasswordHashString,
 };
 
 /// `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` in it taken literally
@@ -243,34 +246,19 @@ pub async fn create_user(
     now: i64,
 ) -> Result<i64, AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (email, password_hash, role, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(user.email.as_str())
-    .bind(&hash.0)
-    .bind(user.role.as_str())
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict {
-                field: "email".into(),
-                message: "An account with this email already exists.".into(),
-            })
-        }
-        Err(e) => return Err(internal(e)),
+    let row = NewUserRow {
+        email: user.email.as_str(),
+        password_hash: &hash.0,
+        role: user.role,
+        must_change_password: false,
+        display_name: user.display_name.as_str(),
     };
-    sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)")
-        .bind(id)
-        .bind(user.display_name.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    let Some(id) = insert_user(&mut tx, &row, now).await? else {
+        return Err(AppError::Conflict {
+            field: "email".into(),
+            message: "An account with this email already exists.".into(),
+        });
+    };
     let event = AuditEvent::new(AuditAction::UserCreated, admin, Some(id))
         .with("email", user.email.as_str())
         .with("role", user.role.as_str())
@@ -464,16 +452,17 @@ pub async fn create_admin_from_cli(
         password: password.into(),
     };
     let user = form.parse().map_err(|errors| errors.to_string())?;
-    let context = vec![
-        user.email.as_str().to_string(),
-        user.display_name.as_str().to_string(),
-    ];
-    if let Err(why) = pw::judge_strength(user.password.clone(), context)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        return Err(format!("password: {why}"));
-    }
+    pw::refuse_guessable(
+        &user.password,
+        "password",
+        user.email.as_str(),
+        user.display_name.as_str(),
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Validation(errors) => errors.to_string(),
+        other => other.to_string(),
+    })?;
     let hash = pw::hash(&user.password).await.map_err(|e| e.to_string())?;
     create_user(pool, None, &user, &hash, now)
         .await
@@ -917,36 +906,21 @@ pub async fn run_import(
 ) -> Result<usize, AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
     for (_, email, name, role) in &report.ready {
-        let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO users (email, password_hash, role, must_change_password, created_at, \
-             updated_at) VALUES (?, ?, ?, 1, ?, ?) RETURNING id",
-        )
-        .bind(email)
-        .bind(crate::server::password::NO_PASSWORD)
-        .bind(role.as_str())
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(AppError::Conflict {
-                    field: "csv".into(),
-                    message: format!(
-                        "An account with {email} was created meanwhile; nothing was imported."
-                    ),
-                })
-            }
-            Err(e) => return Err(internal(e)),
+        let row = NewUserRow {
+            email,
+            password_hash: crate::server::password::NO_PASSWORD,
+            role: *role,
+            must_change_password: true,
+            display_name: name,
         };
-        sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let Some(id) = insert_user(&mut tx, &row, now).await? else {
+            return Err(AppError::Conflict {
+                field: "csv".into(),
+                message: format!(
+                    "An account with {email} was created meanwhile; nothing was imported."
+                ),
+            });
+        };
         let event = AuditEvent::new(AuditAction::UserCreated, Some(admin), Some(id))
             .with("email", email.as_str())
             .with("role", role.as_str())

@@ -28,15 +28,13 @@ pub async fn sign_up(
     }
     .parse()
     .map_err(AppError::Validation)?;
-    let context = vec![
-        account.email.as_str().to_string(),
-        account.display_name.as_str().to_string(),
-    ];
-    if let Err(message) = password::judge_strength(account.password.clone(), context).await? {
-        let mut errors = crate::error::FieldErrors::new();
-        errors.add("password", message);
-        return Err(AppError::Validation(errors));
-    }
+    password::refuse_guessable(
+        &account.password,
+        "password",
+        account.email.as_str(),
+        account.display_name.as_str(),
+    )
+    .await?;
     let state = crate::server::state::app_state()?;
     let ip = crate::audit::ssr::ClientInfo::current().ip_addr();
     if let Some(retry_after) = state.throttle.sign_up_attempt(ip, state.now()) {

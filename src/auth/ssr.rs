@@ -111,6 +111,54 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(internal)
 }
 
+/// A user and their profile, as every way of creating an account (sign-up, the admin console,
+/// import, the command line) writes them.
+pub struct NewUserRow<'a> {
+    /// Lower-cased (`Email::parse`).
+    pub email: &'a str,
+    /// PHC string, or `password::NO_PASSWORD`.
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub must_change_password: bool,
+    pub display_name: &'a str,
+}
+
+/// Inserts `row` (user and profile) through `conn`, normally a transaction that also records
+/// the audit event. Returns the new id, or `None` when the email is taken (nothing written).
+///
+/// Errors: `Internal` on other database failures.
+pub async fn insert_user(
+    conn: &mut sqlx::SqliteConnection,
+    row: &NewUserRow<'_>,
+    now: i64,
+) -> Result<Option<i64>, AppError> {
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (email, password_hash, role, must_change_password, created_at, \
+         updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(row.email)
+    .bind(row.password_hash)
+    .bind(row.role.as_str())
+    .bind(row.must_change_password)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await;
+    let user_id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(internal(e)),
+    };
+    sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)")
+        .bind(user_id)
+        .bind(row.display_name)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    Ok(Some(user_id))
+}
+
 /// Creates the user, their profile and the `account.created` audit event in one transaction.
 ///
 /// Errors: `Conflict` at `email` when an account with that (lower-cased) email exists;
@@ -120,35 +168,20 @@ pub async fn create_account(
     account: &NewAccount,
     password_hash: &PasswordHashString,
 ) -> Result<i64, AppError> {
-    let now = now_unix();
     let mut tx = pool.begin().await.map_err(internal)?;
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (email, password_hash, created_at, updated_at) \
-         VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(account.email.as_str())
-    .bind(&password_hash.0)
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await;
-    let user_id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict {
-                field: "email".into(),
-                message: "An account with this email already exists. Sign in instead.".into(),
-            })
-        }
-        Err(e) => return Err(internal(e)),
+    let row = NewUserRow {
+        email: account.email.as_str(),
+        password_hash: &password_hash.0,
+        role: Role::User,
+        must_change_password: false,
+        display_name: account.display_name.as_str(),
     };
-    sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)")
-        .bind(user_id)
-        .bind(account.display_name.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    let Some(user_id) = insert_user(&mut tx, &row, now_unix()).await? else {
+        return Err(AppError::Conflict {
+            field: "email".into(),
+            message: "An account with this email already exists. Sign in instead.".into(),
+        });
+    };
     let event = AuditEvent::new(AuditAction::AccountCreated, Some(user_id), Some(user_id));
     audit::record(&mut *tx, &event).await?;
     tx.commit().await.map_err(internal)?;

@@ -184,6 +184,27 @@ pub async fn judge_strength(
     .map_err(internal)
 }
 
+/// Refuses a guessable new password ([`judge_strength`]), counting the person's own `email`
+/// and display `name` as guessable.
+///
+/// Errors: `Validation` at `field` with the reason; `Internal` if the check fails to run.
+pub async fn refuse_guessable(
+    password: &Password,
+    field: &str,
+    email: &str,
+    name: &str,
+) -> Result<(), AppError> {
+    let context = vec![email.to_string(), name.to_string()];
+    match judge_strength(password.clone(), context).await? {
+        Ok(()) => Ok(()),
+        Err(message) => {
+            let mut errors = crate::error::FieldErrors::new();
+            errors.add(field, message);
+            Err(AppError::Validation(errors))
+        }
+    }
+}
+
 /// Lowest zxcvbn score accepted for a new password: 3, "safely unguessable" (more than 10^8
 /// guesses; `shared/SECURITY.md`, Passwords: refuse common passwords, zxcvbn score < 3).
 pub const MIN_STRENGTH_SCORE: u8 = 3;
