@@ -83,6 +83,8 @@ pub async fn build_router(
             "/settings/account/export",
             axum::routing::get(crate::account::ssr::export_download),
         )
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/readyz", axum::routing::get(readyz))
         .route("/admin/users/export.csv", axum::routing::get(export_csv))
         .route("/admin/users/export.json", axum::routing::get(export_json))
         .leptos_routes(&state, routes, {
@@ -120,6 +122,39 @@ pub async fn build_router(
         .with_state(state.clone());
 
     Ok(BuiltApp { router, state })
+}
+
+/// `GET /healthz`: liveness. 200 `ok` whenever the process answers at all.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// How long `/readyz` waits for a database connection.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /readyz`: readiness. 200 `ready` when the database answers `SELECT 1` within
+/// [`READY_TIMEOUT`], else 503 `database unavailable` (the cause is logged).
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    let check = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.pool);
+    match tokio::time::timeout(READY_TIMEOUT, check).await {
+        Ok(Ok(_)) => (axum::http::StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+        }
+    }
 }
 
 type Params = axum::extract::Query<std::collections::HashMap<String, String>>;
