@@ -1,8 +1,8 @@
 //! Sign-up, sign-in, sessions and sign-out over HTTP against the real router.
 
-mod common;
-
-use common::{location, session_cookie, set_cookie_header, sign_up_form, spawn_app, PASSWORD};
+use crate::common::{
+    location, session_cookie, set_cookie_header, sign_up_form, spawn_app, PASSWORD,
+};
 use reqwest::StatusCode;
 
 #[tokio::test]

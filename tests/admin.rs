@@ -1,9 +1,7 @@
 //! The admin console over HTTP: who may call what, last-admin and self protection, audit
 //! events written with their change, disabling, password reset, deletion, and the user list.
 
-mod common;
-
-use common::{location, session_cookie, spawn_app, TestApp, PASSWORD};
+use crate::common::{location, session_cookie, spawn_app, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use roster::server::{clock::Clock, seed::seed_users};
 

@@ -1,8 +1,6 @@
 //! Security events land in `audit_events` with who, what, whom, where from, and no secrets.
 
-mod common;
-
-use common::{spawn_app, PASSWORD, USER_AGENT};
+use crate::common::{spawn_app, PASSWORD, USER_AGENT};
 
 type Row = (
     Option<i64>,
@@ -13,7 +11,7 @@ type Row = (
     String,
 );
 
-async fn events(app: &common::TestApp) -> Vec<Row> {
+async fn events(app: &crate::common::TestApp) -> Vec<Row> {
     sqlx::query_as(
         "SELECT actor_user_id, action, target_user_id, ip, user_agent, details \
          FROM audit_events ORDER BY id",

@@ -1,8 +1,6 @@
 //! Operations endpoints: liveness and readiness.
 
-mod common;
-
-use common::spawn_app;
+use crate::common::spawn_app;
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Server-rendered pages: statuses, labels and links people rely on.
 
-mod common;
-
-use common::spawn_app;
+use crate::common::spawn_app;
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Profile and settings over HTTP: persistence, ownership, validation, hostile input.
 
-mod common;
-
-use common::{location, spawn_app};
+use crate::common::{location, spawn_app};
 use reqwest::{header, StatusCode};
 
 fn profile_form<'a>(name: &'a str, bio: &'a str, website: &'a str) -> Vec<(&'a str, &'a str)> {

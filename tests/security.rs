@@ -1,9 +1,7 @@
 //! One test per promise of `shared/SECURITY.md` that this build keeps; each fails if its
 //! promise breaks.
 
-mod common;
-
-use common::{spawn_app, PASSWORD};
+use crate::common::{spawn_app, PASSWORD};
 use reqwest::{header, Response, StatusCode};
 
 fn header_of(res: &Response, name: header::HeaderName) -> String {
@@ -116,7 +114,7 @@ async fn other_responses_get_a_deny_all_policy_and_no_store() {
 
 /// POSTs an `update_profile` with the given extra headers; returns the status.
 async fn cross_site_attempt(
-    app: &common::TestApp,
+    app: &crate::common::TestApp,
     cookie: &str,
     headers: &[(&'static str, String)],
 ) -> StatusCode {
@@ -337,7 +335,7 @@ async fn the_stored_hash_is_argon2id_with_owasp_parameters() {
 #[tokio::test]
 async fn a_request_that_never_finishes_its_body_gets_408() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = common::spawn_app_with(|config| {
+    let app = crate::common::spawn_app_with(|config| {
         config.request_timeout = std::time::Duration::from_secs(1);
     })
     .await;

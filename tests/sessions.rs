@@ -2,11 +2,9 @@
 //! end sessions: timeouts by the injectable clock (never sleep), listing and ending sessions,
 //! password change, account deletion and the data export.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     location, session_cookie, set_cookie_header, spawn_app, spawn_app_with, TestApp, PASSWORD,
 };
 use reqwest::{header, StatusCode};
