@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::{
     account::ui::{AccountPage, PasswordPage, SessionsPage},
     admin::ui::{AdminAuditPage, AdminImportPage, AdminNewUserPage, AdminUserPage, AdminUsersPage},
+    api::ui::{ApiDocsPage, TokensSettingsPage},
     auth::{
         api::get_viewer,
         ui::{LoginPage, SignOutForm, SignUpPage},
@@ -120,6 +121,12 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/settings/tokens")
+                        view=TokensSettingsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/api/docs") view=ApiDocsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
                     <Route

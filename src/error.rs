@@ -205,6 +205,11 @@ pub fn current_request_id() -> String {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
             })
+            .or_else(|| {
+                crate::audit::ssr::API_CALL
+                    .try_with(|call| call.request_id.clone())
+                    .ok()
+            })
             .unwrap_or_else(|| "-".to_string())
     }
     #[cfg(not(feature = "ssr"))]

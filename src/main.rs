@@ -14,6 +14,7 @@ Environment (durations like 90s, 30m, 12h, 14days):
   ROSTER_SESSION_ABSOLUTE_TIMEOUT      a session ends this long after sign-in [default: 12h]
   ROSTER_REMEMBER_ME_IDLE_TIMEOUT      idle timeout with 'Remember me' [default: 14days]
   ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT  absolute timeout with 'Remember me' [default: 30days]
+  ROSTER_API_CALLS_PER_MINUTE          API calls per token per minute [default: 600]
   ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
   LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
   LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
@@ -40,6 +41,16 @@ struct Cli {
         global = true
     )]
     signups_per_ip_per_hour: u32,
+
+    /// API calls allowed per personal access token per minute (then 429 with Retry-After).
+    #[arg(
+        long,
+        env = "ROSTER_API_CALLS_PER_MINUTE",
+        default_value_t = 600,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    api_calls_per_minute: u32,
 
     /// A session ends after this long without a request (e.g. 30m, 1h).
     #[arg(long, env = "ROSTER_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = timeout, global = true)]
@@ -70,6 +81,9 @@ enum Command {
     /// Manage administrators.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Manage personal access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Add N fake users (seed-<n>@example.test, password "seeded user password") for tests and
     /// benchmarks. Never on a real database.
     Seed {
@@ -94,6 +108,28 @@ enum AdminCommand {
         /// Read the password from the first line of standard input instead of a prompt.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a personal access token for an existing user and print it (once) on standard
+    /// output, e.g. for a script or a benchmark. The same rules as /settings/tokens apply: the
+    /// users:* scopes only for administrators, at most 50 tokens per user.
+    Create {
+        /// Email of the token's owner.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// A scope to grant: profile:read, profile:write, users:read, users:write (repeat the
+        /// option for several).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until it expires: 7, 30, 90, 365, or "never".
+        #[arg(long, default_value = "30")]
+        expires: String,
     },
 }
 
@@ -136,6 +172,7 @@ fn main() -> ExitCode {
                     remember_me_absolute_timeout: cli.remember_me_absolute_timeout,
                     throttle: Limits {
                         signups_per_hour: cli.signups_per_ip_per_hour,
+                        api_calls_per_minute: cli.api_calls_per_minute,
                         ..Limits::default()
                     },
                     ..Config::default()
@@ -151,6 +188,28 @@ fn main() -> ExitCode {
                 display_name,
                 password_stdin,
             }) => create_admin(&cli.database_url, &email, &display_name, password_stdin).await,
+            Command::Token(TokenCommand::Create {
+                email,
+                name,
+                scopes,
+                expires,
+            }) => {
+                let pool = db::open(&cli.database_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let made = roster::api::ssr::create_token_from_cli(
+                    &pool,
+                    &email,
+                    &name,
+                    &scopes,
+                    &expires,
+                    db::now_unix(),
+                )
+                .await;
+                pool.close().await;
+                println!("{}", made?);
+                Ok(())
+            }
             Command::Seed { users } => {
                 let pool = db::open(&cli.database_url)
                     .await

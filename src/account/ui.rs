@@ -25,6 +25,7 @@ pub fn SettingsNav() -> impl IntoView {
             <A href="/settings" exact=true>"Preferences"</A>
             <A href="/settings/password">"Password"</A>
             <A href="/settings/sessions">"Sessions"</A>
+            <A href="/settings/tokens">"Tokens"</A>
             <A href="/settings/account">"Account"</A>
         </nav>
     }

@@ -82,7 +82,8 @@ pub async fn admin_create_user(
     )
     .await?;
     let hash = password::hash(&user.password).await?;
-    let id = super::ssr::create_user(&state.pool, Some(admin), &user, &hash, state.now()).await?;
+    let id =
+        super::ssr::create_user(&state.pool, Some(admin), &user.row(&hash), state.now()).await?;
     leptos_axum::redirect(&format!("/admin/users/{id}?created=1"));
     Ok(())
 }

@@ -284,6 +284,23 @@ pub struct NewUser {
     pub password: Password,
 }
 
+impl NewUser {
+    /// The row to insert for this user with password hash `hash`.
+    #[cfg(feature = "ssr")]
+    pub fn row<'a>(
+        &'a self,
+        hash: &'a crate::server::password::PasswordHashString,
+    ) -> crate::auth::ssr::NewUserRow<'a> {
+        crate::auth::ssr::NewUserRow {
+            email: self.email.as_str(),
+            password_hash: &hash.0,
+            role: self.role,
+            must_change_password: false,
+            display_name: self.display_name.as_str(),
+        }
+    }
+}
+
 impl NewUserForm {
     /// The same rules as sign-up, plus the role.
     ///

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{NewUser, SortKey, UserDetail, UserEdit, UserListQuery, UserPage, UserRow, PAGE_SIZE};
+use super::{SortKey, UserDetail, UserEdit, UserListQuery, UserPage, UserRow, PAGE_SIZE};
 use crate::{
     audit::{
         ssr::{self as audit, AuditEvent},
@@ -43,7 +43,7 @@ fn fts_phrase(text: &str) -> String {
 }
 
 /// The `WHERE` clause of the user list and its bound values, shared by the page and the count.
-fn list_filter(query: &UserListQuery) -> (String, Vec<String>) {
+pub(crate) fn list_filter(query: &UserListQuery) -> (String, Vec<String>) {
     let mut clauses = Vec::new();
     let mut binds = Vec::new();
     if query.q.chars().count() >= 3 {
@@ -234,42 +234,34 @@ async fn keep_an_admin(conn: &mut SqliteConnection, id: i64, field: &str) -> Res
     Ok(())
 }
 
-/// Creates a user with a profile, as administrator `admin` (`None`: the command line), and
-/// records `user.created`. Returns the new id.
+/// Creates the user `row` with a profile, as administrator `admin` (`None`: the command
+/// line), and records `user.created`. Returns the new id.
 ///
 /// Errors: `Conflict` at `email` for an email in use; `Internal` on database failures.
 pub async fn create_user(
     pool: &SqlitePool,
     admin: Option<i64>,
-    user: &NewUser,
-    hash: &PasswordHashString,
+    row: &NewUserRow<'_>,
     now: i64,
 ) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
-    let row = NewUserRow {
-        email: user.email.as_str(),
-        password_hash: &hash.0,
-        role: user.role,
-        must_change_password: false,
-        display_name: user.display_name.as_str(),
-    };
-    let Some(id) = insert_user(&mut tx, &row, now).await? else {
+    let mut tx = crate::server::db::begin_write(pool).await?;
+    let Some(id) = insert_user(&mut tx, row, now).await? else {
         return Err(AppError::Conflict {
             field: "email".into(),
             message: "An account with this email already exists.".into(),
         });
     };
-    let event = AuditEvent::new(AuditAction::UserCreated, admin, Some(id))
-        .with("email", user.email.as_str())
-        .with("role", user.role.as_str())
-        .with(
-            "via",
-            if admin.is_some() {
-                "console"
-            } else {
-                "command line"
-            },
-        );
+    let mut event = AuditEvent::new(AuditAction::UserCreated, admin, Some(id))
+        .with("email", row.email)
+        .with("role", row.role.as_str());
+    if !event.details.contains_key("via") {
+        let via = if admin.is_some() {
+            "console"
+        } else {
+            "command line"
+        };
+        event = event.with("via", via);
+    }
     audit::record(&mut *tx, &event).await?;
     tx.commit().await.map_err(internal)?;
     Ok(id)
@@ -464,7 +456,7 @@ pub async fn create_admin_from_cli(
         other => other.to_string(),
     })?;
     let hash = pw::hash(&user.password).await.map_err(|e| e.to_string())?;
-    create_user(pool, None, &user, &hash, now)
+    create_user(pool, None, &user.row(&hash), now)
         .await
         .map_err(|e| match e {
             AppError::Conflict { message, .. } => format!("email: {message}"),

@@ -20,11 +20,14 @@ pub enum AuditAction {
     UserUpdated,
     PasswordReset,
     UserDeleted,
+    ProfileUpdated,
+    TokenCreated,
+    TokenRevoked,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::AccountCreated,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -36,6 +39,9 @@ impl AuditAction {
         AuditAction::UserUpdated,
         AuditAction::PasswordReset,
         AuditAction::UserDeleted,
+        AuditAction::ProfileUpdated,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,9 @@ impl AuditAction {
             AuditAction::UserUpdated => "user.updated",
             AuditAction::PasswordReset => "user.password_reset",
             AuditAction::UserDeleted => "user.deleted",
+            AuditAction::ProfileUpdated => "profile.updated",
+            AuditAction::TokenCreated => "token.created",
+            AuditAction::TokenRevoked => "token.revoked",
         }
     }
 }

@@ -50,6 +50,30 @@ impl ClientInfo {
     }
 }
 
+/// The `/api/v1` call being handled: its request id, its client and, once the bearer token is
+/// checked, the token's id. The API's middleware sets it for the request's task, so events that
+/// the shared domain functions record while handling the call name the token as the means
+/// (`"via": "api"`, `"token_id"`), and internal errors carry the request id.
+#[derive(Debug)]
+pub struct ApiCall {
+    pub request_id: String,
+    pub client: ClientInfo,
+    pub token_id: std::sync::OnceLock<i64>,
+}
+
+tokio::task_local! {
+    /// The API call of the current task, if it is handling one.
+    pub static API_CALL: ApiCall;
+}
+
+/// The token of the API call being handled, if any.
+pub fn api_token() -> Option<i64> {
+    API_CALL
+        .try_with(|call| call.token_id.get().copied())
+        .ok()
+        .flatten()
+}
+
 /// One event to record.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
@@ -65,13 +89,30 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event by the current request's client, with no details yet.
+    ///
+    /// Inside an API call, the client is the call's and the details start with `"via": "api"`
+    /// and the token's id.
     pub fn new(action: AuditAction, actor: Option<i64>, target: Option<i64>) -> Self {
+        let mut details = Map::new();
+        let api = API_CALL
+            .try_with(|call| (call.client.clone(), call.token_id.get().copied()))
+            .ok();
+        let client = match api {
+            Some((client, token_id)) => {
+                details.insert("via".into(), "api".into());
+                if let Some(id) = token_id {
+                    details.insert("token_id".into(), id.into());
+                }
+                client
+            }
+            None => ClientInfo::current(),
+        };
         Self {
             action,
             actor,
             target,
-            client: ClientInfo::current(),
-            details: Map::new(),
+            client,
+            details,
         }
     }
 

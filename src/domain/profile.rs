@@ -124,11 +124,9 @@ impl Website {
         if !url.username().is_empty() || url.password().is_some() {
             return Err("Leave out the user name and password".into());
         }
-        let normalised = url.to_string();
-        if char_len(&normalised) > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters", Self::MAX_CHARS));
-        }
-        Ok(Website(normalised))
+        // The limit is on what was typed; normalising (a trailing `/`, percent-encoding) may
+        // lengthen it a little, and refusing a URL for that would puzzle its author.
+        Ok(Website(url.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -37,7 +37,7 @@ pub async fn update_profile(
     }
     .parse()
     .map_err(AppError::Validation)?;
-    super::ssr::save_profile(&pool()?, user_id, &update).await?;
+    super::ssr::update_own(&pool()?, user_id, Some(&update), None).await?;
     leptos_axum::redirect("/profile?saved=1");
     Ok(())
 }
@@ -62,7 +62,7 @@ pub async fn update_settings(theme: String, time_zone: String) -> Result<(), App
     let update = SettingsForm { theme, time_zone }
         .parse()
         .map_err(AppError::Validation)?;
-    super::ssr::save_settings(&pool()?, user_id, &update).await?;
+    super::ssr::update_own(&pool()?, user_id, None, Some(&update)).await?;
     leptos_axum::redirect("/settings?saved=1");
     Ok(())
 }

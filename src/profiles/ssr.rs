@@ -110,25 +110,78 @@ pub async fn load_settings(pool: &SqlitePool, user_id: i64) -> Result<SettingsDa
     })
 }
 
-/// Saves the settings of `user_id`.
+/// The person's own profile and settings as stored, in the order `profile.updated` lists them.
+const OWN_FIELDS: [&str; 6] = [
+    "display_name",
+    "bio",
+    "location",
+    "website",
+    "theme",
+    "time_zone",
+];
+
+/// Saves `user_id`'s own change to their profile and/or settings (from the forms or the API)
+/// and records `profile.updated` with each changed field as `[before, after]`, in one
+/// transaction. Nothing is written when nothing changed.
 ///
-/// Errors: `NotFound` if the user no longer exists.
-pub async fn save_settings(
+/// Errors: `NotFound` if the user no longer exists; `Internal` on database failures.
+pub async fn update_own(
     pool: &SqlitePool,
     user_id: i64,
-    update: &SettingsUpdate,
+    profile: Option<&ProfileUpdate>,
+    settings: Option<&SettingsUpdate>,
 ) -> Result<(), AppError> {
-    let done = sqlx::query(
-        "UPDATE profiles SET theme = ?, time_zone = ?, updated_at = ? WHERE user_id = ?",
+    use crate::audit::{ssr as audit, AuditAction};
+    let mut tx = crate::server::db::begin_write(pool).await?;
+    let before: (String, String, String, String, String, String) = sqlx::query_as(
+        "SELECT display_name, bio, location, website, theme, time_zone FROM profiles \
+         WHERE user_id = ?",
     )
-    .bind(update.theme.as_str())
-    .bind(update.time_zone.as_str())
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    let before = [before.0, before.1, before.2, before.3, before.4, before.5];
+    let mut after = before.clone();
+    if let Some(p) = profile {
+        after[0] = p.display_name.as_str().into();
+        after[1] = p.bio.as_str().into();
+        after[2] = p.location.as_str().into();
+        after[3] = p.website.as_str().into();
+    }
+    if let Some(s) = settings {
+        after[4] = s.theme.as_str().into();
+        after[5] = s.time_zone.as_str().into();
+    }
+    let mut changes = serde_json::Map::new();
+    for (i, field) in OWN_FIELDS.iter().enumerate() {
+        if before[i] != after[i] {
+            changes.insert(field.to_string(), serde_json::json!([before[i], after[i]]));
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE profiles SET display_name = ?, bio = ?, location = ?, website = ?, theme = ?, \
+         time_zone = ?, updated_at = ? WHERE user_id = ?",
+    )
+    .bind(&after[0])
+    .bind(&after[1])
+    .bind(&after[2])
+    .bind(&after[3])
+    .bind(&after[4])
+    .bind(&after[5])
     .bind(now_unix())
     .bind(user_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(internal)?;
-    updated_one(done)
+    let event = audit::AuditEvent::new(AuditAction::ProfileUpdated, Some(user_id), Some(user_id))
+        .with("changes", serde_json::Value::Object(changes));
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await.map_err(internal)
 }
 
 #[cfg(test)]

@@ -78,7 +78,9 @@ pub async fn build_router(
 
     let routes = route_list();
     let fallback_state = state.clone();
-    let router = Router::new()
+    // Pages, server functions and the other cookie-authenticated routes: sessions, CSRF
+    // defence and the form body limit apply to these alone.
+    let pages = Router::new()
         .route(
             "/settings/account/export",
             axum::routing::get(crate::account::ssr::export_download),
@@ -110,11 +112,22 @@ pub async fn build_router(
             mw::secure_cookie_removal,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(super::security::same_origin_writes));
+
+    // The JSON API takes bearer tokens only: no session layer, so a cookie authenticates
+    // nothing there and there is no CSRF surface (`shared/SECURITY.md`, API tokens).
+    let (api, _) = crate::api::v1::router();
+    let router = Router::new()
+        .nest(crate::api::v1::BASE_PATH, api)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(crate::api::v1::openapi_json),
+        )
+        .merge(pages)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
-        .layer(middleware::from_fn(super::security::same_origin_writes))
         .layer(middleware::from_fn(super::security::security_headers))
         .layer(request_log())
         .layer(PropagateRequestIdLayer::x_request_id())

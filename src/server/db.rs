@@ -107,6 +107,19 @@ pub async fn check_pragmas(pool: &SqlitePool) -> Result<(), DbError> {
     Ok(())
 }
 
+/// A write transaction that takes SQLite's write lock at its start (`BEGIN IMMEDIATE`), so a
+/// write that reads first never fails on a lock upgrade; it waits up to [`BUSY_TIMEOUT`] for
+/// another writer instead (`shared/SECURITY.md`, Data).
+///
+/// Errors: `Internal` when no connection or lock could be had.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, crate::error::AppError> {
+    pool.begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(crate::error::internal)
+}
+
 /// Seconds since the Unix epoch, UTC: the unit of every `*_at` column.
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()

@@ -21,6 +21,9 @@ pub struct Limits {
     pub account_per_hour: u32,
     /// Sign-ups per client IP per hour.
     pub signups_per_hour: u32,
+    /// API calls per personal access token per minute (a token bucket of this size, refilled
+    /// evenly over the minute).
+    pub api_calls_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -30,6 +33,7 @@ impl Default for Limits {
             ip_free: 20,
             account_per_hour: 100,
             signups_per_hour: 10,
+            api_calls_per_minute: 600,
         }
     }
 }
@@ -106,6 +110,8 @@ pub struct Throttle {
     accounts: Mutex<Table<String>>,
     ips: Mutex<Table<IpAddr>>,
     signups: Mutex<Table<IpAddr>>,
+    /// Per token: calls left in its bucket and when it was last refilled.
+    api_calls: Mutex<HashMap<i64, (f64, std::time::Instant)>>,
 }
 
 impl Throttle {
@@ -152,6 +158,32 @@ impl Throttle {
         let limit = self.limits.signups_per_hour;
         table.fail(&ip, now, u32::MAX, Some(limit));
         None
+    }
+}
+
+impl Throttle {
+    /// Counts one API call by token `token_id`: `None` when it may go ahead, else the seconds
+    /// until the token's bucket has a call again (for `Retry-After`).
+    pub fn api_call(&self, token_id: i64) -> Option<u64> {
+        let capacity = f64::from(self.limits.api_calls_per_minute.max(1));
+        let per_second = capacity / 60.0;
+        let now = std::time::Instant::now();
+        let mut buckets = lock(&self.api_calls);
+        if buckets.len() >= MAX_KEYS {
+            // Forget full buckets: they behave exactly like new ones.
+            buckets.retain(|_, (left, at)| {
+                *left + now.duration_since(*at).as_secs_f64() * per_second < capacity
+            });
+        }
+        let (left, at) = buckets.entry(token_id).or_insert((capacity, now));
+        *left = (*left + now.duration_since(*at).as_secs_f64() * per_second).min(capacity);
+        *at = now;
+        if *left >= 1.0 {
+            *left -= 1.0;
+            None
+        } else {
+            Some(((1.0 - *left) / per_second).ceil().max(1.0) as u64)
+        }
     }
 }
 
@@ -241,5 +273,21 @@ mod tests {
         }
         assert_eq!(t.sign_up_attempt(IP, 10), Some(3590));
         assert_eq!(t.sign_up_attempt(IP, 3600), None);
+    }
+
+    #[test]
+    fn api_calls_beyond_the_bucket_wait() {
+        let throttle = Throttle::new(Limits {
+            api_calls_per_minute: 3,
+            ..Limits::default()
+        });
+        for _ in 0..3 {
+            assert_eq!(throttle.api_call(7), None);
+        }
+        let wait = throttle.api_call(7).expect("fourth call waits");
+        // One call comes back every 20 s.
+        assert!((1..=20).contains(&wait), "{wait}");
+        // Another token has its own bucket.
+        assert_eq!(throttle.api_call(8), None);
     }
 }
