@@ -7,6 +7,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod api;
 mod audit;
 mod database;
 mod ops;

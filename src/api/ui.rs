@@ -249,7 +249,7 @@ fn Operation(op: ApiOperation) -> impl IntoView {
     view! {
         <section class="operation">
             <h2>
-                <code>{op.method.clone()} " " {op.path.clone()}</code>
+                <code>{format!("{} {}", op.method, op.path)}</code>
                 " " {op.summary.clone()}
             </h2>
             {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
