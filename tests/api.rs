@@ -125,6 +125,17 @@ async fn a_token_is_shown_once_and_only_its_sha256_is_stored() {
             .await
             .unwrap();
     assert_eq!(created, 1);
+
+    // The person's data export lists the token, without its text or hash.
+    let export = app
+        .get("/settings/account/export", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let data: Value = serde_json::from_str(&export).unwrap();
+    assert_eq!(data["personal_access_tokens"][0]["name"], "script");
+    assert!(!export.contains(&token[11..]) && !export.contains("token_hash"));
 }
 
 #[tokio::test]

@@ -219,11 +219,31 @@ pub async fn export(pool: &SqlitePool, user_id: i64) -> Result<Value, AppError> 
         })
     })
     .collect::<Vec<_>>();
+    // Personal access tokens without their hashes (a hash is not the person's data and would
+    // only help someone guess the token).
+    type TokenRow = (i64, String, String, i64, Option<i64>, Option<i64>);
+    let tokens = sqlx::query_as::<_, TokenRow>(
+        "SELECT id, name, scopes, created_at, expires_at, last_used_at \
+         FROM personal_access_tokens WHERE user_id = ? ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?
+    .into_iter()
+    .map(|(id, name, scopes, created_at, expires_at, last_used_at)| {
+        json!({
+            "id": id, "name": name, "scopes": scopes.split_whitespace().collect::<Vec<_>>(),
+            "created_at": created_at, "expires_at": expires_at, "last_used_at": last_used_at,
+        })
+    })
+    .collect::<Vec<_>>();
     Ok(json!({
         "format": "roster-export/1",
         "account": { "id": user_id, "email": email, "created_at": created_at, "updated_at": updated_at },
         "profile": profile,
         "sessions": sessions,
+        "personal_access_tokens": tokens,
         "audit_events": events,
     }))
 }
