@@ -12,6 +12,7 @@ mod audit;
 mod database;
 mod ops;
 mod pages;
+mod process;
 mod profiles;
 mod security;
 mod sessions;

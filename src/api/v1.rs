@@ -278,6 +278,22 @@ fn exact_text(errors: &mut FieldErrors, field: &str, value: Option<&str>) {
     }
 }
 
+/// [`exact_text`] for the profile fields of a change (display name, bio, location, website).
+fn exact_profile_text(values: [Option<&str>; 4]) -> Result<(), Problem> {
+    let mut errors = FieldErrors::new();
+    for (field, value) in ["display_name", "bio", "location", "website"]
+        .into_iter()
+        .zip(values)
+    {
+        exact_text(&mut errors, field, value);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors).into())
+    }
+}
+
 // ---- Types ----------------------------------------------------------------------------------
 
 /// A time as RFC 3339 in UTC, e.g. `2026-11-27T21:04:05Z`.
@@ -533,14 +549,12 @@ async fn patch_me(
     ApiJson(body): ApiJson<MeUpdate>,
 ) -> Result<Json<Me>, Problem> {
     need(&principal, Scope::ProfileWrite)?;
-    let mut exact = FieldErrors::new();
-    exact_text(&mut exact, "display_name", body.display_name.as_deref());
-    exact_text(&mut exact, "bio", body.bio.as_deref());
-    exact_text(&mut exact, "location", body.location.as_deref());
-    exact_text(&mut exact, "website", body.website.as_deref());
-    if !exact.is_empty() {
-        return Err(AppError::Validation(exact).into());
-    }
+    exact_profile_text([
+        body.display_name.as_deref(),
+        body.bio.as_deref(),
+        body.location.as_deref(),
+        body.website.as_deref(),
+    ])?;
     let now = tokens::load_user(&state.pool, principal.user_id).await?;
     let profile = ProfileForm {
         display_name: body.display_name.unwrap_or(now.display_name),
@@ -732,14 +746,12 @@ async fn patch_user(
 ) -> Result<Json<User>, Problem> {
     need(&principal, Scope::UsersWrite)?;
     let id = user_id(id)?;
-    let mut exact = FieldErrors::new();
-    exact_text(&mut exact, "display_name", body.display_name.as_deref());
-    exact_text(&mut exact, "bio", body.bio.as_deref());
-    exact_text(&mut exact, "location", body.location.as_deref());
-    exact_text(&mut exact, "website", body.website.as_deref());
-    if !exact.is_empty() {
-        return Err(AppError::Validation(exact).into());
-    }
+    exact_profile_text([
+        body.display_name.as_deref(),
+        body.bio.as_deref(),
+        body.location.as_deref(),
+        body.website.as_deref(),
+    ])?;
     let now = tokens::load_user(&state.pool, id).await?;
     let edit = UserEditForm {
         id,

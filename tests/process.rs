@@ -1,0 +1,305 @@
+//! The real `roster` binary as an operator runs it (`shared/SECURITY.md`, Data): a backup of a
+//! live database, SIGTERM letting a request in flight finish, and SIGKILL during writes losing
+//! no acknowledged write.
+
+use std::{
+    io::{Read, Write},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::common::{spawn_app, PASSWORD};
+use reqwest::StatusCode;
+
+const BIN: &str = env!("CARGO_BIN_EXE_roster");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `roster <args>` on `database_url`, to completion; its standard output.
+fn roster(database_url: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("ROSTER_DATABASE_URL", database_url)
+        .env("ROSTER_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("roster runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "roster {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A `roster serve` process on a free port; killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(database_url: &str) -> Server {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .arg("serve")
+        .env("ROSTER_DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_OUTPUT_NAME", "roster")
+        .env("ROSTER_API_CALLS_PER_MINUTE", "1000000")
+        .env("ROSTER_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("roster serve starts");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+fn signal(server: &Server, name: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{name}"), &server.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{name}");
+}
+
+#[tokio::test]
+async fn a_backup_of_a_live_database_is_intact_and_holds_the_last_write() {
+    let app = spawn_app().await;
+    let (_, _, file): (i64, String, String) = sqlx::query_as("PRAGMA database_list")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    app.sign_up("first@example.org", "First").await;
+    app.sign_up("last@example.org", "Written Just Before").await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+
+    // While the app keeps serving (and holds its pool open).
+    let out = roster(
+        &format!("sqlite://{file}"),
+        &["backup", copy.to_str().unwrap()],
+        None,
+    );
+    assert!(out.contains("integrity check ok"), "{out}");
+    assert_eq!(
+        app.get("/login", None).await.status(),
+        StatusCode::OK,
+        "still serving"
+    );
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", copy.display()))
+        .await
+        .unwrap();
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    let name: String = sqlx::query_scalar(
+        "SELECT p.display_name FROM users u JOIN profiles p ON p.user_id = u.id \
+         WHERE u.email = 'last@example.org'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(name, "Written Just Before");
+
+    // An existing file is never overwritten.
+    let again = Command::new(BIN)
+        .args(["backup", copy.to_str().unwrap()])
+        .env("ROSTER_DATABASE_URL", format!("sqlite://{file}"))
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_request_in_flight_finish_then_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let mut server = serve(&url).await;
+    let addr = server.base.trim_start_matches("http://").to_string();
+
+    // A sign-in whose body is only half sent when the signal comes.
+    let body = format!(
+        "email=nobody%40example.org&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /fn/log_in HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&server, "TERM");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stream.write_all(tail.as_bytes()).unwrap();
+
+    let mut answer = String::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request in flight was answered: {answer:?}"
+    );
+
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no exit within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    // The checkpoint at exit folded the write-ahead log into the database file.
+    let wal = dir.path().join("roster.db-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "WAL left behind"
+    );
+}
+
+#[tokio::test]
+async fn sigkill_during_writes_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    roster(
+        &url,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ops@example.org",
+            "--display-name",
+            "Ops",
+            "--password-stdin",
+        ],
+        Some("a long operator passphrase\n"),
+    );
+    let token = roster(
+        &url,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ops@example.org",
+            "--name",
+            "crash",
+            "--scope",
+            "users:write",
+        ],
+        None,
+    )
+    .trim()
+    .to_string();
+    let mut server = serve(&url).await;
+
+    // Four writers create users as fast as they can; each remembers what was acknowledged.
+    let client = reqwest::Client::new();
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (client, token, base) = (client.clone(), token.clone(), server.base.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0.. {
+                let email = format!("w{w}-{i}@example.org");
+                let sent = client
+                    .post(format!("{base}/api/v1/users"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"email": email, "display_name": "Crash"}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(res) if res.status() == StatusCode::CREATED => acknowledged.push(email),
+                    Ok(res) => panic!("write refused: {}", res.status()),
+                    Err(_) => break, // the server is gone
+                }
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
+    }
+    assert!(acknowledged.len() > 20, "too few writes to mean anything");
+
+    // Restart on the same file: it opens (migrations, pragmas), is intact, has every write.
+    let pool = roster::server::db::open(&url).await.expect("reopens");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    for email in &acknowledged {
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "{email} acknowledged but lost");
+    }
+    let server = serve(&url).await;
+    assert_eq!(
+        reqwest::get(format!("{}/readyz", server.base))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
