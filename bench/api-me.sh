@@ -44,7 +44,7 @@ out, rss_kb, users, duration, conns = sys.argv[1:]
 def ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 3)
-pct = dict(re.findall(r"^\s+(50|99)\.000%\s+(\S+)", out, re.M))
+pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 print(json.dumps({
     "scenario": "GET /api/v1/me with a personal access token",

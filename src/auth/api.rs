@@ -107,6 +107,7 @@ pub async fn log_in(
     let Some(account) = account.filter(|_| matched) else {
         tracing::info!("login failed");
         state.throttle.login_failed(&throttle_key, ip, state.now());
+        crate::server::metrics::login(false);
         // The email only when it is one: a password typed into the email field is not kept.
         let mut event = AuditEvent::new(AuditAction::LoginFailed, None, target);
         if let Some(email) = email {
@@ -122,6 +123,7 @@ pub async fn log_in(
         let event = AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id))
             .with("reason", "account disabled");
         record(&pool, &event).await?;
+        crate::server::metrics::login(false);
         return Err(AppError::AccountDisabled);
     }
     pw::rehash_if_weak(&pool, user_id, &form.password, &account.password_hash).await?;
@@ -135,6 +137,7 @@ pub async fn log_in(
     let event = AuditEvent::new(AuditAction::LoginSucceeded, Some(user_id), Some(user_id))
         .with("remember_me", form.remember.is_some());
     record(&pool, &event).await?;
+    crate::server::metrics::login(true);
     tracing::info!(user_id, "login succeeded");
     let target = if account.must_change_password {
         super::REQUIRED_PASSWORD_CHANGE

@@ -90,6 +90,20 @@ pub async fn list(
     .map_err(internal)
 }
 
+/// How many sessions of anyone have not ended at `now` (for `/metrics`).
+///
+/// Errors: `Internal` when the query fails.
+pub async fn count_active(pool: &SqlitePool, now: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM user_sessions WHERE last_seen_at + idle_timeout > ? AND expires_at > ?",
+    )
+    .bind(now)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .map_err(internal)
+}
+
 /// Which sessions of a user [`end`] ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {

@@ -112,17 +112,21 @@ pub async fn build_router(
             mw::secure_cookie_removal,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(super::security::same_origin_writes));
+        .layer(middleware::from_fn(super::security::same_origin_writes))
+        .layer(middleware::from_fn(super::metrics::track));
 
     // The JSON API takes bearer tokens only: no session layer, so a cookie authenticates
     // nothing there and there is no CSRF surface (`shared/SECURITY.md`, API tokens).
     let (api, _) = crate::api::v1::router();
+    let api = api.layer(middleware::from_fn(super::metrics::track));
+    super::metrics::handle();
     let router = Router::new()
         .nest(crate::api::v1::BASE_PATH, api)
         .route(
             "/api/openapi.json",
             axum::routing::get(crate::api::v1::openapi_json),
         )
+        .route("/metrics", axum::routing::get(super::metrics::render))
         .merge(pages)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

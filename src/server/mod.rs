@@ -4,6 +4,7 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod metrics;
 pub mod middleware;
 pub mod password;
 pub mod security;
