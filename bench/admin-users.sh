@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 USERS=${USERS:-100000}
 REQUESTS=${REQUESTS:-200}
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
 bin=target/release/roster
 tmp=$(mktemp -d)
 db="sqlite://$tmp/roster.db"

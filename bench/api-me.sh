@@ -14,7 +14,7 @@ DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
 bin=target/release/roster
 tmp=$(mktemp -d)
 db="sqlite://$tmp/roster.db"

@@ -1,7 +1,7 @@
 //! The HTML shell, the root component, the router and its routes, and the site header.
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
@@ -34,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -98,7 +99,6 @@ impl ViewerContext {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/roster.css"/>
         <Title formatter=|text: String| {
             if text.is_empty() { "Roster".to_string() } else { format!("{text} · Roster") }
         }/>

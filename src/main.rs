@@ -297,7 +297,15 @@ async fn create_admin(
 async fn serve(config: Config) -> Result<(), String> {
     let conf = leptos::config::get_configuration(None)
         .map_err(|e| format!("bad LEPTOS_* configuration: {e}"))?;
-    let options = conf.leptos_options;
+    let mut options = conf.leptos_options;
+    // A release build made with hashed file names leaves hash.txt beside the binary; the pages
+    // must then name the hashed files, whatever LEPTOS_HASH_FILES says.
+    if !options.hash_files {
+        options.hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+            .is_some_and(|hash_file| hash_file.exists());
+    }
     let addr = options.site_addr;
     let app = build_router(config, options)
         .await

@@ -132,6 +132,12 @@ pub async fn build_router(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        // Pages and JSON compressed on the fly (fastest level: the wire, not the CPU, is what
+        // it saves); the built files come precompressed from `--precompress` and pass as is.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest),
+        )
         .layer(middleware::from_fn(super::security::security_headers))
         .layer(request_log())
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -49,8 +49,10 @@ pub fn set_page_csp() {
 /// Everything but the built assets under `/pkg/` is marked `no-store`, as pages and server
 /// function answers can hold account data.
 pub async fn security_headers(req: Request, next: Next) -> Response {
-    let cacheable = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path().to_owned();
+    let cacheable = path.starts_with("/pkg/");
     let mut res = next.run(req).await;
+    let ok = res.status().is_success();
     let headers = res.headers_mut();
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
@@ -72,8 +74,28 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     );
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if is_hashed_asset(&path) && ok {
+        // A hashed name changes whenever the content does, so the file never goes stale.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
     }
     res
+}
+
+/// `/pkg/<name>.<hash>.<ext>`: a built file named after its content by cargo-leptos
+/// (`hash-files`; the hash is 22 base64url characters of an MD5 of the file).
+fn is_hashed_asset(path: &str) -> bool {
+    let Some(file) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    let parts: Vec<&str> = file.split('.').collect();
+    parts.len() >= 3
+        && parts[parts.len() - 2].len() == 22
+        && parts[parts.len() - 2]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Refuses, with 403, every state-changing request (any method but GET, HEAD and OPTIONS)
@@ -114,5 +136,19 @@ fn is_cross_site_write(req: &Request) -> bool {
         !url::Url::parse(referer).is_ok_and(|u| own(&u.origin().ascii_serialization()))
     } else {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_content_named_files_are_immutable() {
+        assert!(is_hashed_asset("/pkg/roster.AbCdEfGhIjKlMnOpQrStUv.wasm"));
+        assert!(is_hashed_asset("/pkg/roster.Ab-d_fGhIjKlMnOpQrStUv.css"));
+        assert!(!is_hashed_asset("/pkg/roster.wasm"));
+        assert!(!is_hashed_asset("/pkg/roster.short.js"));
+        assert!(!is_hashed_asset("/profile"));
     }
 }
