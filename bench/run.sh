@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Roster against the physical limit of its stack on this machine. Builds release, seeds USERS
+# users (default 100,000), starts Roster on a free port and, beside it, bench/bare: a bare axum
+# server answering each URL with the very bytes Roster sent for it, from memory. Each scenario
+# runs DURATION (default 10s) with wrk (CONNECTIONS connections, default 16, 2 threads) against
+# both; the report gives requests/s, p50, p99, the ratio to bare, and Roster's peak RSS.
+#   1 GET /login anonymous          2 GET /profile signed in      3 GET /admin/users?q=...
+#   4 GET /api/v1/me with a token   5 POST profile update         6 GET the hashed .wasm, br
+#   7 (2) again while a login storm (POST /fn/log_in at full speed) runs: (2)'s p99
+# Writes bench/results/bench.json and prints a table (bench/README.md keeps the last real run).
+#   bench/run.sh                 # full run, about 5 minutes after the build
+#   bench/run.sh --smoke         # a few seconds a scenario, 500 users: checks it still works
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+if [ "${1:-}" = "--smoke" ]; then
+  USERS=${USERS:-500}; DURATION=${DURATION:-2s}; out=${OUT:-$(mktemp -d)/bench.json}
+else
+  USERS=${USERS:-100000}; DURATION=${DURATION:-10s}; out=${OUT:-bench/results/bench.json}
+fi
+CONNECTIONS=${CONNECTIONS:-16}
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
+cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
+cargo build --release --quiet --manifest-path bench/bare/Cargo.toml --target-dir target/bench-bare
+bin=target/release/roster
+bare=target/bench-bare/release/bare
+tmp=$(mktemp -d)
+db="sqlite://$tmp/roster.db"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port); bare_port=$(free_port)
+base="http://127.0.0.1:$port"
+
+"$bin" --database-url "$db" seed --users "$USERS" >/dev/null
+echo "bench admin password" | "$bin" --database-url "$db" admin create \
+  --email bench-admin@example.org --display-name "Bench Admin" --password-stdin >/dev/null
+token=$("$bin" --database-url "$db" token create --email bench-admin@example.org \
+  --name bench --scope profile:read --expires 7)
+
+LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD \
+  ROSTER_DATABASE_URL="$db" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 \
+  "$bin" serve >"$tmp/server.log" 2>&1 &
+server=$!
+bare_pid=
+trap 'kill $server $bare_pid 2>/dev/null; wait $server $bare_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/healthz" && break; sleep 0.1; done
+rss_mb() { awk -v f="$2" '$1 == f":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+idle_rss=$(rss_mb "$server" VmRSS)
+
+sign_in() {
+  curl -s -D - -o /dev/null "$base/fn/log_in" --data-urlencode "email=$1" --data-urlencode "password=$2" |
+    tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1
+}
+person=$(sign_in seed-1@example.test "seeded user password")
+admin=$(sign_in bench-admin@example.org "bench admin password")
+[ -n "$person" ] && [ -n "$admin" ] || { echo "sign-in failed"; cat "$tmp/server.log"; exit 1; }
+wasm=$(cd target/site/pkg && ls roster.*.wasm | head -1)
+profile_body="display_name=Bench+Person&bio=Written+by+the+benchmark&location=Lisbon&website="
+login_body="email=seed-2%40example.test&password=seeded+user+password"
+
+# name | method | path | header | body
+scenarios=(
+  "login|GET|/login||"
+  "profile|GET|/profile|Cookie: $person|"
+  "admin_search|GET|/admin/users?q=seed-99|Cookie: $admin|"
+  "api_me|GET|/api/v1/me|Authorization: Bearer $token|"
+  "profile_write|POST|/fn/update_profile|Cookie: $person|$profile_body"
+  "wasm_br|GET|/pkg/$wasm|Accept-Encoding: br|"
+)
+
+# Record Roster's answer to each scenario for the bare server.
+mkdir -p "$tmp/bare"
+: >"$tmp/bare/manifest.jsonl"
+for s in "${scenarios[@]}"; do
+  IFS='|' read -r name method path header body <<<"$s"
+  args=(-s -o "$tmp/bare/$name.body" -D "$tmp/bare/$name.head" -X "$method" -H "$header")
+  [ -n "$body" ] && args+=(--data "$body")
+  curl "${args[@]}" "$base$path"
+  python3 - "$tmp/bare" "$name" "$method" "$path" >>"$tmp/bare/manifest.jsonl" <<'PY'
+import json, sys
+d, name, method, path = sys.argv[1:]
+lines = open(f"{d}/{name}.head").read().split("\r\n")
+status = int(lines[0].split()[1])
+h = {k.lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:] if ":" in l)}
+print(json.dumps({"method": method, "path": path, "status": status,
+                  "content_type": h.get("content-type", "application/octet-stream"),
+                  "content_encoding": h.get("content-encoding"), "body_file": f"{name}.body"}))
+PY
+done
+"$bare" "$tmp/bare/manifest.jsonl" "$bare_port" &
+bare_pid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$bare_port/login" && break; sleep 0.1; done
+
+measure() { # url header method body -> one JSON line
+  METHOD="$3" BODY="$4" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s \
+    -s bench/summary.lua ${2:+-H "$2"} "$1" | tail -1
+}
+
+results="$tmp/results.jsonl"
+: >"$results"
+for s in "${scenarios[@]}"; do
+  IFS='|' read -r name method path header body <<<"$s"
+  m=""; [ "$method" = POST ] && m=POST
+  roster_line=$(measure "$base$path" "$header" "$m" "$body")
+  bare_line=$(measure "http://127.0.0.1:$bare_port$path" "$header" "$m" "$body")
+  echo "{\"scenario\": \"$name\", \"roster\": $roster_line, \"bare\": $bare_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
+done
+
+# 7: the signed-in page while a login storm runs on other connections.
+METHOD=POST BODY="$login_body" wrk -t1 -c4 -d"$DURATION" -s bench/summary.lua "$base/fn/log_in" >"$tmp/storm.txt" &
+storm=$!
+sleep 0.5
+during=$(measure "$base/profile" "Cookie: $person" "" "")
+wait $storm
+storm_line=$(tail -1 "$tmp/storm.txt")
+echo "{\"scenario\": \"profile_during_login_storm\", \"roster\": $during, \"storm\": $storm_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
+
+locked=$(grep -c "database is locked" "$tmp/server.log" || true)
+python3 - "$results" "$out" "$USERS" "$DURATION" "$CONNECTIONS" "$idle_rss" "$locked" <<'PY'
+import json, os, platform, sys
+results, out, users, duration, conns, idle_rss, locked = sys.argv[1:]
+rows = [json.loads(l) for l in open(results)]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+report = {"machine": f"{os.cpu_count()} CPUs ({cpu}), {platform.machine()}", "users": int(users),
+          "duration": duration, "connections": int(conns), "idle_rss_mb": float(idle_rss),
+          "database_locked_errors": int(locked), "scenarios": rows}
+for r in rows:
+    if "bare" in r:
+        r["ratio"] = round(r["roster"]["rps"] / r["bare"]["rps"], 3) if r["bare"]["rps"] else None
+json.dump(report, open(out, "w"), indent=2)
+print(f"{'scenario':<28}{'roster rps':>11}{'p50 ms':>9}{'p99 ms':>9}{'bare rps':>11}{'ratio':>7}{'non-2xx':>9}")
+for r in rows:
+    ro, ba = r["roster"], r.get("bare")
+    print(f"{r['scenario']:<28}{ro['rps']:>11.0f}{ro['p50_ms']:>9.2f}{ro['p99_ms']:>9.2f}"
+          f"{(ba['rps'] if ba else 0):>11.0f}{(r.get('ratio') or 0):>7.2f}{ro['non_2xx']:>9}")
+print(f"idle RSS {idle_rss} MB; peak RSS {rows[-1]['roster_peak_rss_mb']} MB; "
+      f"'database is locked' in the log: {locked}; written: {out}")
+bad = [r["scenario"] for r in rows if r["roster"]["non_2xx"] or r["roster"]["socket_errors"]]
+if bad or int(locked):
+    sys.exit(f"errors in: {bad}, locked: {locked}")
+PY
