@@ -150,7 +150,20 @@ fn timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Makes glibc hand every allocation of 4 MiB and more straight back to the system when freed.
+/// By default its threshold grows after the first such free, so each Argon2 hash (19 MiB, on
+/// whichever blocking thread runs it) was kept in that thread's arena: a login storm left the
+/// server at 900 MB. With a fixed threshold the peak stays at the hashes in flight.
+fn return_big_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
+    return_big_allocations();
     let cli = Cli::parse();
     init_logging();
     // Outside cargo-leptos nothing sets the bundle name; set it before any thread starts.
