@@ -62,7 +62,7 @@ pub async fn change_password(
     new_hash: &PasswordHashString,
     now: i64,
 ) -> Result<u64, AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     sqlx::query(
         "UPDATE users SET password_hash = ?, updated_at = ?, must_change_password = 0 \
          WHERE id = ?",
@@ -86,7 +86,7 @@ pub async fn change_password(
 ///
 /// Errors: `Internal` when the database write fails.
 pub async fn end_sessions(pool: &SqlitePool, user_id: i64, which: Ending) -> Result<u64, AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     let ended = sessions::end(&mut tx, user_id, which).await?;
     if ended > 0 {
         let scope = match which {
@@ -109,7 +109,7 @@ pub async fn end_sessions(pool: &SqlitePool, user_id: i64, which: Ending) -> Res
 ///
 /// Errors: `Internal` when the database write fails.
 pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     sessions::end(&mut tx, user_id, Ending::All).await?;
     // profiles and user_sessions go with the user (ON DELETE CASCADE).
     sqlx::query("DELETE FROM users WHERE id = ?")

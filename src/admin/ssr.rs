@@ -279,7 +279,7 @@ pub async fn update_user(
     id: i64,
     edit: &UserEdit,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     let before = user_record(&mut tx, id).await?;
     let mut changes = Map::new();
     let mut note = |field: &str, old: &str, new: &str| {
@@ -335,7 +335,7 @@ pub async fn update_user(
 ///
 /// Errors: `NotFound`; `Internal` on database failures.
 pub async fn end_all_sessions(pool: &SqlitePool, admin: i64, id: i64) -> Result<u64, AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     user_record(&mut tx, id).await?;
     let ended = sessions::end(&mut tx, id, Ending::All).await?;
     let event = AuditEvent::new(AuditAction::SessionEnded, Some(admin), Some(id))
@@ -357,7 +357,7 @@ pub async fn reset_password(
     id: i64,
     hash: &PasswordHashString,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     user_record(&mut tx, id).await?;
     sqlx::query(
         "UPDATE users SET password_hash = ?, must_change_password = 1, updated_at = ? WHERE id = ?",
@@ -381,7 +381,7 @@ pub async fn reset_password(
 /// Errors: `NotFound`; `Conflict` at `confirm` for the administrator's own account or the last
 /// active administrator; `Internal` on database failures.
 pub async fn delete_user(pool: &SqlitePool, admin: i64, id: i64) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     let before = user_record(&mut tx, id).await?;
     if id == admin {
         return Err(AppError::Conflict {
@@ -896,7 +896,7 @@ pub async fn run_import(
     report: &super::ImportReport,
     now: i64,
 ) -> Result<usize, AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     for (_, email, name, role) in &report.ready {
         let row = NewUserRow {
             email,

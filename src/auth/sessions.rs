@@ -156,7 +156,7 @@ pub async fn end(
 /// Errors: `Internal` when the database write fails.
 pub async fn purge_expired(pool: &SqlitePool, now: i64) -> Result<u64, AppError> {
     const EXPIRED: &str = "last_seen_at + idle_timeout <= ?1 OR expires_at <= ?1";
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     sqlx::query(&format!(
         "DELETE FROM tower_sessions WHERE id IN \
          (SELECT store_id FROM user_sessions WHERE store_id IS NOT NULL AND ({EXPIRED}))"

@@ -168,7 +168,7 @@ pub async fn create_account(
     account: &NewAccount,
     password_hash: &PasswordHashString,
 ) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     let row = NewUserRow {
         email: account.email.as_str(),
         password_hash: &password_hash.0,

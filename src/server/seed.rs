@@ -42,7 +42,7 @@ pub async fn seed_users(pool: &SqlitePool, count: u64, now: i64) -> Result<(u64,
     let end = start + count;
     let mut n = start;
     while n < end {
-        let mut tx = pool.begin().await.map_err(internal)?;
+        let mut tx = crate::server::db::begin_write(pool).await?;
         for i in n..(n + BATCH).min(end) {
             let created = now - (i as i64) * 60;
             let id: i64 = sqlx::query_scalar(
