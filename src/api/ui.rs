@@ -137,6 +137,7 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
         return view! { <p class="muted">"No tokens yet."</p> }.into_any();
     }
     view! {
+        <div class="table-wrap">
         <table class="tokens">
             <thead>
                 <tr>
@@ -182,6 +183,7 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
                     .collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }

@@ -947,12 +947,46 @@ pub async fn openapi_json() -> Response {
     }
 }
 
+/// A field's type as the reference page shows it: `string`, `string | null`, the allowed
+/// values when there are a few, or "one of N values" for a long list (the time zones).
+fn type_summary(
+    schema: &serde_json::Value,
+    resolve: &dyn Fn(&serde_json::Value) -> serde_json::Value,
+) -> String {
+    use serde_json::Value;
+    let word = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| "null".into())
+    };
+    if let Some(values) = schema["enum"].as_array() {
+        return if values.len() > 8 {
+            format!("one of {} values (see the OpenAPI document)", values.len())
+        } else {
+            values.iter().map(word).collect::<Vec<_>>().join(" | ")
+        };
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        return options
+            .iter()
+            .map(|o| type_summary(&resolve(o), resolve))
+            .collect::<Vec<_>>()
+            .join(" | ");
+    }
+    match &schema["type"] {
+        Value::String(t) => t.clone(),
+        Value::Array(ts) => ts.iter().map(word).collect::<Vec<_>>().join(" | "),
+        _ => "see the OpenAPI document".to_string(),
+    }
+}
+
 /// The reference page's content, read from the OpenAPI document: each operation with its
 /// scope, parameters, body fields and responses, and each problem type.
 pub fn reference() -> super::ApiReference {
     use serde_json::Value;
     let doc = serde_json::to_value(openapi()).unwrap_or_default();
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    // Descriptions use Markdown code spans; the page shows plain text.
+    let text = |v: &Value| v.as_str().unwrap_or_default().replace('`', "");
     let resolve = |v: &Value| -> Value {
         match v.get("$ref").and_then(Value::as_str) {
             Some(r) => doc
@@ -995,17 +1029,7 @@ pub fn reference() -> super::ApiReference {
                             .iter()
                             .map(|(name, schema)| {
                                 let schema = resolve(schema);
-                                let kind =
-                                    match (&schema["type"], &schema["enum"], &schema["oneOf"]) {
-                                        (_, Value::Array(values), _) => {
-                                            values.iter().map(&text).collect::<Vec<_>>().join(" | ")
-                                        }
-                                        (Value::String(t), _, _) => t.clone(),
-                                        (Value::Array(ts), _, _) => {
-                                            ts.iter().map(&text).collect::<Vec<_>>().join(" | ")
-                                        }
-                                        _ => "see schema".to_string(),
-                                    };
+                                let kind = type_summary(&schema, &resolve);
                                 (name.clone(), kind, required.contains(&name.as_str()))
                             })
                             .collect()
@@ -1061,6 +1085,32 @@ mod tests {
         assert!(token_in_query(Some("q=x&token=1")));
         assert!(!token_in_query(Some("q=ann&limit=5")));
         assert!(!token_in_query(None));
+    }
+
+    #[test]
+    fn the_reference_names_field_types_briefly() {
+        let reference = reference();
+        let patch_me = reference
+            .operations
+            .iter()
+            .find(|op| op.method == "PATCH" && op.path == "/api/v1/me")
+            .unwrap();
+        let kind = |name: &str| {
+            patch_me
+                .body_fields
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, kind, _)| kind.clone())
+                .unwrap()
+        };
+        assert_eq!(kind("theme"), "system | light | dark | null");
+        assert!(
+            kind("time_zone").starts_with("one of "),
+            "{}",
+            kind("time_zone")
+        );
+        assert_eq!(kind("bio"), "string | null");
+        assert!(!patch_me.description.contains('`'));
     }
 
     #[test]
