@@ -22,7 +22,7 @@ echo "bench admin password" | "$bin" --database-url "$db" admin create \
 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD \
   ROSTER_DATABASE_URL="$db" ROSTER_LOG=warn "$bin" serve >"$tmp/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 cookie=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/fn/log_in" \
   --data-urlencode "email=bench-admin@example.org" --data-urlencode "password=bench admin password" \

@@ -42,7 +42,7 @@ LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD 
   "$bin" serve >"$tmp/server.log" 2>&1 &
 server=$!
 bare_pid=
-trap 'kill $server $bare_pid 2>/dev/null; wait $server $bare_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $server $bare_pid 2>/dev/null; wait $server $bare_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/healthz" && break; sleep 0.1; done
 rss_mb() { awk -v f="$2" '$1 == f":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 idle_rss=$(rss_mb "$server" VmRSS)
