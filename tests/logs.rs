@@ -37,11 +37,29 @@ async fn one_line_per_request_and_no_secrets() {
     let login = app.log_in("ann@example.org", PASSWORD, Some(&cookie)).await;
     let new_cookie = session_cookie(&login).unwrap();
     let page = app.get("/profile", Some(&new_cookie)).await;
+    // An API call with a personal access token, which must not reach the log either.
+    let user_id = app.user_id("ann@example.org").await;
+    let new_token = roster::api::NewToken {
+        name: "logged?".into(),
+        scopes: vec![roster::api::Scope::ProfileRead],
+        expires_in_days: None,
+    };
+    let (_, token) = roster::api::ssr::create_token(&app.pool, user_id, &new_token, 0)
+        .await
+        .unwrap();
+    let api = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
     let request_id = page.headers()["x-request-id"].to_str().unwrap().to_string();
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let served: Vec<&str> = log.lines().filter(|l| l.contains("served")).collect();
-    assert_eq!(served.len(), 3, "{log}");
+    assert_eq!(served.len(), 4, "{log}");
     let profile_line = served
         .iter()
         .find(|l| l.contains(&request_id))
@@ -58,4 +76,5 @@ async fn one_line_per_request_and_no_secrets() {
         assert!(!log.contains(id), "session id logged");
     }
     assert!(!log.contains("argon2"), "password hash logged");
+    assert!(!log.contains(&token[11..]), "personal access token logged");
 }
