@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
-use super::ssr::session_user_id;
+use super::{
+    ssr::{session_user_id, CurrentViewer, ViewerRow, VIEWER_COLUMNS},
+    Viewer,
+};
 use crate::{
     audit::ssr::ClientInfo,
     error::{internal, AppError},
@@ -181,14 +184,28 @@ pub async fn record_id(session: &Session) -> Option<i64> {
 }
 
 /// What [`check`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
-    /// Live; `touch` when its last-seen time (or store id) should be written.
-    Live { touch: bool },
+    /// Live; `touch` when its last-seen time (or store id) should be written. `viewer` is the
+    /// owner as pages show them (`None` if the account is not active).
+    Live { touch: bool, viewer: Option<Viewer> },
     /// Gone (ended elsewhere) or past a deadline.
     Ended,
 }
 
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    user_id: i64,
+    store_id: Option<String>,
+    last_seen_at: i64,
+    idle_timeout: i64,
+    expires_at: i64,
+    #[sqlx(flatten)]
+    viewer: ViewerRow,
+}
+
+/// Checks session record `record` and reads its owner's viewer data in the same query (one
+/// indexed lookup per request for both).
 async fn check(
     pool: &SqlitePool,
     record: i64,
@@ -196,19 +213,24 @@ async fn check(
     store_id: Option<&str>,
     now: i64,
 ) -> Result<Verdict, sqlx::Error> {
-    let row = sqlx::query_as::<_, (i64, Option<String>, i64, i64, i64)>(
-        "SELECT user_id, store_id, last_seen_at, idle_timeout, expires_at \
-         FROM user_sessions WHERE id = ?",
-    )
+    let row = sqlx::query_as::<_, RecordRow>(&format!(
+        "SELECT s.user_id, s.store_id, s.last_seen_at, s.idle_timeout, s.expires_at, \
+         {VIEWER_COLUMNS} FROM user_sessions s JOIN users u ON u.id = s.user_id \
+         JOIN profiles p ON p.user_id = u.id WHERE s.id = ?"
+    ))
     .bind(record)
     .fetch_optional(pool)
     .await?;
     Ok(match row {
-        Some((owner, stored, last_seen, idle, expires))
-            if owner == user_id && now < last_seen.saturating_add(idle) && now < expires =>
+        Some(row)
+            if row.user_id == user_id
+                && now < row.last_seen_at.saturating_add(row.idle_timeout)
+                && now < row.expires_at =>
         {
             Verdict::Live {
-                touch: now - last_seen >= LAST_SEEN_RESOLUTION || stored.as_deref() != store_id,
+                touch: now - row.last_seen_at >= LAST_SEEN_RESOLUTION
+                    || row.store_id.as_deref() != store_id,
+                viewer: row.viewer.into_viewer(),
             }
         }
         Some(_) => {
@@ -250,32 +272,35 @@ pub async fn session_guard(
             None => Ok((0, Verdict::Ended)),
         };
         match verdict {
+            Ok((record, Verdict::Live { touch, viewer })) => {
+                let (mut parts, body) = req.into_parts();
+                if touch {
+                    let client = ClientInfo::from_parts(&parts);
+                    let updated = sqlx::query(
+                        "UPDATE user_sessions SET last_seen_at = ?, store_id = ?, ip = ?, \
+                         user_agent = ? WHERE id = ?",
+                    )
+                    .bind(now)
+                    .bind(store_id.as_deref())
+                    .bind(client.ip.as_deref())
+                    .bind(client.user_agent.as_deref())
+                    .bind(record)
+                    .execute(&state.pool)
+                    .await;
+                    if let Err(e) = updated {
+                        tracing::error!(error = %e, "session record update failed");
+                    }
+                }
+                // Pages and `get_viewer` take the viewer from here: no second query.
+                parts.extensions.insert(CurrentViewer(viewer));
+                return next.run(Request::from_parts(parts, body)).await;
+            }
             Ok((_, Verdict::Ended)) => {
                 tracing::info!(user_id, "session ended or expired; signed out");
                 if let Err(e) = session.flush().await {
                     tracing::error!(error = %e, "session flush failed");
                 }
             }
-            Ok((record, Verdict::Live { touch: true })) => {
-                let (parts, body) = req.into_parts();
-                let client = ClientInfo::from_parts(&parts);
-                let updated = sqlx::query(
-                    "UPDATE user_sessions SET last_seen_at = ?, store_id = ?, ip = ?, \
-                     user_agent = ? WHERE id = ?",
-                )
-                .bind(now)
-                .bind(store_id.as_deref())
-                .bind(client.ip.as_deref())
-                .bind(client.user_agent.as_deref())
-                .bind(record)
-                .execute(&state.pool)
-                .await;
-                if let Err(e) = updated {
-                    tracing::error!(error = %e, "session record update failed");
-                }
-                return next.run(Request::from_parts(parts, body)).await;
-            }
-            Ok((_, Verdict::Live { touch: false })) => {}
             Err(e) => {
                 // Neither let the request through as signed in nor sign the person out for good.
                 let request_id = req

@@ -33,7 +33,7 @@ pub const USER_ID_KEY: &str = "user_id";
 
 /// The database pool of the running app.
 pub fn pool() -> Result<SqlitePool, AppError> {
-    Ok(app_state()?.pool)
+    Ok(app_state()?.pool.clone())
 }
 
 /// The caller's session (from the session layer).
@@ -215,24 +215,43 @@ pub async fn find_credentials(
 /// The header and theme data of user `user_id`, or `None` if the user no longer exists or is
 /// disabled (a disabled account is signed out everywhere).
 pub async fn load_viewer(pool: &SqlitePool, user_id: i64) -> Result<Option<Viewer>, AppError> {
-    let row = sqlx::query_as::<_, (String, String, String, String, bool)>(
-        "SELECT p.display_name, p.theme, p.time_zone, u.role, u.must_change_password \
-         FROM users u JOIN profiles p ON p.user_id = u.id \
-         WHERE u.id = ? AND u.status = 'active'",
-    )
+    let row = sqlx::query_as::<_, ViewerRow>(&format!(
+        "SELECT {VIEWER_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id \
+         WHERE u.id = ?"
+    ))
     .bind(user_id)
     .fetch_optional(pool)
     .await
     .map_err(internal)?;
-    Ok(row.map(
-        |(display_name, theme, time_zone, role, must_change_password)| Viewer {
-            display_name,
-            theme: Theme::parse(&theme).unwrap_or_default(),
-            time_zone,
-            role: Role::parse(&role).unwrap_or_default(),
-            must_change_password,
-        },
-    ))
+    Ok(row.and_then(ViewerRow::into_viewer))
+}
+
+/// The columns of a [`ViewerRow`], from `users u` joined with `profiles p`.
+pub const VIEWER_COLUMNS: &str =
+    "p.display_name, p.theme, p.time_zone, u.role, u.must_change_password, u.status";
+
+/// A row of [`VIEWER_COLUMNS`].
+#[derive(Debug, sqlx::FromRow)]
+pub struct ViewerRow {
+    display_name: String,
+    theme: String,
+    time_zone: String,
+    role: String,
+    must_change_password: bool,
+    status: String,
+}
+
+impl ViewerRow {
+    /// The viewer, when the account is active (a disabled one views nothing).
+    pub fn into_viewer(self) -> Option<Viewer> {
+        (self.status == "active").then(|| Viewer {
+            display_name: self.display_name,
+            theme: Theme::parse(&self.theme).unwrap_or_default(),
+            time_zone: self.time_zone,
+            role: Role::parse(&self.role).unwrap_or_default(),
+            must_change_password: self.must_change_password,
+        })
+    }
 }
 
 /// The caller's user id when they are a signed-in administrator.

@@ -16,7 +16,8 @@ use crate::{
     error::AppError,
 };
 
-/// For every page request: finds out who is signed in (one query) and hands that to the
+/// For every page request: finds out who is signed in (from the session guard, which read it
+/// with the session record) and hands that to the
 /// render as a request extension, [`CurrentViewer`], so the page frame (theme, header) is
 /// right in the first byte, JavaScript or not. Anonymous visitors of a signed-in page are sent
 /// to `/login?next=<the page>` (303) before any rendering happens; a person whose password an
@@ -35,14 +36,19 @@ pub async fn page_viewer(
     if !is_page {
         return next.run(req).await;
     }
-    let viewer = match auth::ssr::session_user_id(&session).await {
-        Some(user_id) => match auth::ssr::load_viewer(&state.pool, user_id).await {
-            Ok(viewer) => viewer,
-            Err(err) => {
-                return (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response()
-            }
+    // The session guard put the viewer of a live session here (read with the session record).
+    let known = req.extensions().get::<CurrentViewer>().map(|v| v.0.clone());
+    let viewer = match known {
+        Some(viewer) => viewer,
+        None => match auth::ssr::session_user_id(&session).await {
+            Some(user_id) => match auth::ssr::load_viewer(&state.pool, user_id).await {
+                Ok(viewer) => viewer,
+                Err(err) => {
+                    return (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response()
+                }
+            },
+            None => None,
         },
-        None => None,
     };
     if viewer.is_none() && auth::is_signed_in_page(path) {
         let wanted = req.uri().path_and_query().map_or(path, |pq| pq.as_str());
