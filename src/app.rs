@@ -1,7 +1,7 @@
 //! The HTML shell, the root component, the router and its routes, and the site header.
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
@@ -33,9 +33,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="data:,"/>
-                <AutoReload options=options.clone()/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <AutoReload options/>
+                {browser_assets()}
                 <MetaTags/>
             </head>
             <body>
@@ -44,6 +43,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// The stylesheet and the scripts that hydrate the page (server only: the browser finds them
+/// already in the document).
+#[cfg(feature = "ssr")]
+fn browser_assets() -> impl IntoView {
+    crate::server::assets::head_tags()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn browser_assets() -> impl IntoView {}
 
 /// Who is signed in, shared by every page: a resource that is fetched again after each
 /// navigation and after each action that may change it (sign-in, sign-out, profile, settings).

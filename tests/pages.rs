@@ -107,3 +107,71 @@ fn apps_on_several_threads_never_stall_page_renders() {
         }
     }
 }
+
+/// The script nonce of a page: the one in its policy, after checking every `nonce="..."` in
+/// the body is that one.
+fn page_nonce(res_headers: &reqwest::header::HeaderMap, body: &str) -> String {
+    let csp = res_headers["content-security-policy"].to_str().unwrap();
+    let start = csp.find("'nonce-").expect("policy has a nonce") + "'nonce-".len();
+    let nonce = &csp[start..start + csp[start..].find('\'').unwrap()];
+    let in_body: Vec<&str> = body
+        .split("nonce=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert!(!in_body.is_empty(), "{body}");
+    assert!(
+        in_body.iter().all(|n| *n == nonce),
+        "{in_body:?} vs {nonce}"
+    );
+    nonce.to_string()
+}
+
+#[tokio::test]
+async fn signed_out_pages_come_from_the_cache_with_a_fresh_nonce_each_time() {
+    let app = spawn_app().await;
+    assert!(!app.state.pages.contains("/login"));
+
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let res = app.get("/login", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let headers = res.headers().clone();
+        let body = res.text().await.unwrap();
+        let nonce = page_nonce(&headers, &body);
+        seen.push((nonce.clone(), body.replace(&nonce, "NONCE")));
+    }
+    assert!(app.state.pages.contains("/login"));
+    // Rendered once, then served from memory: the same page, never the same nonce.
+    assert_ne!(seen[0].0, seen[1].0);
+    assert_ne!(seen[1].0, seen[2].0);
+    assert_eq!(seen[0].1, seen[1].1);
+    assert_eq!(seen[1].1, seen[2].1);
+    assert!(seen[0].1.contains("<h1>Sign in</h1>"));
+}
+
+#[tokio::test]
+async fn the_cache_never_answers_a_signed_in_visitor_or_a_query() {
+    let app = spawn_app().await;
+    let anonymous = app.get("/", None).await.text().await.unwrap();
+    assert!(anonymous.contains("Create account"));
+    assert!(app.state.pages.contains("/"));
+
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let home = app.get("/", Some(&cookie)).await.text().await.unwrap();
+    assert!(home.contains("<h1>Welcome, "), "{home}");
+    assert!(home.contains(r#"<span class="who">Ann</span>"#));
+    assert!(!home.contains("Create account"));
+    // Nor does a signed-in page end up in the cache for the next signed-out visitor.
+    let again = app.get("/", None).await.text().await.unwrap();
+    assert!(!again.contains("Ann"));
+
+    app.get("/login", None).await;
+    let with_next = app.get("/login?next=%2Fsettings", None).await;
+    let html = with_next.text().await.unwrap();
+    assert!(html.contains(r#"name="next" value="/settings""#), "{html}");
+    let after = app.get("/login", None).await.text().await.unwrap();
+    assert!(after.contains(r#"name="next" value="""#), "{after}");
+    assert!(!app.state.pages.contains("/profile"));
+}

@@ -67,12 +67,14 @@ pub async fn build_router(
         .with_expiry(Expiry::OnInactivity(idle));
 
     let request_timeout = config.request_timeout;
-    let state = AppState {
+    let state = AppState::new(super::state::AppStateInner {
         leptos_options: leptos_options.clone(),
         pool,
         throttle: Arc::new(super::throttle::Throttle::new(config.throttle)),
         config: Arc::new(config),
-    };
+        assets: Arc::new(super::assets::AssetNames::from_options(&leptos_options)),
+        pages: Arc::default(),
+    });
 
     tokio::spawn(purge_ended_sessions(state.clone()));
 
@@ -107,6 +109,11 @@ pub async fn build_router(
             crate::auth::sessions::session_guard,
         ))
         .layer(sessions)
+        // Signed-out visitors of the public pages are answered before any session work.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::page_cache::serve,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             mw::secure_cookie_removal,

@@ -6,18 +6,41 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::{throttle::Throttle, Config};
+use super::{assets::AssetNames, page_cache::PageCache, throttle::Throttle, Config};
 
-/// What handlers and server functions reach through axum state or Leptos context.
+/// What handlers and server functions reach through axum state or Leptos context: a shared
+/// [`AppStateInner`], so that the clone every middleware and handler takes per request is one
+/// reference count, not a copy of the options.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// The state's parts.
+pub struct AppStateInner {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub config: Arc<Config>,
     pub throttle: Arc<Throttle>,
+    /// The built browser files' paths, read once at start-up.
+    pub assets: Arc<AssetNames>,
+    /// The public pages as a signed-out visitor sees them, rendered once.
+    pub pages: Arc<PageCache>,
 }
 
-impl AppState {
+impl AppStateInner {
     /// Now, in Unix seconds, from the configured clock.
     pub fn now(&self) -> i64 {
         self.config.clock.now()

@@ -16,6 +16,8 @@ pub const USER_AGENT: &str = "roster-tests/1.0";
 pub struct TestApp {
     pub base: String,
     pub pool: SqlitePool,
+    /// The app's state (its caches, configuration).
+    pub state: roster::server::AppState,
     pub client: reqwest::Client,
     /// The app's clock: it moves only when a test advances it.
     pub clock: ManualClock,
@@ -55,7 +57,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     });
     TestApp {
         base: format!("http://{addr}"),
-        pool: built.state.pool,
+        pool: built.state.pool.clone(),
+        state: built.state.clone(),
         clock,
         client: reqwest::Client::builder()
             .redirect(Policy::none())

@@ -1,0 +1,133 @@
+//! The names of the built browser files (wasm, its JS glue, the stylesheet) and the `<head>`
+//! tags that load them.
+//!
+//! Leptos' own `HydrationScripts` and `HashedStylesheet` find the hashed names by locating the
+//! executable and reading `hash.txt` on every render: a `readlink`, a `stat` and two file reads
+//! per page, on the async runtime. Roster reads the names once, when the router is built, and
+//! keeps them in [`AppState`](super::AppState).
+
+use std::path::Path;
+
+use leptos::{config::LeptosOptions, prelude::*};
+
+/// Paths of the built files as the browser fetches them, e.g. `/pkg/roster.<hash>.wasm`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetNames {
+    pub js: String,
+    pub wasm: String,
+    pub css: String,
+}
+
+impl AssetNames {
+    /// The names `options` stands for. With `hash_files`, `hash.txt` beside the running
+    /// executable gives each file's hash (`js: <hash>` lines, written by cargo-leptos); a file
+    /// missing from it (or a missing `hash.txt`) keeps its plain name.
+    pub fn from_options(options: &LeptosOptions) -> Self {
+        let hashes = if options.hash_files {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+                .and_then(|path| read_hashes(&path))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Self::new(options, &hashes)
+    }
+
+    /// The names from `hash_txt`, the contents of cargo-leptos' `hash.txt` (empty: no hashing).
+    pub fn new(options: &LeptosOptions, hash_txt: &str) -> Self {
+        let hash = |kind: &str| {
+            hash_txt.lines().find_map(|line| {
+                let (file, hash) = line.trim().split_once(':')?;
+                (file.trim() == kind).then(|| hash.trim().to_string())
+            })
+        };
+        let stem = options.output_name.as_ref();
+        let named = |kind: &str, plain: &str| match hash(kind) {
+            Some(hash) => format!("/{}/{stem}.{hash}.{kind}", options.site_pkg_dir),
+            None => format!("/{}/{plain}", options.site_pkg_dir),
+        };
+        // Without cargo-leptos (plain `cargo build`), wasm-bindgen's default name applies.
+        let plain_wasm = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+            format!("{stem}.wasm")
+        } else {
+            format!("{stem}_bg.wasm")
+        };
+        Self {
+            js: named("js", &format!("{stem}.js")),
+            wasm: named("wasm", &plain_wasm),
+            css: named("css", &format!("{stem}.css")),
+        }
+    }
+}
+
+fn read_hashes(path: &Path) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "hash file unreadable");
+            None
+        }
+    }
+}
+
+/// The stylesheet link, the preload hints and the module script that loads the wasm and
+/// hydrates the page (the same steps as Leptos' hydration script), carrying the response's CSP
+/// nonce. Renders nothing outside a request of the app.
+pub fn head_tags() -> impl IntoView {
+    let names = use_context::<super::AppState>().map(|state| state.assets.clone());
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    names.map(|names| {
+        let script = format!(
+            "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>m.hydrate()));",
+            js = names.js,
+            wasm = names.wasm,
+        );
+        view! {
+            <link rel="stylesheet" id="leptos" href=names.css.clone()/>
+            <link rel="modulepreload" href=names.js.clone() crossorigin=""/>
+            <link
+                rel="preload"
+                href=names.wasm.clone()
+                r#as="fetch"
+                r#type="application/wasm"
+                crossorigin=""
+            />
+            <script type="module" nonce=nonce>
+                {script}
+            </script>
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(hash_files: bool) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("roster")
+            .hash_files(hash_files)
+            .build()
+    }
+
+    #[test]
+    fn hashed_names_come_from_hash_txt() {
+        let names = AssetNames::new(
+            &options(true),
+            "js: YCLPrFw-d5LOd0zZ_7sQsw\nwasm: PseydGDRb0XRFsoDoq42-w\ncss: w0bpYwt1kxrlzGsh55dxSQ\n",
+        );
+        assert_eq!(names.js, "/pkg/roster.YCLPrFw-d5LOd0zZ_7sQsw.js");
+        assert_eq!(names.wasm, "/pkg/roster.PseydGDRb0XRFsoDoq42-w.wasm");
+        assert_eq!(names.css, "/pkg/roster.w0bpYwt1kxrlzGsh55dxSQ.css");
+    }
+
+    #[test]
+    fn plain_names_without_hashes() {
+        let names = AssetNames::new(&options(false), "");
+        assert_eq!(names.js, "/pkg/roster.js");
+        assert_eq!(names.css, "/pkg/roster.css");
+        assert!(names.wasm == "/pkg/roster.wasm" || names.wasm == "/pkg/roster_bg.wasm");
+    }
+}

@@ -1,0 +1,246 @@
+//! The anonymous page cache: the public pages a signed-out visitor sees are the same for every
+//! such visitor but for the CSP nonce, so each is rendered once and served from memory with a
+//! fresh nonce spliced in.
+//!
+//! Only a `GET` of a path in [`CACHEABLE_PAGES`], without a query string and without the
+//! session cookie, is served from the cache; anything else (a signed-in visitor, a stale
+//! cookie, `?next=...`) is rendered as usual. Only a `200` HTML answer that sets no cookie and
+//! carries a nonced policy is kept. A fresh nonce (128 bits from a CSPRNG, as Leptos makes them)
+//! replaces every occurrence of the first one, in the body and in the policy, so no two
+//! responses share a nonce (`shared/SECURITY.md`, Requests). The pages depend only on the build
+//! and the configuration, so entries never go stale while the process runs.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use super::{security::page_csp, AppState};
+
+/// The pages served from the cache to signed-out visitors.
+pub const CACHEABLE_PAGES: [&str; 4] = ["/", "/login", "/signup", "/api/docs"];
+
+/// Largest page body kept, in bytes; a bigger one is served but not kept.
+const MAX_PAGE_BYTES: usize = 256 * 1024;
+
+/// A rendered page cut at each occurrence of its nonce.
+#[derive(Debug)]
+struct CachedPage {
+    headers: HeaderMap,
+    /// The body between nonces: `pieces[0] nonce pieces[1] nonce ... pieces[n]`.
+    pieces: Vec<Bytes>,
+}
+
+impl CachedPage {
+    /// Cuts `body` at every occurrence of `nonce`.
+    fn new(headers: HeaderMap, body: &Bytes, nonce: &str) -> Self {
+        let needle = nonce.as_bytes();
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        let mut at = 0;
+        while at + needle.len() <= body.len() {
+            if &body[at..at + needle.len()] == needle {
+                pieces.push(body.slice(start..at));
+                at += needle.len();
+                start = at;
+            } else {
+                at += 1;
+            }
+        }
+        pieces.push(body.slice(start..));
+        Self { headers, pieces }
+    }
+
+    /// The page with `nonce` in every place the first one was.
+    fn body(&self, nonce: &str) -> Vec<u8> {
+        let len = self.pieces.iter().map(Bytes::len).sum::<usize>()
+            + nonce.len() * (self.pieces.len() - 1);
+        let mut body = Vec::with_capacity(len);
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                body.extend_from_slice(nonce.as_bytes());
+            }
+            body.extend_from_slice(piece);
+        }
+        body
+    }
+
+    fn response(&self, nonce: &str) -> Response {
+        let mut res = Response::new(Body::from(self.body(nonce)));
+        *res.headers_mut() = self.headers.clone();
+        if let Ok(csp) = HeaderValue::from_str(&page_csp(nonce)) {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        res
+    }
+}
+
+/// The rendered pages, by path.
+#[derive(Debug, Default)]
+pub struct PageCache {
+    pages: RwLock<HashMap<&'static str, Arc<CachedPage>>>,
+}
+
+impl PageCache {
+    /// Whether `path` is in the cache.
+    pub fn contains(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    fn get(&self, path: &str) -> Option<Arc<CachedPage>> {
+        self.pages.read().ok()?.get(path).cloned()
+    }
+
+    fn put(&self, path: &'static str, page: CachedPage) {
+        if let Ok(mut pages) = self.pages.write() {
+            pages.insert(path, Arc::new(page));
+        }
+    }
+}
+
+/// The cacheable page `req` asks for, if it may be answered from the cache.
+fn cacheable(req: &Request, cookie_name: &str) -> Option<&'static str> {
+    if req.method() != Method::GET || req.uri().query().is_some() {
+        return None;
+    }
+    let path = CACHEABLE_PAGES
+        .into_iter()
+        .find(|p| *p == req.uri().path())?;
+    let has_session_cookie = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim_start().starts_with(cookie_name));
+    (!has_session_cookie).then_some(path)
+}
+
+/// The nonce of a page's policy (`'nonce-<value>'` in `script-src`).
+fn policy_nonce(headers: &HeaderMap) -> Option<String> {
+    let csp = headers
+        .get(header::CONTENT_SECURITY_POLICY)?
+        .to_str()
+        .ok()?;
+    let rest = &csp[csp.find("'nonce-")? + "'nonce-".len()..];
+    let nonce = &rest[..rest.find('\'')?];
+    (!nonce.is_empty()).then(|| nonce.to_string())
+}
+
+/// Middleware (outside the session layer): answers a signed-out visitor's `GET` of a cacheable
+/// page from the cache, or renders it and keeps it.
+pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cookie_name = format!("{}=", state.config.session_cookie_name());
+    let Some(path) = cacheable(&req, &cookie_name) else {
+        return next.run(req).await;
+    };
+    let fresh = || leptos::nonce::Nonce::new().to_string();
+    if let Some(page) = state.pages.get(path) {
+        return page.response(&fresh());
+    }
+    let res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let keep = res.status() == StatusCode::OK
+        && html
+        && !res.headers().contains_key(header::SET_COOKIE)
+        && !res.headers().contains_key(header::CONTENT_ENCODING);
+    let Some(nonce) = policy_nonce(res.headers()).filter(|_| keep) else {
+        return res;
+    };
+    let (parts, body) = res.into_parts();
+    // The body is a page of ours, rendered in full before its first byte anyway.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(path, error = %e, "page body failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if bytes.len() <= MAX_PAGE_BYTES {
+        let mut headers = parts.headers.clone();
+        headers.remove(header::CONTENT_SECURITY_POLICY);
+        headers.remove(header::CONTENT_LENGTH);
+        state
+            .pages
+            .put(path, CachedPage::new(headers, &bytes, &nonce));
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nonce_is_replaced_everywhere() {
+        let body = Bytes::from_static(b"<script nonce=\"N0\">a</script><p>N0</p>N0");
+        let page = CachedPage::new(HeaderMap::new(), &body, "N0");
+        assert_eq!(page.pieces.len(), 4);
+        let out = String::from_utf8(page.body("fresh")).unwrap();
+        assert_eq!(out, "<script nonce=\"fresh\">a</script><p>fresh</p>fresh");
+        let res = page.response("fresh");
+        assert_eq!(policy_nonce(res.headers()).as_deref(), Some("fresh"));
+    }
+
+    #[test]
+    fn only_signed_out_gets_of_listed_pages_without_query() {
+        let req = |method: Method, uri: &str, cookie: Option<&str>| {
+            let mut b = Request::builder().method(method).uri(uri);
+            if let Some(c) = cookie {
+                b = b.header(header::COOKIE, c);
+            }
+            b.body(Body::empty()).unwrap()
+        };
+        let name = "__Host-roster_session=";
+        assert_eq!(
+            cacheable(&req(Method::GET, "/login", None), name),
+            Some("/login")
+        );
+        assert_eq!(
+            cacheable(&req(Method::GET, "/", Some("theme=dark; other=1")), name),
+            Some("/")
+        );
+        assert_eq!(
+            cacheable(&req(Method::GET, "/login?next=/x", None), name),
+            None
+        );
+        assert_eq!(cacheable(&req(Method::HEAD, "/login", None), name), None);
+        assert_eq!(cacheable(&req(Method::POST, "/login", None), name), None);
+        assert_eq!(cacheable(&req(Method::GET, "/profile", None), name), None);
+        assert_eq!(
+            cacheable(
+                &req(Method::GET, "/login", Some("a=1; __Host-roster_session=x")),
+                name
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn nonce_is_read_from_the_policy() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&page_csp("abc_-9")).unwrap(),
+        );
+        assert_eq!(policy_nonce(&headers).as_deref(), Some("abc_-9"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'"),
+        );
+        assert_eq!(policy_nonce(&headers), None);
+    }
+}
