@@ -30,7 +30,7 @@ async fn caller() -> Result<(i64, i64), AppError> {
 pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
     let (user_id, record) = caller().await?;
     let state = crate::server::state::app_state()?;
-    let viewer = crate::auth::ssr::load_viewer(&state.pool, user_id)
+    let viewer = crate::auth::ssr::caller_viewer(&state.pool, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     super::ssr::session_views(
@@ -104,7 +104,7 @@ pub async fn change_password(
         "current_password",
     )
     .await?;
-    let name = crate::auth::ssr::load_viewer(&state.pool, user_id)
+    let name = crate::auth::ssr::caller_viewer(&state.pool, user_id)
         .await?
         .map(|v| v.display_name)
         .unwrap_or_default();

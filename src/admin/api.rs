@@ -13,7 +13,7 @@ use crate::error::AppError;
 async fn admin() -> Result<(i64, String, crate::server::AppState), AppError> {
     let admin = crate::auth::ssr::require_admin().await?;
     let state = crate::server::state::app_state()?;
-    let time_zone = crate::auth::ssr::load_viewer(&state.pool, admin)
+    let time_zone = crate::auth::ssr::caller_viewer(&state.pool, admin)
         .await?
         .map(|v| v.time_zone)
         .unwrap_or_else(|| "UTC".into());

@@ -20,7 +20,7 @@ pub async fn get_tokens() -> Result<TokensPage, AppError> {
     use crate::auth::ssr;
     let user_id = ssr::require_user_id().await?;
     let state = crate::server::state::app_state()?;
-    let viewer = ssr::load_viewer(&state.pool, user_id)
+    let viewer = ssr::caller_viewer(&state.pool, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     let tokens =

@@ -254,21 +254,26 @@ impl ViewerRow {
     }
 }
 
+/// The caller's viewer data: as the session guard read it with the session record earlier in
+/// this same request, or loaded now when the guard did not run (one query fewer per server
+/// function that needs it). `None` when the account is gone or not active.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn caller_viewer(pool: &SqlitePool, user_id: i64) -> Result<Option<Viewer>, AppError> {
+    match current_viewer_extension() {
+        Some(viewer) => Ok(viewer),
+        None => load_viewer(pool, user_id).await,
+    }
+}
+
 /// The caller's user id when they are a signed-in administrator.
 ///
-/// Errors: `Unauthorized` when signed out; `Forbidden` for anyone but an active admin (checked
-/// in the database on every call, so a demotion takes effect at once).
+/// Errors: `Unauthorized` when signed out; `Forbidden` for anyone but an active admin (read
+/// from the database in this request, so a demotion takes effect at once).
 pub async fn require_admin() -> Result<i64, AppError> {
     let user_id = require_user_id().await?;
-    let role = sqlx::query_scalar::<_, String>(
-        "SELECT role FROM users WHERE id = ? AND status = 'active'",
-    )
-    .bind(user_id)
-    .fetch_optional(&pool()?)
-    .await
-    .map_err(internal)?;
-    match role.as_deref() {
-        Some("admin") => Ok(user_id),
+    match caller_viewer(&pool()?, user_id).await? {
+        Some(viewer) if viewer.is_admin() => Ok(user_id),
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::Unauthorized),
     }
