@@ -116,14 +116,19 @@ storm_line=$(tail -1 "$tmp/storm.txt")
 echo "{\"scenario\": \"profile_during_login_storm\", \"roster\": $during, \"storm\": $storm_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
 
 locked=$(grep -c "database is locked" "$tmp/server.log" || true)
-python3 - "$results" "$out" "$USERS" "$DURATION" "$CONNECTIONS" "$idle_rss" "$locked" <<'PY'
+# What a browser downloads to run the pages: the hashed wasm and JS, brotli-compressed.
+js=$(cd target/site/pkg && ls roster.*.js | head -1)
+wasm_br=$(stat -c %s "target/site/pkg/$wasm.br")
+js_br=$(stat -c %s "target/site/pkg/$js.br")
+python3 - "$results" "$out" "$USERS" "$DURATION" "$CONNECTIONS" "$idle_rss" "$locked" "$wasm_br" "$js_br" <<'PY'
 import json, os, platform, sys
-results, out, users, duration, conns, idle_rss, locked = sys.argv[1:]
+results, out, users, duration, conns, idle_rss, locked, wasm_br, js_br = sys.argv[1:]
 rows = [json.loads(l) for l in open(results)]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 report = {"machine": f"{os.cpu_count()} CPUs ({cpu}), {platform.machine()}", "users": int(users),
           "duration": duration, "connections": int(conns), "idle_rss_mb": float(idle_rss),
-          "database_locked_errors": int(locked), "scenarios": rows}
+          "database_locked_errors": int(locked), "wasm_brotli_bytes": int(wasm_br),
+          "js_brotli_bytes": int(js_br), "scenarios": rows}
 for r in rows:
     if "bare" in r:
         r["ratio"] = round(r["roster"]["rps"] / r["bare"]["rps"], 3) if r["bare"]["rps"] else None
@@ -133,6 +138,7 @@ for r in rows:
     ro, ba = r["roster"], r.get("bare")
     print(f"{r['scenario']:<28}{ro['rps']:>11.0f}{ro['p50_ms']:>9.2f}{ro['p99_ms']:>9.2f}"
           f"{(ba['rps'] if ba else 0):>11.0f}{(r.get('ratio') or 0):>7.2f}{ro['non_2xx']:>9}")
+print(f"wasm + JS, brotli: {int(wasm_br) / 1000:.0f} KB + {int(js_br) / 1000:.0f} KB")
 print(f"idle RSS {idle_rss} MB; peak RSS {rows[-1]['roster_peak_rss_mb']} MB; "
       f"'database is locked' in the log: {locked}; written: {out}")
 bad = [r["scenario"] for r in rows if r["roster"]["non_2xx"] or r["roster"]["socket_errors"]]
