@@ -92,8 +92,10 @@ pub async fn build_router(
         .route("/admin/users/export.csv", axum::routing::get(export_csv))
         .route("/admin/users/export.json", axum::routing::get(export_json))
         .leptos_routes(&state, routes, {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
+            // Each route's handler (this closure with it) is cloned per request; an Arc makes
+            // that a reference count instead of a copy of every option.
+            let options = Arc::new(leptos_options.clone());
+            move || shell(LeptosOptions::clone(&options))
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),
