@@ -169,8 +169,12 @@ async fn an_admin_cannot_demote_disable_or_delete_their_own_account() {
 async fn another_admin_can_be_demoted_while_one_active_admin_remains() {
     let app = spawn_app().await;
     let cookie = admin(&app, "root@example.org").await;
-    admin(&app, "second@example.org").await;
+    let second_cookie = admin(&app, "second@example.org").await;
     let second = app.user_id("second@example.org").await.to_string();
+    let list = app
+        .call("admin_users", &LIST_QUERY, Some(&second_cookie))
+        .await;
+    assert_eq!(list.status(), StatusCode::OK);
 
     let res = update(&app, &cookie, &edit_form(&second, "user", "active")).await;
 
@@ -180,6 +184,13 @@ async fn another_admin_can_be_demoted_while_one_active_admin_remains() {
         .await
         .unwrap();
     assert_eq!(admins, 1);
+    // The demoted admin's open session loses the console with its very next request.
+    let list = app
+        .call("admin_users", &LIST_QUERY, Some(&second_cookie))
+        .await;
+    assert_eq!(list.status(), StatusCode::FORBIDDEN);
+    let page = app.get("/admin/users", Some(&second_cookie)).await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
