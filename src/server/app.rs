@@ -102,10 +102,7 @@ pub async fn build_router(
             shell,
         ))
         .layer(middleware::from_fn(mw::server_fn_error_status))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            mw::page_viewer,
-        ))
+        .layer(middleware::from_fn(mw::page_viewer))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::sessions::session_guard,

@@ -8,7 +8,6 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use tower_sessions::Session;
 
 use super::AppState;
 use crate::{
@@ -16,19 +15,14 @@ use crate::{
     error::AppError,
 };
 
-/// For every page request: finds out who is signed in (from the session guard, which read it
-/// with the session record) and hands that to the
-/// render as a request extension, [`CurrentViewer`], so the page frame (theme, header) is
-/// right in the first byte, JavaScript or not. Anonymous visitors of a signed-in page are sent
-/// to `/login?next=<the page>` (303) before any rendering happens; a person whose password an
-/// administrator reset is sent to `/settings/password?required=1` from every other page. Server functions and static
-/// files pass untouched.
-pub async fn page_viewer(
-    State(state): State<AppState>,
-    session: Session,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// For every page request: hands who is signed in to the render as a request extension,
+/// [`CurrentViewer`], so the page frame (theme, header) is right in the first byte, JavaScript
+/// or not. The session guard (outside this layer) read the viewer with the session record; a
+/// request it did not mark is anonymous. Anonymous visitors of a signed-in page are sent to
+/// `/login?next=<the page>` (303) before any rendering happens; a person whose password an
+/// administrator reset is sent to `/settings/password?required=1` from every other page.
+/// Server functions and static files pass untouched.
+pub async fn page_viewer(mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let is_page = matches!(*req.method(), Method::GET | Method::HEAD)
         && !path.starts_with("/fn/")
@@ -36,20 +30,10 @@ pub async fn page_viewer(
     if !is_page {
         return next.run(req).await;
     }
-    // The session guard put the viewer of a live session here (read with the session record).
-    let known = req.extensions().get::<CurrentViewer>().map(|v| v.0.clone());
-    let viewer = match known {
-        Some(viewer) => viewer,
-        None => match auth::ssr::session_user_id(&session).await {
-            Some(user_id) => match auth::ssr::load_viewer(&state.pool, user_id).await {
-                Ok(viewer) => viewer,
-                Err(err) => {
-                    return (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response()
-                }
-            },
-            None => None,
-        },
-    };
+    let viewer = req
+        .extensions()
+        .get::<CurrentViewer>()
+        .and_then(|v| v.0.clone());
     if viewer.is_none() && auth::is_signed_in_page(path) {
         let wanted = req.uri().path_and_query().map_or(path, |pq| pq.as_str());
         return Redirect::to(&auth::login_url(wanted)).into_response();
