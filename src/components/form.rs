@@ -197,13 +197,9 @@ pub fn SelectField(
     let described = format!("{id}-hint {id}-error");
     view! {
         <FieldFrame label id=id.clone() hint=None error>
-            // `selected` on the options is the choice without JavaScript; after hydration the
-            // select may be rebuilt in place (new data after a save), where only the `value`
-            // property changes what it shows.
             <select
                 id=id
                 name=name
-                prop:value=selected.clone()
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described
             >
