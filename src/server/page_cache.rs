@@ -121,7 +121,11 @@ fn cacheable(req: &Request, cookie_name: &str) -> Option<&'static str> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .any(|c| c.trim_start().starts_with(cookie_name));
+        .any(|c| {
+            c.trim_start()
+                .split_once('=')
+                .is_some_and(|(name, _)| name == cookie_name)
+        });
     (!has_session_cookie).then_some(path)
 }
 
@@ -139,8 +143,7 @@ fn policy_nonce(headers: &HeaderMap) -> Option<String> {
 /// Middleware (outside the session layer): answers a signed-out visitor's `GET` of a cacheable
 /// page from the cache, or renders it and keeps it.
 pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cookie_name = format!("{}=", state.config.session_cookie_name());
-    let Some(path) = cacheable(&req, &cookie_name) else {
+    let Some(path) = cacheable(&req, state.config.session_cookie_name()) else {
         return next.run(req).await;
     };
     let fresh = || leptos::nonce::Nonce::new().to_string();
@@ -204,7 +207,7 @@ mod tests {
             }
             b.body(Body::empty()).unwrap()
         };
-        let name = "__Host-roster_session=";
+        let name = "__Host-roster_session";
         assert_eq!(
             cacheable(&req(Method::GET, "/login", None), name),
             Some("/login")
