@@ -314,10 +314,8 @@ async fn serve(config: Config) -> Result<(), String> {
     // A release build made with hashed file names leaves hash.txt beside the binary; the pages
     // must then name the hashed files, whatever LEPTOS_HASH_FILES says.
     if !options.hash_files {
-        options.hash_files = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-            .is_some_and(|hash_file| hash_file.exists());
+        options.hash_files =
+            roster::server::assets::hash_file_path(&options).is_some_and(|file| file.exists());
     }
     let addr = options.site_addr;
     let app = build_router(config, options)

@@ -6,7 +6,7 @@
 //! per page, on the async runtime. Roster reads the names once, when the router is built, and
 //! keeps them in [`AppState`](super::AppState).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use leptos::{config::LeptosOptions, prelude::*};
 
@@ -24,9 +24,7 @@ impl AssetNames {
     /// missing from it (or a missing `hash.txt`) keeps its plain name.
     pub fn from_options(options: &LeptosOptions) -> Self {
         let hashes = if options.hash_files {
-            std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+            hash_file_path(options)
                 .and_then(|path| read_hashes(&path))
                 .unwrap_or_default()
         } else {
@@ -60,6 +58,12 @@ impl AssetNames {
             css: named("css", &format!("{stem}.css")),
         }
     }
+}
+
+/// Where cargo-leptos leaves `hash.txt` for a release build: beside the running executable.
+pub fn hash_file_path(options: &LeptosOptions) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join(options.hash_file.as_ref()))
 }
 
 fn read_hashes(path: &Path) -> Option<String> {
