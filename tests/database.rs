@@ -101,3 +101,49 @@ async fn email_is_unique_in_the_schema_too() {
 
     assert!(db::is_unique_violation(&err));
 }
+
+/// The admin search index is rebuilt into one b-tree by bounded steps; what it finds is the
+/// same before and after, and a second merge finds nothing to do.
+#[tokio::test]
+async fn the_search_index_merges_into_one_b_tree_and_finds_the_same_users() {
+    let (pool, _dir) = fresh_db().await;
+    // One transaction per user, as sign-ups write: one index segment each, partly merged.
+    for i in 0..40 {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, password_hash, created_at, updated_at) \
+             VALUES (?, 'x', 0, 0) RETURNING id",
+        )
+        .bind(format!("person-{i}@example.org"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, 0)")
+            .bind(id)
+            .bind(format!("Person {i}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let find = |q: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT rowid FROM user_search WHERE user_search MATCH ? ORDER BY rowid",
+            )
+            .bind(q)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let before = (find("\"person-1\"").await, find("\"son 3\"").await);
+    assert_eq!(before.0.len(), 11, "person-1 and person-10..19");
+
+    let steps = db::merge_search_index(&pool).await.unwrap();
+    assert!(steps > 0, "40 segments were left to merge");
+    assert_eq!(
+        (find("\"person-1\"").await, find("\"son 3\"").await),
+        before
+    );
+    assert_eq!(db::merge_search_index(&pool).await.unwrap(), 0);
+}

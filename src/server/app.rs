@@ -29,6 +29,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How often expired sessions are purged from the database.
 const SESSION_PURGE_PERIOD: Duration = Duration::from_secs(60);
 
+/// How often the admin search index is merged into one b-tree ([`db::merge_search_index`]);
+/// the first merge runs this long after start-up too, so short-lived processes never do it.
+const SEARCH_MERGE_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The router plus the state behind it (tests use the pool to look at the database).
 pub struct BuiltApp {
     pub router: Router,
@@ -77,6 +81,7 @@ pub async fn build_router(
     });
 
     tokio::spawn(purge_ended_sessions(state.clone()));
+    tokio::spawn(merge_search_index(state.clone()));
 
     let routes = route_list();
     let fallback_state = state.clone();
@@ -216,6 +221,19 @@ async fn purge_ended_sessions(state: AppState) {
             Ok(0) => {}
             Ok(ended) => tracing::info!(ended, "expired sessions purged"),
             Err(_) => {} // logged by `internal`
+        }
+    }
+}
+
+/// Every [`SEARCH_MERGE_PERIOD`], merges the admin search index so searches read one b-tree.
+async fn merge_search_index(state: AppState) {
+    let start = tokio::time::Instant::now() + SEARCH_MERGE_PERIOD;
+    let mut ticks = tokio::time::interval_at(start, SEARCH_MERGE_PERIOD);
+    loop {
+        ticks.tick().await;
+        match db::merge_search_index(&state.pool).await {
+            Ok(0) | Err(_) => {} // errors are logged by `internal`
+            Ok(steps) => tracing::info!(steps, "admin search index merged"),
         }
     }
 }

@@ -30,6 +30,8 @@ const BATCH: u64 = 2_000;
 /// [`SEED_PASSWORD`]. Numbering continues after earlier seeds, so it can run again. Returns
 /// the first and last number used.
 ///
+/// The admin search index is merged afterwards ([`crate::server::db::merge_search_index`]).
+///
 /// Errors: `Internal` when hashing or a database write fails.
 pub async fn seed_users(pool: &SqlitePool, count: u64, now: i64) -> Result<(u64, u64), AppError> {
     let hash = password::hash(&Password::parse(SEED_PASSWORD).map_err(internal)?).await?;
@@ -75,5 +77,7 @@ pub async fn seed_users(pool: &SqlitePool, count: u64, now: i64) -> Result<(u64,
         tx.commit().await.map_err(internal)?;
         n = (n + BATCH).min(end);
     }
+    // A bulk load leaves the search index in dozens of segments; searches read them all.
+    crate::server::db::merge_search_index(pool).await?;
     Ok((start, end - 1))
 }
