@@ -21,6 +21,7 @@ use super::{
 use crate::{
     audit::ssr::ClientInfo,
     error::{internal, AppError},
+    profiles::ssr::{CurrentProfile, ProfileRow, PROFILE_COLUMNS},
     server::{config::SessionTimeouts, AppState},
 };
 
@@ -187,8 +188,12 @@ pub async fn record_id(session: &Session) -> Option<i64> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
     /// Live; `touch` when its last-seen time (or store id) should be written. `viewer` is the
-    /// owner as pages show them (`None` if the account is not active).
-    Live { touch: bool, viewer: Option<Viewer> },
+    /// owner as pages show them (`None` if the account is not active), `profile` their profile.
+    Live {
+        touch: bool,
+        viewer: Option<Viewer>,
+        profile: Box<ProfileRow>,
+    },
     /// Gone (ended elsewhere) or past a deadline.
     Ended,
 }
@@ -202,10 +207,12 @@ struct RecordRow {
     expires_at: i64,
     #[sqlx(flatten)]
     viewer: ViewerRow,
+    #[sqlx(flatten)]
+    profile: ProfileRow,
 }
 
-/// Checks session record `record` and reads its owner's viewer data in the same query (one
-/// indexed lookup per request for both).
+/// Checks session record `record` and reads its owner's viewer data and profile in the same
+/// query (one indexed lookup per request for all three).
 async fn check(
     pool: &SqlitePool,
     record: i64,
@@ -213,14 +220,18 @@ async fn check(
     store_id: Option<&str>,
     now: i64,
 ) -> Result<Verdict, sqlx::Error> {
-    let row = sqlx::query_as::<_, RecordRow>(&format!(
-        "SELECT s.user_id, s.store_id, s.last_seen_at, s.idle_timeout, s.expires_at, \
-         {VIEWER_COLUMNS} FROM user_sessions s JOIN users u ON u.id = s.user_id \
-         JOIN profiles p ON p.user_id = u.id WHERE s.id = ?"
-    ))
-    .bind(record)
-    .fetch_optional(pool)
-    .await?;
+    // Built once: this runs on every signed-in request.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT s.user_id, s.store_id, s.last_seen_at, s.idle_timeout, s.expires_at, \
+             {VIEWER_COLUMNS}, {PROFILE_COLUMNS} FROM user_sessions s \
+             JOIN users u ON u.id = s.user_id JOIN profiles p ON p.user_id = u.id WHERE s.id = ?"
+        )
+    });
+    let row = sqlx::query_as::<_, RecordRow>(SQL.as_str())
+        .bind(record)
+        .fetch_optional(pool)
+        .await?;
     Ok(match row {
         Some(row)
             if row.user_id == user_id
@@ -231,6 +242,7 @@ async fn check(
                 touch: now - row.last_seen_at >= LAST_SEEN_RESOLUTION
                     || row.store_id.as_deref() != store_id,
                 viewer: row.viewer.into_viewer(),
+                profile: Box::new(row.profile),
             }
         }
         Some(_) => {
@@ -272,7 +284,14 @@ pub async fn session_guard(
             None => Ok((0, Verdict::Ended)),
         };
         match verdict {
-            Ok((record, Verdict::Live { touch, viewer })) => {
+            Ok((
+                record,
+                Verdict::Live {
+                    touch,
+                    viewer,
+                    profile,
+                },
+            )) => {
                 let (mut parts, body) = req.into_parts();
                 if touch {
                     let client = ClientInfo::from_parts(&parts);
@@ -291,8 +310,12 @@ pub async fn session_guard(
                         tracing::error!(error = %e, "session record update failed");
                     }
                 }
-                // Pages and `get_viewer` take the viewer from here: no second query.
+                // Pages, `get_viewer` and `get_profile` take these from here: no second query.
                 parts.extensions.insert(CurrentViewer(viewer));
+                parts.extensions.insert(CurrentProfile {
+                    user_id,
+                    row: *profile,
+                });
                 return next.run(Request::from_parts(parts, body)).await;
             }
             Ok((_, Verdict::Ended)) => {

@@ -42,28 +42,66 @@ pub fn time_zone_names() -> Vec<String> {
     names
 }
 
-/// The profile of `user_id`.
+/// The columns of a [`ProfileRow`], from `users u` joined with `profiles p`.
+pub const PROFILE_COLUMNS: &str =
+    "u.email, p.display_name, p.bio, p.location, p.website, p.time_zone, u.created_at";
+
+/// A row of [`PROFILE_COLUMNS`]: a profile as its owner sees it on `/profile`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProfileRow {
+    email: String,
+    display_name: String,
+    bio: String,
+    location: String,
+    website: String,
+    time_zone: String,
+    created_at: i64,
+}
+
+impl ProfileRow {
+    /// The profile, its "member since" in the owner's own time zone.
+    pub fn into_data(self) -> ProfileData {
+        ProfileData {
+            member_since: format_time(self.created_at, &self.time_zone),
+            email: self.email,
+            display_name: self.display_name,
+            bio: self.bio,
+            location: self.location,
+            website: self.website,
+        }
+    }
+}
+
+/// The signed-in caller's profile as the session guard read it in this request, in the same
+/// query as the session (see `auth::sessions::session_guard`); `None` outside a page render or
+/// server function call behind the guard.
+#[derive(Debug, Clone)]
+pub struct CurrentProfile {
+    /// Whose profile this is (`users.id`).
+    pub user_id: i64,
+    pub row: ProfileRow,
+}
+
+/// The profile of `user_id`: the one read with the session in this request when it is the
+/// caller's (no second query), else from the database.
 ///
 /// Errors: `NotFound` if the user no longer exists.
 pub async fn load_profile(pool: &SqlitePool, user_id: i64) -> Result<ProfileData, AppError> {
-    let row = sqlx::query_as::<_, (String, String, String, String, String, String, i64)>(
-        "SELECT u.email, p.display_name, p.bio, p.location, p.website, p.time_zone, u.created_at \
-         FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = ?",
-    )
+    let current = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentProfile>().cloned())
+        .filter(|current| current.user_id == user_id);
+    if let Some(current) = current {
+        return Ok(current.row.into_data());
+    }
+    sqlx::query_as::<_, ProfileRow>(&format!(
+        "SELECT {PROFILE_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = ?"
+    ))
     .bind(user_id)
     .fetch_optional(pool)
     .await
     .map_err(internal)?
-    .ok_or(AppError::NotFound)?;
-    let (email, display_name, bio, location, website, time_zone, created_at) = row;
-    Ok(ProfileData {
-        email,
-        display_name,
-        bio,
-        location,
-        website,
-        member_since: format_time(created_at, &time_zone),
-    })
+    .map(ProfileRow::into_data)
+    .ok_or(AppError::NotFound)
 }
 
 /// Saves the profile fields of `user_id` through `db` (a pool, or a transaction).
