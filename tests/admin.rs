@@ -502,6 +502,11 @@ async fn the_user_list_searches_filters_sorts_and_pages_with_the_total() {
     assert!(admins.contains("Showing 1–1 of 1 users"));
     let literal = page("?q=%25").await;
     assert!(literal.contains("No users match."), "% is taken literally");
+    // seed-1, seed-10..19, seed-100..120; past the end of a filtered search, its last page.
+    let filtered = page("?q=seed-1&role=user&page=9").await;
+    assert!(filtered.contains("Showing 1–32 of 32 users"), "{filtered}");
+    let searched = page("?q=seed-1&page=2").await;
+    assert!(searched.contains("Showing 1–32 of 32 users"), "{searched}");
 
     let by_email = page("?sort=email&dir=asc").await;
     let a = by_email.find("root@example.org").unwrap();
