@@ -13,7 +13,7 @@ use crate::{
     admin::ui::{AdminAuditPage, AdminImportPage, AdminNewUserPage, AdminUserPage, AdminUsersPage},
     api::ui::{ApiDocsPage, TokensSettingsPage},
     auth::{
-        api::get_viewer,
+        api::{get_viewer, LogOut},
         ui::{LoginPage, SignOutForm, SignUpPage},
         Viewer,
     },
@@ -163,6 +163,10 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Layout(children: Children) -> impl IntoView {
     let cx = ViewerContext::provide();
+    // Created here, outside the header's Transition, so it lives as long as the page: see
+    // `SignOutForm`.
+    let sign_out = ServerAction::<LogOut>::new();
+    cx.refresh_after(sign_out);
     // On the server the page middleware has already looked the viewer up, so the theme is
     // right in the first byte (the resource below is only read inside Suspense, which the
     // frame is not). In the browser the resource holds it from hydration on.
@@ -196,7 +200,7 @@ fn Layout(children: Children) -> impl IntoView {
                                             {admin.then(|| view! { <A href="/admin/users">"Admin"</A> })}
                                             <A href="/profile">"Profile"</A>
                                             <A href="/settings">"Settings"</A>
-                                            <SignOutForm/>
+                                            <SignOutForm action=sign_out/>
                                         }
                                             .into_any()
                                     }

@@ -66,6 +66,13 @@ pub fn NewPasswordField(
         }
     });
     let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    // A hint still waiting when the field goes away (navigation, a redraw) must not fire: its
+    // action is disposed with the field, and dispatching it would panic.
+    on_cleanup(move || {
+        if let Some(handle) = pending.try_get_value().flatten() {
+            handle.clear();
+        }
+    });
     let on_input = Callback::new(move |value: String| {
         typed.set(value.clone());
         if let Some(handle) = pending.get_value() {

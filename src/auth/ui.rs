@@ -107,11 +107,11 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 /// The header's sign-out button (a form, so it works without JavaScript and never signs anyone
-/// out on a GET).
+/// out on a GET). `action` must outlive the form: the header redraws it each time the viewer is
+/// fetched again, and an action created here would be disposed while the old button still
+/// shows (a click in that moment panicked the page's wasm and left it without JavaScript).
 #[component]
-pub fn SignOutForm() -> impl IntoView {
-    let action = ServerAction::<LogOut>::new();
-    ViewerContext::get().refresh_after(action);
+pub fn SignOutForm(action: ServerAction<LogOut>) -> impl IntoView {
     view! {
         <ActionForm action=action>
             <button type="submit" class="link">
