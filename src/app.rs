@@ -23,8 +23,6 @@ use crate::{
 
 /// The document around the app: `<head>` with hydration scripts and styles.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::server::security::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -19,7 +19,7 @@ use tower_sessions::{
 use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Span;
 
-use super::{db, middleware as mw, password, AppState, Config};
+use super::{db, middleware as mw, password, security, AppState, Config};
 use crate::app::{shell, App};
 
 /// Largest request body accepted, in bytes (forms; `shared/SECURITY.md`, Requests). Larger
@@ -96,14 +96,17 @@ pub async fn build_router(
         .route("/readyz", axum::routing::get(readyz))
         .route("/admin/users/export.csv", axum::routing::get(export_csv))
         .route("/admin/users/export.json", axum::routing::get(export_json))
-        .leptos_routes(&state, routes, {
+        .leptos_routes_with_context(&state, routes, security::provide_page_nonce, {
             // Each route's handler (this closure with it) is cloned per request; an Arc makes
             // that a reference count instead of a copy of every option.
             let options = Arc::new(leptos_options.clone());
             move || shell(LeptosOptions::clone(&options))
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_state.clone()),
+            move || {
+                provide_context(fallback_state.clone());
+                security::provide_page_nonce();
+            },
             shell,
         ))
         .layer(middleware::from_fn(mw::server_fn_error_status))
@@ -113,6 +116,7 @@ pub async fn build_router(
             crate::auth::sessions::session_guard,
         ))
         .layer(sessions)
+        .layer(middleware::from_fn(security::page_policy))
         // Signed-out visitors of the public pages are answered before any session work.
         .layer(middleware::from_fn_with_state(
             state.clone(),

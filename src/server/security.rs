@@ -1,7 +1,7 @@
 //! HTTP security headers (`shared/SECURITY.md`, Requests; OWASP ASVS 4.0.3 V14.4).
 //!
-//! Pages get a Content-Security-Policy whose script nonce is the one Leptos puts on its
-//! hydration scripts (see [`page_csp`], set while the page renders); every other response gets
+//! Pages get a Content-Security-Policy whose script nonce is the one on their scripts (see
+//! [`page_csp`] and [`page_policy`], which makes the nonce before the render); every other response gets
 //! a policy that allows nothing to run. All responses get `nosniff`, `Referrer-Policy`,
 //! `X-Frame-Options`, `Strict-Transport-Security`, and dynamic ones `Cache-Control: no-store`.
 
@@ -31,17 +31,50 @@ pub const DEFAULT_CSP: &str =
 /// (`shared/SECURITY.md`, Requests; OWASP ASVS 4.0.3 V14.4.5).
 pub const HSTS: &str = "max-age=63072000; includeSubDomains";
 
-/// Sets the page's policy while it renders; called from the shell.
-#[cfg(feature = "ssr")]
-pub fn set_page_csp() {
-    use leptos::prelude::use_context;
-    if let (Some(nonce), Some(res)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) {
+/// The CSP nonce of one page request, made by [`page_policy`] before anything renders.
+#[derive(Debug, Clone)]
+pub struct PageNonce(pub leptos::nonce::Nonce);
+
+/// Middleware (on the page routes, inside the page cache) that gives every page request its
+/// nonce and every HTML answer the policy naming it. The nonce (128 bits, as Leptos makes
+/// them) goes into the request's extensions, and [`provide_page_nonce`] hands it to the
+/// render, so the scripts and the header cannot disagree. (Setting the header from inside the
+/// render through Leptos' `ResponseOptions` lost it now and then: Playwright saw a signed-in
+/// page answered with the fallback policy and never hydrated.)
+pub async fn page_policy(mut req: Request, next: Next) -> Response {
+    use axum::http::Method;
+    let path = req.uri().path();
+    let is_page = matches!(*req.method(), Method::GET | Method::HEAD)
+        && !path.starts_with("/fn/")
+        && !path.starts_with("/pkg/");
+    if !is_page {
+        return next.run(req).await;
+    }
+    let nonce = leptos::nonce::Nonce::new();
+    req.extensions_mut().insert(PageNonce(nonce.clone()));
+    let mut res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
         if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
-            res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
         }
+    }
+    res
+}
+
+/// Provides the request's [`PageNonce`] to the render in place of the one Leptos made; called
+/// from the page routes' context functions.
+pub fn provide_page_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().map(|n| n.0.clone()));
+    if let Some(nonce) = nonce {
+        provide_context(nonce);
     }
 }
 
