@@ -149,7 +149,8 @@ pub fn Field(
                 .map(|live| {
                     view! {
                         <p class="hint live" id=format!("{id}-live") aria-live="polite">
-                            {move || live.get()}
+                            // The same words as the error under it would be said twice.
+                            {move || live.get().filter(|text| error.with(|e| e.as_ref() != Some(text)))}
                         </p>
                     }
                 })}
