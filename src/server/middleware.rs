@@ -23,13 +23,10 @@ use crate::{
 /// administrator reset is sent to `/settings/password?required=1` from every other page.
 /// Server functions and static files pass untouched.
 pub async fn page_viewer(mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let is_page = matches!(*req.method(), Method::GET | Method::HEAD)
-        && !path.starts_with("/fn/")
-        && !path.starts_with("/pkg/");
-    if !is_page {
+    if !is_page_request(&req) {
         return next.run(req).await;
     }
+    let path = req.uri().path();
     let viewer = req
         .extensions()
         .get::<CurrentViewer>()
@@ -44,6 +41,15 @@ pub async fn page_viewer(mut req: Request, next: Next) -> Response {
     }
     req.extensions_mut().insert(CurrentViewer(viewer));
     next.run(req).await
+}
+
+/// Whether `req` asks for a page (a GET or HEAD that is neither a server function under `/fn/`
+/// nor a built file under `/pkg/`).
+pub fn is_page_request(req: &Request) -> bool {
+    let path = req.uri().path();
+    matches!(*req.method(), Method::GET | Method::HEAD)
+        && !path.starts_with("/fn/")
+        && !path.starts_with("/pkg/")
 }
 
 /// tower-sessions removes the session cookie (at sign-out) with a `Max-Age=0` cookie that lacks

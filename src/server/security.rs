@@ -42,12 +42,7 @@ pub struct PageNonce(pub leptos::nonce::Nonce);
 /// render through Leptos' `ResponseOptions` lost it now and then: Playwright saw a signed-in
 /// page answered with the fallback policy and never hydrated.)
 pub async fn page_policy(mut req: Request, next: Next) -> Response {
-    use axum::http::Method;
-    let path = req.uri().path();
-    let is_page = matches!(*req.method(), Method::GET | Method::HEAD)
-        && !path.starts_with("/fn/")
-        && !path.starts_with("/pkg/");
-    if !is_page {
+    if !super::middleware::is_page_request(&req) {
         return next.run(req).await;
     }
     let nonce = leptos::nonce::Nonce::new();
