@@ -87,6 +87,15 @@ async fn nonces_differ_between_responses() {
     let second = script_nonce(&app.get("/", None).await.text().await.unwrap());
 
     assert_ne!(first, second);
+
+    // Rendered pages (not the anonymous cache) too: the page policy middleware makes each.
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let res = app.get("/profile", Some(&cookie)).await;
+        nonces.push(script_nonce(&res.text().await.unwrap()));
+    }
+    assert_ne!(nonces[0], nonces[1]);
 }
 
 #[tokio::test]
