@@ -192,24 +192,20 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// The id of the request being handled (the `x-request-id` header set by the server's request-id
-/// layer), or `-` outside a request and in the browser.
+/// The id of the request being handled: the one the request-context middleware made (read from
+/// the render's or server function's request, else from the task's context), or `-` outside a
+/// request and in the browser.
 pub fn current_request_id() -> String {
     #[cfg(feature = "ssr")]
     {
         leptos::prelude::use_context::<http::request::Parts>()
             .and_then(|parts| {
                 parts
-                    .headers
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
+                    .extensions
+                    .get::<crate::request::RequestContext>()
+                    .map(|ctx| ctx.request_id.clone())
             })
-            .or_else(|| {
-                crate::audit::ssr::API_CALL
-                    .try_with(|call| call.request_id.clone())
-                    .ok()
-            })
+            .or_else(crate::request::current_request_id)
             .unwrap_or_else(|| "-".to_string())
     }
     #[cfg(not(feature = "ssr"))]
@@ -218,12 +214,35 @@ pub fn current_request_id() -> String {
     }
 }
 
-/// Logs `cause` with the request id and returns the opaque [`AppError::Internal`] for it.
+/// Logs `cause` with the request id and the place in the code that called this (so the log
+/// says which step failed), and returns the opaque [`AppError::Internal`] for it.
 #[cfg(feature = "ssr")]
+#[track_caller]
 pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    let location = std::panic::Location::caller();
     let request_id = current_request_id();
-    tracing::error!(%request_id, error = %cause, "internal error");
+    tracing::error!(%request_id, error = %cause, at = %location, "internal error");
     AppError::Internal { request_id }
+}
+
+/// `.or_internal()` on any result whose error is a cause to log: [`internal`] at the call site
+/// (a `.map_err(internal)` would log the place inside `map_err` instead).
+#[cfg(feature = "ssr")]
+pub trait OrInternal<T> {
+    /// The value, or [`AppError::Internal`] after logging the error with this call's location.
+    #[track_caller]
+    fn or_internal(self) -> Result<T, AppError>;
+}
+
+#[cfg(feature = "ssr")]
+impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
+    #[track_caller]
+    fn or_internal(self) -> Result<T, AppError> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(cause) => Err(internal(cause)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -290,13 +309,19 @@ mod tests {
 
         let err = tracing::subscriber::with_default(subscriber, || {
             owner.with(|| {
-                let (parts, ()) = http::Request::builder()
-                    .header("x-request-id", "req-42")
+                let (mut parts, ()) = http::Request::builder()
+                    .header("x-request-id", "forged-by-the-client")
                     .body(())
                     .unwrap()
                     .into_parts();
+                parts.extensions.insert(crate::request::RequestContext::new(
+                    "req-42".into(),
+                    Default::default(),
+                ));
                 leptos::prelude::provide_context(parts);
-                internal("disk I/O error in users table")
+                Err::<(), _>("disk I/O error in users table")
+                    .or_internal()
+                    .unwrap_err()
             })
         });
 
@@ -316,6 +341,9 @@ mod tests {
             log.contains("req-42") && log.contains("disk I/O error in users table"),
             "{log}"
         );
+        // The step that failed: this file, not the inside of a combinator.
+        assert!(log.contains("src/error.rs:"), "{log}");
+        assert!(!log.contains("forged-by-the-client"), "{log}");
     }
 
     #[test]

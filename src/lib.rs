@@ -1,20 +1,34 @@
 //! Roster: a self-hosted accounts and profiles server.
 //!
 //! One crate built twice: with `ssr` it is the server (axum + Leptos server rendering + SQLite),
-//! with `hydrate` it is the wasm that makes the same pages interactive in the browser.
+//! with `hydrate` it is the wasm that makes the same pages interactive in the browser. Its
+//! modules are layers that import only downward (`../shared/ARCHITECTURE.md`; the README's
+//! development section; `tests/architecture.rs` keeps it so):
+//!
+//! ```text
+//! L0 domain, paths, request     L1 error, components      L2 server (infrastructure)
+//! L3 store, audit               L4 auth                    L5 profiles, account, tokens
+//! L6 admin                      L7 rest (the JSON API)     L8 app (composition root)
+//! ```
 
 pub mod account;
 pub mod admin;
-pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod paths;
 pub mod profiles;
 #[cfg(feature = "ssr")]
+pub mod request;
+pub mod rest;
+#[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod tokens;
 
 /// Entry point of the browser build: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

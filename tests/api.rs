@@ -13,7 +13,7 @@ const ALL_SCOPES: [&str; 4] = ["profile_read", "profile_write", "users_read", "u
 /// Signs up (or, for an administrator, creates through the command line's path) and signs in.
 async fn person(app: &TestApp, email: &str, admin: bool) -> String {
     if admin {
-        roster::admin::ssr::create_admin_from_cli(&app.pool, email, "Ada Admin", PASSWORD, 0)
+        roster::admin::users::create_admin_from_cli(&app.state, email, "Ada Admin", PASSWORD, 0)
             .await
             .expect("admin created");
         let res = app.log_in(email, PASSWORD, None).await;
@@ -624,7 +624,7 @@ async fn paging_returns_every_user_exactly_once_while_users_are_added() {
     let app = spawn_app().await;
     let admin = person(&app, "ada@example.org", true).await;
     let token = make_token(&app, &admin, &["users_read"], "30").await;
-    roster::server::seed::seed_users(&app.pool, 30, app.clock.now())
+    roster::store::seed::seed_users(&app.pool, 30, app.clock.now())
         .await
         .unwrap();
     let before: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id")

@@ -139,11 +139,18 @@ async fn the_search_index_merges_into_one_b_tree_and_finds_the_same_users() {
     let before = (find("\"person-1\"").await, find("\"son 3\"").await);
     assert_eq!(before.0.len(), 11, "person-1 and person-10..19");
 
-    let steps = db::merge_search_index(&pool).await.unwrap();
+    let steps = roster::store::user_list::merge_search_index(&pool)
+        .await
+        .unwrap();
     assert!(steps > 0, "40 segments were left to merge");
     assert_eq!(
         (find("\"person-1\"").await, find("\"son 3\"").await),
         before
     );
-    assert_eq!(db::merge_search_index(&pool).await.unwrap(), 0);
+    assert_eq!(
+        roster::store::user_list::merge_search_index(&pool)
+            .await
+            .unwrap(),
+        0
+    );
 }

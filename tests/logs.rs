@@ -38,15 +38,16 @@ async fn one_line_per_request_and_no_secrets() {
     let new_cookie = session_cookie(&login).unwrap();
     let page = app.get("/profile", Some(&new_cookie)).await;
     // An API call with a personal access token, which must not reach the log either.
-    let user_id = app.user_id("ann@example.org").await;
-    let new_token = roster::api::NewToken {
-        name: "logged?".into(),
-        scopes: vec![roster::api::Scope::ProfileRead],
-        expires_in_days: None,
-    };
-    let (_, token) = roster::api::ssr::create_token(&app.pool, user_id, &new_token, 0)
-        .await
-        .unwrap();
+    let token = roster::tokens::service::create_from_cli(
+        &app.state,
+        "ann@example.org",
+        "logged?",
+        &["profile:read".to_string()],
+        "never",
+        0,
+    )
+    .await
+    .unwrap();
     let api = app
         .client
         .get(app.url("/api/v1/me"))

@@ -130,7 +130,7 @@ fn page_nonce(res_headers: &reqwest::header::HeaderMap, body: &str) -> String {
 #[tokio::test]
 async fn signed_out_pages_come_from_the_cache_with_a_fresh_nonce_each_time() {
     let app = spawn_app().await;
-    assert!(!app.state.pages.contains("/login"));
+    assert!(!app.state.pages().contains("/login"));
 
     let mut seen = Vec::new();
     for _ in 0..3 {
@@ -142,7 +142,7 @@ async fn signed_out_pages_come_from_the_cache_with_a_fresh_nonce_each_time() {
         let nonce = page_nonce(&headers, &body);
         seen.push((nonce.clone(), body.replace(&nonce, "NONCE")));
     }
-    assert!(app.state.pages.contains("/login"));
+    assert!(app.state.pages().contains("/login"));
     // Rendered once, then served from memory: the same page, never the same nonce.
     assert_ne!(seen[0].0, seen[1].0);
     assert_ne!(seen[1].0, seen[2].0);
@@ -156,7 +156,7 @@ async fn the_cache_never_answers_a_signed_in_visitor_or_a_query() {
     let app = spawn_app().await;
     let anonymous = app.get("/", None).await.text().await.unwrap();
     assert!(anonymous.contains("Create account"));
-    assert!(app.state.pages.contains("/"));
+    assert!(app.state.pages().contains("/"));
 
     let cookie = app.sign_up("ann@example.org", "Ann").await;
     let home = app.get("/", Some(&cookie)).await.text().await.unwrap();
@@ -173,5 +173,5 @@ async fn the_cache_never_answers_a_signed_in_visitor_or_a_query() {
     assert!(html.contains(r#"name="next" value="/settings""#), "{html}");
     let after = app.get("/login", None).await.text().await.unwrap();
     assert!(after.contains(r#"name="next" value="""#), "{after}");
-    assert!(!app.state.pages.contains("/profile"));
+    assert!(!app.state.pages().contains("/profile"));
 }

@@ -1,4 +1,5 @@
-//! Server functions of the account's security pages. Each acts on the signed-in caller only.
+//! Server functions of the account's security pages. Each acts on the signed-in caller only:
+//! authorize, parse, call the service, answer.
 
 use leptos::prelude::*;
 
@@ -7,40 +8,15 @@ use super::SessionView;
 use super::{ChangePasswordForm, DeleteAccountForm};
 use crate::error::AppError;
 
-/// The caller's user id and session record id.
-///
-/// Errors: `Unauthorized` when signed out.
-#[cfg(feature = "ssr")]
-async fn caller() -> Result<(i64, i64), AppError> {
-    use crate::auth::{sessions, ssr};
-    let session = ssr::session().await?;
-    let user_id = ssr::session_user_id(&session)
-        .await
-        .ok_or(AppError::Unauthorized)?;
-    let record = sessions::record_id(&session)
-        .await
-        .ok_or(AppError::Unauthorized)?;
-    Ok((user_id, record))
-}
-
 /// The caller's live sessions, theirs first, then the most recently used.
 ///
 /// Errors: `Unauthorized` when signed out.
 #[server(prefix = "/fn", endpoint = "sessions")]
 pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
-    let (user_id, record) = caller().await?;
-    let state = crate::server::state::app_state()?;
-    let viewer = crate::auth::ssr::caller_viewer(&state.pool, user_id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    super::ssr::session_views(
-        &state.pool,
-        user_id,
-        Some(record),
-        &viewer.time_zone,
-        state.now(),
-    )
-    .await
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    let tz = r.caller.time_zone();
+    super::service::session_views(&r.state, &me, r.caller.record(), &tz, r.state.now()).await
 }
 
 /// Ends one of the caller's other sessions (`id` from [`get_sessions`]), then sends them to
@@ -51,15 +27,19 @@ pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
 #[server(prefix = "/fn", endpoint = "end_session")]
 pub async fn end_session(id: i64) -> Result<(), AppError> {
     use crate::auth::sessions::Ending;
-    let (user_id, record) = caller().await?;
-    if id == record {
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    if Some(id) == r.caller.record() {
         return Err(AppError::BadRequest);
     }
-    let pool = crate::auth::ssr::pool()?;
-    if super::ssr::end_sessions(&pool, user_id, Ending::One(id)).await? == 0 {
+    let now = r.state.now();
+    if super::service::end_sessions(&r.state, &me, Ending::One(id), &r.ctx, now).await? == 0 {
         return Err(AppError::NotFound);
     }
-    leptos_axum::redirect("/settings/sessions?ended=1");
+    leptos_axum::redirect(&crate::paths::flagged(
+        crate::paths::SETTINGS_SESSIONS,
+        "ended",
+    ));
     Ok(())
 }
 
@@ -70,10 +50,15 @@ pub async fn end_session(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "end_other_sessions")]
 pub async fn end_other_sessions() -> Result<(), AppError> {
     use crate::auth::sessions::Ending;
-    let (user_id, record) = caller().await?;
-    let pool = crate::auth::ssr::pool()?;
-    super::ssr::end_sessions(&pool, user_id, Ending::AllBut(record)).await?;
-    leptos_axum::redirect("/settings/sessions?ended=1");
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    let keep = r.caller.record().ok_or(AppError::Unauthorized)?;
+    let now = r.state.now();
+    super::service::end_sessions(&r.state, &me, Ending::AllBut(keep), &r.ctx, now).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        crate::paths::SETTINGS_SESSIONS,
+        "ended",
+    ));
     Ok(())
 }
 
@@ -89,31 +74,34 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::password;
-    let (user_id, record) = caller().await?;
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    let keep = r.caller.record().ok_or(AppError::Unauthorized)?;
     let form = ChangePasswordForm {
         current_password,
         new_password,
     };
     let new = form.parse().map_err(AppError::Validation)?;
-    let state = crate::server::state::app_state()?;
-    let email = super::ssr::verify_own_password(
-        &state,
-        user_id,
+    let name = r
+        .caller
+        .viewer()
+        .map(|v| v.display_name.clone())
+        .unwrap_or_default();
+    super::service::change_password(
+        &r.state,
+        &me,
         &form.current_password,
-        "current_password",
+        &new,
+        &name,
+        keep,
+        &r.ctx,
+        r.state.now(),
     )
     .await?;
-    let name = crate::auth::ssr::caller_viewer(&state.pool, user_id)
-        .await?
-        .map(|v| v.display_name)
-        .unwrap_or_default();
-    password::refuse_guessable(&new, "new_password", &email, &name).await?;
-    let hash = password::hash(&new).await?;
-    let ended =
-        super::ssr::change_password(&state.pool, user_id, record, &hash, state.now()).await?;
-    tracing::info!(user_id, other_sessions_ended = ended, "password changed");
-    leptos_axum::redirect("/settings/password?saved=1");
+    leptos_axum::redirect(&crate::paths::flagged(
+        crate::paths::SETTINGS_PASSWORD,
+        "saved",
+    ));
     Ok(())
 }
 
@@ -125,52 +113,15 @@ pub async fn change_password(
 /// wrong; `RateLimited` after repeated wrong passwords.
 #[server(prefix = "/fn", endpoint = "delete_account")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
-    let (user_id, _) = caller().await?;
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
     let form = DeleteAccountForm { password };
     form.check().map_err(AppError::Validation)?;
-    let state = crate::server::state::app_state()?;
-    super::ssr::verify_own_password(&state, user_id, &form.password, "password").await?;
-    super::ssr::delete_account(&state.pool, user_id).await?;
-    crate::auth::ssr::session()
+    super::service::delete_account(&r.state, &me, &form.password, &r.ctx, r.state.now()).await?;
+    crate::auth::session::TypedSession::from_request()
         .await?
-        .flush()
-        .await
-        .map_err(crate::error::internal)?;
-    tracing::info!(user_id, "account deleted");
-    leptos_axum::redirect("/?deleted=1");
+        .end()
+        .await?;
+    leptos_axum::redirect(&crate::paths::flagged(crate::paths::HOME, "deleted"));
     Ok(())
-}
-
-/// How guessable `password` is, for the hint under a new-password field while typing: `None`
-/// when it would be accepted, else why not (the same rules as sign-up and password change).
-/// When signed in, the caller's email and display name count as guessable too (sign-up checks
-/// its own on submit). Nothing is stored or logged.
-///
-/// Errors: none of its own (bad input is judged, not refused).
-#[server(prefix = "/fn", endpoint = "password_hint")]
-pub async fn password_hint(password: String) -> Result<Option<String>, AppError> {
-    use crate::{auth::ssr, domain::Password};
-    let new = match Password::parse(&password) {
-        Ok(p) => p,
-        Err(message) => return Ok(Some(message)),
-    };
-    let mut context = Vec::new();
-    let session = ssr::session().await?;
-    if let Some(user_id) = ssr::session_user_id(&session).await {
-        let pool = ssr::pool()?;
-        if let Some((email, name)) = sqlx::query_as::<_, (String, String)>(
-            "SELECT u.email, p.display_name FROM users u JOIN profiles p ON p.user_id = u.id \
-             WHERE u.id = ?",
-        )
-        .bind(user_id)
-        .fetch_optional(&pool)
-        .await
-        .map_err(crate::error::internal)?
-        {
-            context = vec![email, name];
-        }
-    }
-    Ok(crate::server::password::judge_strength(new, context)
-        .await?
-        .err())
 }

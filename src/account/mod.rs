@@ -1,18 +1,17 @@
 //! The account's security pages: `/settings/sessions` (list and end sessions),
-//! `/settings/password` (change it) and `/settings/account` (export data, delete the account).
+//! `/settings/password` (change it) and `/settings/account` (export data, delete the account),
+//! with their server functions and the service behind them.
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod export;
+#[cfg(feature = "ssr")]
+pub mod service;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
 use crate::{domain::Password, error::FieldErrors};
-
-/// The message for a current password that does not match (`/settings/password`,
-/// `/settings/account`).
-pub const WRONG_PASSWORD: &str = "This is not your current password.";
 
 /// The change-password form as submitted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -1,104 +1,40 @@
-//! `/settings/password`, `/settings/sessions` and `/settings/account`, the settings menu, and
-//! the new-password field with its strength hint.
+//! `/settings/password`, `/settings/sessions` and `/settings/account`, and their routes.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
 
 use super::{
-    api::{
-        get_sessions, password_hint, ChangePassword, DeleteAccount, EndOtherSessions, EndSession,
-    },
+    api::{get_sessions, ChangePassword, DeleteAccount, EndOtherSessions, EndSession},
     describe_user_agent, ChangePasswordForm, DeleteAccountForm, SessionView,
 };
 use crate::{
-    app::ViewerContext,
+    auth::ui::{NewPasswordField, ViewerContext},
     components::{saved_signal, DataCard, Field, FormFeedback, FormMessage, SubmitButton},
-    domain::Password,
+    paths::{self, Route as Path},
 };
 
-/// Links between the settings pages.
-#[component]
-pub fn SettingsNav() -> impl IntoView {
+/// The account's pages inside the settings area: password, sessions, account.
+#[component(transparent)]
+pub fn AccountRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
-        <nav class="tabs" aria-label="Settings">
-            <A href="/settings" exact=true>"Preferences"</A>
-            <A href="/settings/password">"Password"</A>
-            <A href="/settings/sessions">"Sessions"</A>
-            <A href="/settings/tokens">"Tokens"</A>
-            <A href="/settings/account">"Account"</A>
-        </nav>
-    }
-}
-
-/// A new-password input named `name`, with the policy under it and, while the person types
-/// (JavaScript on), whether the server would accept it and why not: the same zxcvbn rules,
-/// asked half a second after the last keystroke.
-#[component]
-pub fn NewPasswordField(
-    label: &'static str,
-    name: &'static str,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let hint = format!(
-        "{} to {} characters. A passphrase of a few words is strong and easy to remember.",
-        Password::MIN_CHARS,
-        Password::MAX_CHARS
-    );
-    let verdict = RwSignal::new(None::<String>);
-    let typed = RwSignal::new(String::new());
-    let judge = Action::new(move |password: &String| {
-        let password = password.clone();
-        async move {
-            let answer = if password.is_empty() {
-                None
-            } else {
-                match password_hint(password.clone()).await {
-                    Ok(None) => Some("Strong enough.".to_string()),
-                    Ok(Some(why)) => Some(why),
-                    Err(_) => None,
-                }
-            };
-            // Only the answer for what is in the field now counts.
-            if typed.get_untracked() == password {
-                verdict.set(answer);
-            }
-        }
-    });
-    let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
-    // A hint still waiting when the field goes away (navigation, a redraw) must not fire: its
-    // action is disposed with the field, and dispatching it would panic.
-    on_cleanup(move || {
-        if let Some(handle) = pending.try_get_value().flatten() {
-            handle.clear();
-        }
-    });
-    let on_input = Callback::new(move |value: String| {
-        typed.set(value.clone());
-        if let Some(handle) = pending.get_value() {
-            handle.clear();
-        }
-        let handle = leptos::leptos_dom::helpers::set_timeout_with_handle(
-            move || {
-                judge.dispatch(value.clone());
-            },
-            std::time::Duration::from_millis(500),
-        )
-        .ok();
-        pending.set_value(handle);
-    });
-    view! {
-        <Field
-            label
-            name
-            kind="password"
-            autocomplete="new-password"
-            hint
-            error
-            on_input
-            live_hint=verdict.read_only()
+        <Route
+            path=Path::below(paths::SETTINGS, paths::SETTINGS_PASSWORD)
+            view=PasswordPage
+            ssr=SsrMode::Async
+        />
+        <Route
+            path=Path::below(paths::SETTINGS, paths::SETTINGS_SESSIONS)
+            view=SessionsPage
+            ssr=SsrMode::Async
+        />
+        <Route
+            path=Path::below(paths::SETTINGS, paths::SETTINGS_ACCOUNT)
+            view=AccountPage
+            ssr=SsrMode::Async
         />
     }
+    .into_inner()
 }
 
 /// `/settings/password`: change the password; other sessions end.
@@ -116,7 +52,6 @@ pub fn PasswordPage() -> impl IntoView {
     );
     view! {
         <Title text="Password"/>
-        <SettingsNav/>
         <section class="card">
             <h1>"Password"</h1>
             <Show when=move || required.get()>
@@ -171,10 +106,9 @@ pub fn SessionsPage() -> impl IntoView {
     let saves = cx.saves();
     let sessions = Resource::new(move || saves.get(), |_| get_sessions());
     view! {
-        <SettingsNav/>
         <DataCard
             title="Sessions"
-            here="/settings/sessions"
+            here=paths::SETTINGS_SESSIONS
             data=sessions
             content=move |list: SessionList| {
                 let others = list.iter().filter(|s| !s.this_device).count();
@@ -247,7 +181,6 @@ pub fn AccountPage() -> impl IntoView {
     );
     view! {
         <Title text="Account"/>
-        <SettingsNav/>
         <section class="card">
             <h1>"Account"</h1>
             <h2>"Your data"</h2>
@@ -255,7 +188,7 @@ pub fn AccountPage() -> impl IntoView {
                 "Everything Roster keeps about you (account, profile, sessions, security events) as one JSON file."
             </p>
             <p>
-                <a href="/settings/account/export" download="roster-export.json" rel="external" class="button">
+                <a href=paths::ACCOUNT_EXPORT download="roster-export.json" rel="external" class="button">
                     "Download my data"
                 </a>
             </p>

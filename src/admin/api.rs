@@ -1,38 +1,27 @@
-//! Server functions of the admin console. Each one first checks, on the server, that the
-//! caller is a signed-in active administrator (`Unauthorized` / `Forbidden` otherwise).
+//! Server functions of the admin console. Each one first takes the caller's [`Admin`]
+//! capability (`Unauthorized` / `Forbidden` otherwise), then parses, calls the service and
+//! answers.
+//!
+//! [`Admin`]: crate::auth::Admin
 
 use leptos::prelude::*;
 
-use super::{AuditPage, AuditQuery, ImportState, UserDetail, UserListQuery, UserPage};
+use super::{ImportState, UserDetail, UserListQuery, UserPage};
 #[cfg(feature = "ssr")]
 use super::{NewUserForm, UserEditForm};
-use crate::error::AppError;
-
-/// The administrator's id and time zone.
-#[cfg(feature = "ssr")]
-async fn admin() -> Result<(i64, String, crate::server::AppState), AppError> {
-    let admin = crate::auth::ssr::require_admin().await?;
-    let state = crate::server::state::app_state()?;
-    let time_zone = crate::auth::ssr::caller_viewer(&state.pool, admin)
-        .await?
-        .map(|v| v.time_zone)
-        .unwrap_or_else(|| "UTC".into());
-    Ok((admin, time_zone, state))
-}
-
-/// Session key of the one-time password just made by "Reset password": `(user id, password)`.
-/// Kept only until the next load of that user's page, so it is shown once, with or without
-/// JavaScript.
-#[cfg(feature = "ssr")]
-const ONE_TIME_PASSWORD_KEY: &str = "admin_one_time_password";
+use crate::{
+    audit::{AuditPage, AuditQuery},
+    error::AppError,
+};
 
 /// One page of users matching `query` (search, role, status, sort, page).
 ///
 /// Errors: `Unauthorized`, `Forbidden`.
 #[server(prefix = "/fn", endpoint = "admin_users")]
 pub async fn admin_users(query: UserListQuery) -> Result<UserPage, AppError> {
-    let (_, time_zone, state) = admin().await?;
-    super::ssr::list_users(&state.pool, &query, &time_zone).await
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    super::list::users(&r.state, &admin, &query, &r.caller.time_zone()).await
 }
 
 /// User `id` for the edit page; right after "Reset password", with the one-time password.
@@ -40,13 +29,15 @@ pub async fn admin_users(query: UserListQuery) -> Result<UserPage, AppError> {
 /// Errors: `Unauthorized`, `Forbidden`, `NotFound`.
 #[server(prefix = "/fn", endpoint = "admin_user")]
 pub async fn admin_user(id: i64) -> Result<UserDetail, AppError> {
-    let (admin, time_zone, state) = admin().await?;
-    let mut user = super::ssr::load_user(&state.pool, admin, id, &time_zone, state.now()).await?;
-    let session = crate::auth::ssr::session().await?;
-    if let Ok(Some((for_id, password))) = session.get::<(i64, String)>(ONE_TIME_PASSWORD_KEY).await
-    {
+    use crate::auth::session::{Stash, TypedSession};
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    let tz = r.caller.time_zone();
+    let mut user = super::users::load(&r.state, &admin, id, &tz, r.state.now()).await?;
+    let session = TypedSession::from_request().await?;
+    if let Some((for_id, password)) = session.peek::<(i64, String)>(Stash::OneTimePassword).await {
         if for_id == id {
-            let _ = session.remove_value(ONE_TIME_PASSWORD_KEY).await;
+            let _ = session.take::<(i64, String)>(Stash::OneTimePassword).await;
             user.one_time_password = Some(password);
         }
     }
@@ -65,7 +56,8 @@ pub async fn admin_create_user(
     password: String,
 ) -> Result<(), AppError> {
     use crate::server::password;
-    let (admin, _, state) = admin().await?;
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
     let user = NewUserForm {
         email,
         display_name,
@@ -83,8 +75,11 @@ pub async fn admin_create_user(
     .await?;
     let hash = password::hash(&user.password).await?;
     let id =
-        super::ssr::create_user(&state.pool, Some(admin), &user.row(&hash), state.now()).await?;
-    leptos_axum::redirect(&format!("/admin/users/{id}?created=1"));
+        super::users::create(&r.state, &admin, &user.row(&hash), &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        &crate::paths::admin_user(id),
+        "created",
+    ));
     Ok(())
 }
 
@@ -104,8 +99,9 @@ pub async fn admin_update_user(
     role: String,
     status: String,
 ) -> Result<(), AppError> {
-    let (admin, _, state) = admin().await?;
-    let edit = UserEditForm {
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    let change = UserEditForm {
         id,
         display_name,
         bio,
@@ -116,8 +112,11 @@ pub async fn admin_update_user(
     }
     .parse()
     .map_err(AppError::Validation)?;
-    super::ssr::update_user(&state.pool, admin, id, &edit).await?;
-    leptos_axum::redirect(&format!("/admin/users/{id}?saved=1"));
+    super::users::update(&r.state, &admin, id, &change, &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        &crate::paths::admin_user(id),
+        "saved",
+    ));
     Ok(())
 }
 
@@ -127,9 +126,13 @@ pub async fn admin_update_user(
 /// Errors: `Unauthorized`, `Forbidden`, `NotFound`.
 #[server(prefix = "/fn", endpoint = "admin_sign_out_everywhere")]
 pub async fn admin_sign_out_everywhere(id: i64) -> Result<(), AppError> {
-    let (admin, _, state) = admin().await?;
-    super::ssr::end_all_sessions(&state.pool, admin, id).await?;
-    leptos_axum::redirect(&format!("/admin/users/{id}?signed_out=1"));
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    super::users::end_all_sessions(&r.state, &admin, id, &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        &crate::paths::admin_user(id),
+        "signed_out",
+    ));
     Ok(())
 }
 
@@ -140,18 +143,25 @@ pub async fn admin_sign_out_everywhere(id: i64) -> Result<(), AppError> {
 /// Errors: `Unauthorized`, `Forbidden`, `NotFound`.
 #[server(prefix = "/fn", endpoint = "admin_reset_password")]
 pub async fn admin_reset_password(id: i64) -> Result<(), AppError> {
-    use crate::{domain::Password, server::password};
-    let (admin, _, state) = admin().await?;
-    let one_time = super::ssr::one_time_password();
-    let parsed = Password::parse(&one_time).map_err(crate::error::internal)?;
-    let hash = password::hash(&parsed).await?;
-    super::ssr::reset_password(&state.pool, admin, id, &hash).await?;
-    crate::auth::ssr::session()
+    use crate::{
+        auth::session::{Stash, TypedSession},
+        domain::Password,
+        error::OrInternal,
+        server::password,
+    };
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    let one_time = super::users::one_time_password();
+    let hash = password::hash(&Password::parse(&one_time).or_internal()?).await?;
+    super::users::reset_password(&r.state, &admin, id, &hash, &r.ctx, r.state.now()).await?;
+    TypedSession::from_request()
         .await?
-        .insert(ONE_TIME_PASSWORD_KEY, (id, one_time))
-        .await
-        .map_err(crate::error::internal)?;
-    leptos_axum::redirect(&format!("/admin/users/{id}?reset=1"));
+        .stash(Stash::OneTimePassword, &(id, one_time))
+        .await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        &crate::paths::admin_user(id),
+        "reset",
+    ));
     Ok(())
 }
 
@@ -162,12 +172,13 @@ pub async fn admin_reset_password(id: i64) -> Result<(), AppError> {
 /// `Conflict` for the administrator's own account or the last active administrator.
 #[server(prefix = "/fn", endpoint = "admin_delete_user")]
 pub async fn admin_delete_user(id: i64, confirm: String) -> Result<(), AppError> {
-    let (admin, _, state) = admin().await?;
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
     if confirm != "yes" {
         return Err(AppError::BadRequest);
     }
-    super::ssr::delete_user(&state.pool, admin, id).await?;
-    leptos_axum::redirect("/admin/users?deleted=1");
+    super::users::delete(&r.state, &admin, id, &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(crate::paths::ADMIN_USERS, "deleted"));
     Ok(())
 }
 
@@ -176,13 +187,10 @@ pub async fn admin_delete_user(id: i64, confirm: String) -> Result<(), AppError>
 /// Errors: `Unauthorized`, `Forbidden`.
 #[server(prefix = "/fn", endpoint = "admin_audit")]
 pub async fn admin_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
-    let (_, time_zone, state) = admin().await?;
-    super::ssr::list_audit(&state.pool, &query, &time_zone).await
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    super::list::audit(&r.state, &admin, &query, &r.caller.time_zone()).await
 }
-
-/// Session key of the last import's CSV and report ([`ImportState`]).
-#[cfg(feature = "ssr")]
-const IMPORT_KEY: &str = "admin_import";
 
 /// Checks an import (`commit` empty: a preview that writes nothing), or runs it (`commit` =
 /// `yes`: only when every row is good, all rows or none). The report is kept in the
@@ -192,24 +200,26 @@ const IMPORT_KEY: &str = "admin_import";
 /// import.
 #[server(prefix = "/fn", endpoint = "admin_import_users")]
 pub async fn admin_import_users(csv: String, commit: Option<String>) -> Result<(), AppError> {
-    let (admin, _, state) = admin().await?;
-    let mut report = super::ssr::check_import(&state.pool, &csv).await?;
+    use crate::auth::session::{Stash, TypedSession};
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    let mut report = super::import::check(&r.state, &admin, &csv).await?;
     if commit.as_deref() == Some("yes") && report.problems.is_empty() && !report.ready.is_empty() {
-        let count = super::ssr::run_import(&state.pool, admin, &report, state.now()).await?;
+        let count = super::import::run(&r.state, &admin, &report, &r.ctx, r.state.now()).await?;
         report.imported = Some(count);
     }
-    crate::auth::ssr::session()
+    let state = ImportState {
+        csv,
+        report: Some(report),
+    };
+    TypedSession::from_request()
         .await?
-        .insert(
-            IMPORT_KEY,
-            ImportState {
-                csv,
-                report: Some(report),
-            },
-        )
-        .await
-        .map_err(crate::error::internal)?;
-    leptos_axum::redirect("/admin/users/import?report=1");
+        .stash(Stash::AdminImport, &state)
+        .await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        crate::paths::ADMIN_USERS_IMPORT,
+        "report",
+    ));
     Ok(())
 }
 
@@ -218,12 +228,12 @@ pub async fn admin_import_users(csv: String, commit: Option<String>) -> Result<(
 /// Errors: `Unauthorized`, `Forbidden`.
 #[server(prefix = "/fn", endpoint = "admin_import_report")]
 pub async fn admin_import_report() -> Result<ImportState, AppError> {
-    admin().await?;
-    let session = crate::auth::ssr::session().await?;
-    Ok(session
-        .get::<ImportState>(IMPORT_KEY)
+    use crate::auth::session::{Stash, TypedSession};
+    let r = crate::auth::caller::this_request()?;
+    r.caller.admin()?;
+    Ok(TypedSession::from_request()
+        .await?
+        .peek::<ImportState>(Stash::AdminImport)
         .await
-        .ok()
-        .flatten()
         .unwrap_or_default())
 }

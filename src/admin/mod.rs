@@ -1,18 +1,26 @@
 //! The admin console: `/admin/users` (list, search, filter, sort, page), `/admin/users/new`,
-//! `/admin/users/{id}` (edit, sign out everywhere, reset password, delete). Every server
-//! function checks on the server that the caller is an active administrator.
+//! `/admin/users/{id}` (edit, sign out everywhere, reset password, delete), export, import and
+//! `/admin/audit`. Every service takes an [`Admin`](crate::auth::Admin) capability, so only an
+//! active administrator (or the operator at the command line) reaches them.
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod export;
+#[cfg(feature = "ssr")]
+pub mod import;
+#[cfg(feature = "ssr")]
+pub mod list;
 pub mod ui;
+#[cfg(feature = "ssr")]
+pub mod users;
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{AccountStatus, Bio, DisplayName, Email, Location, Password, Role, Website},
+    domain::{AccountStatus, DisplayName, Email, Password, Role},
     error::FieldErrors,
-    profiles::ProfileUpdate,
+    paths,
+    profiles::{ProfileChange, ProfileChangeText},
 };
 
 /// Rows per page of the user list.
@@ -70,6 +78,20 @@ impl SortKey {
     fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// The store's column for this key.
+    #[cfg(feature = "ssr")]
+    pub fn column(self) -> crate::store::user_list::ListColumn {
+        use crate::store::user_list::ListColumn;
+        match self {
+            SortKey::Name => ListColumn::Name,
+            SortKey::Email => ListColumn::Email,
+            SortKey::Role => ListColumn::Role,
+            SortKey::Status => ListColumn::Status,
+            SortKey::Created => ListColumn::Created,
+            SortKey::LastLogin => ListColumn::LastLogin,
+        }
+    }
 }
 
 /// The state of the user list, all of it in the URL query (`q`, `role`, `status`, `sort`,
@@ -120,15 +142,39 @@ impl UserListQuery {
         }
     }
 
-    /// `/admin/users?...` for this state.
-    pub fn href(&self) -> String {
-        self.href_at("/admin/users")
+    /// Which users the store lets through for this state.
+    #[cfg(feature = "ssr")]
+    pub fn filter(&self) -> crate::store::user_list::ListFilter {
+        crate::store::user_list::ListFilter {
+            q: self.q.clone(),
+            role: self.role,
+            status: self.status,
+        }
     }
 
-    /// The export of this (whole, every page) list: `/admin/users/export.<ext>?...`.
-    pub fn export_href(&self, ext: &str) -> String {
-        self.on_page(1)
-            .href_at(&format!("/admin/users/export.{ext}"))
+    /// The store's order for this state.
+    #[cfg(feature = "ssr")]
+    pub fn order(&self) -> crate::store::user_list::ListOrder {
+        crate::store::user_list::ListOrder {
+            column: self.sort.column(),
+            desc: self.desc,
+        }
+    }
+
+    /// `/admin/users?...` for this state.
+    pub fn href(&self) -> String {
+        self.href_at(paths::ADMIN_USERS)
+    }
+
+    /// The export of this (whole, every page) list as CSV (`/admin/users/export.csv?...`) or
+    /// JSON.
+    pub fn export_href(&self, json: bool) -> String {
+        let path = if json {
+            paths::ADMIN_EXPORT_JSON
+        } else {
+            paths::ADMIN_EXPORT_CSV
+        };
+        self.on_page(1).href_at(path)
     }
 
     fn href_at(&self, path: &str) -> String {
@@ -223,46 +269,59 @@ pub struct UserEditForm {
     pub status: String,
 }
 
-/// An edit that passed every field rule.
-#[derive(Debug, Clone)]
-pub struct UserEdit {
-    pub profile: ProfileUpdate,
-    pub role: Role,
-    pub status: AccountStatus,
+/// A change to a user by an administrator: each field present changes (the edit form sends
+/// every field, `PATCH /api/v1/users/{id}` some).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChange {
+    pub profile: ProfileChange,
+    pub role: Option<Role>,
+    pub status: Option<AccountStatus>,
+}
+
+/// The fields of a user change as sent, each optional (absent: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChangeText<'a> {
+    pub profile: ProfileChangeText<'a>,
+    pub role: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
+impl UserChangeText<'_> {
+    /// The profile fields' rules (as for the person's own profile), plus role and status.
+    ///
+    /// Errors: `FieldErrors` with one message per refused field.
+    pub fn parse(&self) -> Result<UserChange, FieldErrors> {
+        let profile = self.profile.parse();
+        let mut errors = profile.clone().err().unwrap_or_default();
+        let role = self.role.and_then(|r| errors.check("role", Role::parse(r)));
+        let status = self
+            .status
+            .and_then(|s| errors.check("status", AccountStatus::parse(s)));
+        errors.into_result(|| UserChange {
+            profile: profile.unwrap_or_default(),
+            role,
+            status,
+        })
+    }
 }
 
 impl UserEditForm {
     /// The same field rules as the person's own profile form, plus role and status.
     ///
     /// Errors: `FieldErrors` with one message per refused field.
-    pub fn parse(&self) -> Result<UserEdit, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let display_name = errors.check("display_name", DisplayName::parse(&self.display_name));
-        let bio = errors.check("bio", Bio::parse(&self.bio));
-        let location = errors.check("location", Location::parse(&self.location));
-        let website = errors.check("website", Website::parse(&self.website));
-        let role = errors.check("role", Role::parse(&self.role));
-        let status = errors.check("status", AccountStatus::parse(&self.status));
-        match (display_name, bio, location, website, role, status) {
-            (
-                Some(display_name),
-                Some(bio),
-                Some(location),
-                Some(website),
-                Some(role),
-                Some(status),
-            ) if errors.is_empty() => Ok(UserEdit {
-                profile: ProfileUpdate {
-                    display_name,
-                    bio,
-                    location,
-                    website,
-                },
-                role,
-                status,
-            }),
-            _ => Err(errors),
+    pub fn parse(&self) -> Result<UserChange, FieldErrors> {
+        UserChangeText {
+            profile: ProfileChangeText {
+                display_name: Some(&self.display_name),
+                bio: Some(&self.bio),
+                location: Some(&self.location),
+                website: Some(&self.website),
+                ..Default::default()
+            },
+            role: Some(&self.role),
+            status: Some(&self.status),
         }
+        .parse()
     }
 }
 
@@ -290,8 +349,8 @@ impl NewUser {
     pub fn row<'a>(
         &'a self,
         hash: &'a crate::server::password::PasswordHashString,
-    ) -> crate::auth::ssr::NewUserRow<'a> {
-        crate::auth::ssr::NewUserRow {
+    ) -> crate::store::users::NewUser<'a> {
+        crate::store::users::NewUser {
             email: self.email.as_str(),
             password_hash: &hash.0,
             role: self.role,
@@ -323,99 +382,6 @@ impl NewUserForm {
             _ => Err(errors),
         }
     }
-}
-
-/// The filters of `/admin/audit`, all in the URL query (`actor`, `action`, `target`, `from`,
-/// `to`, `page`). `actor` and `target` are an email or a user id; `from` and `to` are dates
-/// (`YYYY-MM-DD`, UTC, both days included).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditQuery {
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub from: String,
-    pub to: String,
-    /// 1-based page number.
-    pub page: u32,
-}
-
-impl AuditQuery {
-    /// Reads the filters from URL query parameters (`get(name)`); junk becomes "no filter".
-    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
-        let text = |name: &str| -> String {
-            get(name)
-                .unwrap_or_default()
-                .trim()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(MAX_SEARCH_CHARS)
-                .collect()
-        };
-        Self {
-            actor: text("actor"),
-            action: text("action"),
-            target: text("target"),
-            from: text("from"),
-            to: text("to"),
-            page: get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
-        }
-    }
-
-    /// `/admin/audit?...` for these filters.
-    pub fn href(&self) -> String {
-        let mut url = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [
-            ("actor", &self.actor),
-            ("action", &self.action),
-            ("target", &self.target),
-            ("from", &self.from),
-            ("to", &self.to),
-        ] {
-            if !value.is_empty() {
-                url.append_pair(name, value);
-            }
-        }
-        if self.page > 1 {
-            url.append_pair("page", &self.page.to_string());
-        }
-        format!("/admin/audit?{}", url.finish())
-    }
-
-    pub fn on_page(&self, page: u32) -> Self {
-        Self {
-            page,
-            ..self.clone()
-        }
-    }
-}
-
-/// One audit event as `/admin/audit` shows it; time in the administrator's time zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditRow {
-    pub id: i64,
-    pub occurred: String,
-    /// The actor's email, `#id` for a deleted account, or "—" (an anonymous caller, or the
-    /// command line).
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub ip: String,
-    /// The details object as JSON text.
-    pub details: String,
-}
-
-/// One page of audit events, newest first, with the total that matches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub rows: Vec<AuditRow>,
-    pub total: i64,
-    pub page: u32,
-    pub pages: u32,
-    /// Every action name, for the filter.
-    pub actions: Vec<String>,
 }
 
 /// Most rows one import takes (the form body is capped at 64 KiB anyway).

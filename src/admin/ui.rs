@@ -1,10 +1,12 @@
-//! `/admin/users`, `/admin/users/new` and `/admin/users/{id}`.
+//! The admin console's pages (`/admin/users`, `/admin/users/new`, `/admin/users/import`,
+//! `/admin/users/{id}`, `/admin/audit`) and their routes.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
-    components::{Form, A},
+    components::{Form, Route, A},
     hooks::{use_params_map, use_query_map},
+    MatchNestedRoutes, SsrMode,
 };
 
 use super::{
@@ -13,17 +15,32 @@ use super::{
         AdminDeleteUser, AdminImportUsers, AdminResetPassword, AdminSignOutEverywhere,
         AdminUpdateUser,
     },
-    AuditPage, AuditQuery, ImportState, NewUserForm, SortKey, UserDetail, UserEditForm,
-    UserListQuery, UserPage, PAGE_SIZE,
+    ImportState, NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage,
+    PAGE_SIZE,
 };
 use crate::{
-    app::ViewerContext,
+    audit::{AuditPage, AuditQuery},
+    auth::ui::ViewerContext,
     components::{
         saved_signal, DataCard, Field, Forbidden, FormFeedback, FormMessage, SelectField,
         SubmitButton, TextAreaField,
     },
     domain::{AccountStatus, Role},
+    paths::{self, Route as Path},
 };
+
+/// The admin console's pages.
+#[component(transparent)]
+pub fn AdminRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=Path(paths::ADMIN_USERS) view=AdminUsersPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_AUDIT) view=AdminAuditPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_USERS_NEW) view=AdminNewUserPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_USERS_IMPORT) view=AdminImportPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_USER) view=AdminUserPage ssr=SsrMode::Async/>
+    }
+    .into_inner()
+}
 
 fn role_options(any: bool) -> Vec<(String, String)> {
     let mut options: Vec<(String, String)> = Role::ALL
@@ -52,8 +69,8 @@ fn status_options(any: bool) -> Vec<(String, String)> {
 pub fn AdminNav(#[prop(optional)] wide: bool) -> impl IntoView {
     view! {
         <nav class="tabs" class:wide=wide aria-label="Admin">
-            <A href="/admin/users">"Users"</A>
-            <A href="/admin/audit">"Audit"</A>
+            <A href=paths::ADMIN_USERS>"Users"</A>
+            <A href=paths::ADMIN_AUDIT>"Audit"</A>
         </nav>
     }
 }
@@ -70,7 +87,7 @@ pub fn AdminUsersPage() -> impl IntoView {
         <AdminNav wide=true/>
         <DataCard
             title="Users"
-            here="/admin/users"
+            here=paths::ADMIN_USERS
             wide=true
             data=users
             content=move |page: UserPage| {
@@ -78,12 +95,12 @@ pub fn AdminUsersPage() -> impl IntoView {
                 view! {
                     {deleted().then(|| view! { <p class="success" role="status">"User deleted"</p> })}
                     <p class="actions">
-                        <A href="/admin/users/new" attr:class="button primary">"New user"</A>
-                        <A href="/admin/users/import" attr:class="button">"Import CSV"</A>
-                        <a href=state.export_href("csv") download rel="external" class="button">
+                        <A href=paths::ADMIN_USERS_NEW attr:class="button primary">"New user"</A>
+                        <A href=paths::ADMIN_USERS_IMPORT attr:class="button">"Import CSV"</A>
+                        <a href=state.export_href(false) download rel="external" class="button">
                             "Export CSV"
                         </a>
-                        <a href=state.export_href("json") download rel="external" class="button">
+                        <a href=state.export_href(true) download rel="external" class="button">
                             "Export JSON"
                         </a>
                     </p>
@@ -99,7 +116,7 @@ pub fn AdminUsersPage() -> impl IntoView {
 #[component]
 fn SearchForm(state: UserListQuery) -> impl IntoView {
     view! {
-        <Form method="GET" action="/admin/users">
+        <Form method="GET" action=paths::ADMIN_USERS>
             <div class="filters">
                 <Field label="Search" name="q" kind="search" value=state.q.clone() error=Signal::derive(|| None)/>
                 <SelectField
@@ -157,7 +174,7 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
             view! {
                 <tr>
                     <td>
-                        <A href=format!("/admin/users/{}", u.id)>{u.display_name}</A>
+                        <A href=paths::admin_user(u.id)>{u.display_name}</A>
                     </td>
                     <td>{u.email}</td>
                     <td>{u.role.label()}</td>
@@ -221,7 +238,7 @@ pub fn AdminNewUserPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || (is_admin() == Some(false)).then(|| view! { <Forbidden/> })}
             </Transition>
-            <p><A href="/admin/users">"Back to users"</A></p>
+            <p><A href=paths::ADMIN_USERS>"Back to users"</A></p>
             <ActionForm action=action>
                 <FormMessage message=feedback.form()/>
                 <Field label="Email" name="email" autocomplete="off" error=feedback.field("email")/>
@@ -282,7 +299,7 @@ pub fn AdminUserPage() -> impl IntoView {
         <AdminNav/>
         <DataCard
             title="Edit user"
-            here="/admin/users"
+            here=paths::ADMIN_USERS
             data=user
             content=move |u: UserDetail| {
                 let uid = u.id;
@@ -363,7 +380,7 @@ fn DeleteUser(
     confirming: Signal<bool>,
 ) -> impl IntoView {
     let feedback = FormFeedback::new(action);
-    let page = format!("/admin/users/{id}");
+    let page = paths::admin_user(id);
     move || {
         let page = page.clone();
         let question = format!("Delete {who} for good?");
@@ -413,14 +430,14 @@ pub fn AdminAuditPage() -> impl IntoView {
         <AdminNav wide=true/>
         <DataCard
             title="Audit"
-            here="/admin/audit"
+            here=paths::ADMIN_AUDIT
             wide=true
             data=events
             content=move |page: AuditPage| {
                 let state = query.get_untracked();
                 let mut actions = vec![(String::new(), "Any".to_string())];
                 actions.extend(page.actions.iter().map(|a| (a.clone(), a.clone())));
-                let first = (page.page - 1) * PAGE_SIZE + 1;
+                let first = (page.page - 1) * crate::audit::PAGE_SIZE + 1;
                 let summary = if page.total == 0 {
                     "No events match.".to_string()
                 } else {
@@ -429,7 +446,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                 let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
                 let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
                 view! {
-                    <Form method="GET" action="/admin/audit">
+                    <Form method="GET" action=paths::ADMIN_AUDIT>
                         <div class="filters">
                             <Field label="Actor" name="actor" value=state.actor.clone() hint="Email or user id" error=none()/>
                             <SelectField label="Action" name="action" options=actions selected=state.action.clone() error=none()/>
@@ -487,7 +504,7 @@ pub fn AdminImportPage() -> impl IntoView {
         <AdminNav/>
         <DataCard
             title="Import users"
-            here="/admin/users/import"
+            here=paths::ADMIN_USERS_IMPORT
             data=last
             content=move |state: ImportState| {
                 let report = state.report.clone();

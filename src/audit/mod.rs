@@ -1,9 +1,20 @@
-//! The audit trail: an append-only record of security events (sign-ups, logins, logouts) and,
-//! later, of administrators' changes (`shared/SECURITY.md`, Errors and logs; OWASP ASVS 4.0.3
-//! V7.1, V7.2).
+//! The audit trail: an append-only record of security events (sign-ups, logins, logouts) and
+//! of administrators' changes (`shared/SECURITY.md`, Errors and logs; OWASP ASVS 4.0.3 V7.1,
+//! V7.2): writing events ([`ssr`]), and reading them back ([`query`], for `/admin/audit` and a
+//! person's own data export) with the filter and page types the audit page uses.
 
 #[cfg(feature = "ssr")]
+pub mod query;
+#[cfg(feature = "ssr")]
 pub mod ssr;
+
+use serde::{Deserialize, Serialize};
+
+/// Events per page of `/admin/audit`.
+pub const PAGE_SIZE: u32 = 50;
+
+/// Longest filter text kept, in characters.
+pub const MAX_FILTER_CHARS: usize = 100;
 
 /// What happened, as stored in `audit_events.action`. Names are stable: filters and reports
 /// rely on them.
@@ -62,4 +73,97 @@ impl AuditAction {
             AuditAction::TokenRevoked => "token.revoked",
         }
     }
+}
+
+/// The filters of `/admin/audit`, all in the URL query (`actor`, `action`, `target`, `from`,
+/// `to`, `page`). `actor` and `target` are an email or a user id; `from` and `to` are dates
+/// (`YYYY-MM-DD`, UTC, both days included).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub from: String,
+    pub to: String,
+    /// 1-based page number.
+    pub page: u32,
+}
+
+impl AuditQuery {
+    /// Reads the filters from URL query parameters (`get(name)`); junk becomes "no filter".
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let text = |name: &str| -> String {
+            get(name)
+                .unwrap_or_default()
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_FILTER_CHARS)
+                .collect()
+        };
+        Self {
+            actor: text("actor"),
+            action: text("action"),
+            target: text("target"),
+            from: text("from"),
+            to: text("to"),
+            page: get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+        }
+    }
+
+    /// `/admin/audit?...` for these filters.
+    pub fn href(&self) -> String {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("target", &self.target),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !value.is_empty() {
+                url.append_pair(name, value);
+            }
+        }
+        if self.page > 1 {
+            url.append_pair("page", &self.page.to_string());
+        }
+        format!("{}?{}", crate::paths::ADMIN_AUDIT, url.finish())
+    }
+
+    pub fn on_page(&self, page: u32) -> Self {
+        Self {
+            page,
+            ..self.clone()
+        }
+    }
+}
+
+/// One audit event as `/admin/audit` shows it; time in the administrator's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub occurred: String,
+    /// The actor's email, `#id` for a deleted account, or "—" (an anonymous caller, or the
+    /// command line).
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub ip: String,
+    /// The details object as JSON text.
+    pub details: String,
+}
+
+/// One page of audit events, newest first, with the total that matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+    /// Every action name, for the filter.
+    pub actions: Vec<String>,
 }

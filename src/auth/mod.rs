@@ -1,50 +1,32 @@
-//! Accounts: sign-up, sign-in, sign-out, and who is signed in.
+//! Who is calling and what they may do: sign-up, sign-in (the one sign-in service), sign-out,
+//! sessions and their records, personal access tokens checked into a principal, and the
+//! capabilities ([`Me`], [`Admin`]) every other feature's services take. Only this module makes
+//! capabilities.
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod caller;
+#[cfg(feature = "ssr")]
+pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
 pub mod sessions;
 #[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod tokens;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub use caller::{Admin, Caller, Me};
 
 use crate::{
     domain::{DisplayName, Email, Password, Role, Theme},
     error::FieldErrors,
 };
-
-/// Paths under which every page needs a signed-in person; anonymous visitors are sent to
-/// `/login?next=...`.
-pub const SIGNED_IN_PREFIXES: [&str; 3] = ["/profile", "/settings", "/admin"];
-
-/// Where a person whose password was reset by an administrator must go first.
-pub const REQUIRED_PASSWORD_CHANGE: &str = "/settings/password?required=1";
-
-/// True when `path` is a signed-in page (`/profile`, `/settings`, `/settings/...`, `/admin...`).
-pub fn is_signed_in_page(path: &str) -> bool {
-    SIGNED_IN_PREFIXES.iter().any(|prefix| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
-}
-
-/// The sign-in page that returns to `next` afterwards: `/login?next=<next, URL-encoded>`.
-pub fn login_url(next: &str) -> String {
-    let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    format!("/login?next={encoded}")
-}
-
-/// `next` if it is a path on this site (`/x...`), else `None`: never `//host`, `/\host`, a
-/// scheme, or anything with control characters, so sign-in cannot be turned into an open
-/// redirect (OWASP ASVS 4.0.3 V5.1.5; `shared/SECURITY.md`, Requests).
-pub fn safe_next(next: &str) -> Option<&str> {
-    let mut chars = next.chars();
-    let local = chars.next() == Some('/')
-        && !matches!(chars.next(), Some('/') | Some('\\'))
-        && !next.chars().any(|c| c.is_control() || c == '\\');
-    local.then_some(next)
-}
 
 /// The signed-in person as every page needs them: for the header and the theme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,44 +113,6 @@ impl LoginForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signed_in_pages() {
-        assert!(is_signed_in_page("/profile"));
-        assert!(is_signed_in_page("/settings"));
-        assert!(is_signed_in_page("/settings/password"));
-        assert!(!is_signed_in_page("/profiles"));
-        assert!(!is_signed_in_page("/settingsx"));
-        assert!(!is_signed_in_page("/login"));
-        assert!(!is_signed_in_page("/"));
-    }
-
-    #[test]
-    fn next_must_be_a_local_path() {
-        assert_eq!(safe_next("/profile"), Some("/profile"));
-        assert_eq!(safe_next("/settings?tab=1"), Some("/settings?tab=1"));
-        assert_eq!(safe_next("/"), Some("/"));
-        for bad in [
-            "",
-            "profile",
-            "//evil.example",
-            "/\\evil.example",
-            "https://evil.example",
-            "javascript:alert(1)",
-            "/a\nb",
-            "/a\\b",
-        ] {
-            assert_eq!(safe_next(bad), None, "{bad:?} was accepted");
-        }
-    }
-
-    #[test]
-    fn login_url_encodes_next() {
-        assert_eq!(
-            login_url("/settings?a=1&b=2"),
-            "/login?next=%2Fsettings%3Fa%3D1%26b%3D2"
-        );
-    }
 
     #[test]
     fn sign_up_form_reports_every_bad_field() {

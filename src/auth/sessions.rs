@@ -14,19 +14,14 @@ use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
-use super::{
-    ssr::{session_user_id, CurrentViewer, ViewerRow, VIEWER_COLUMNS},
-    Viewer,
-};
+use super::{caller::Caller, session::TypedSession, Viewer};
 use crate::{
-    audit::ssr::ClientInfo,
-    error::{internal, AppError},
-    profiles::ssr::{CurrentProfile, ProfileRow, PROFILE_COLUMNS},
-    server::{config::SessionTimeouts, AppState},
+    error::{AppError, OrInternal},
+    paths,
+    request::{Client, RequestContext},
+    server::{config::SessionTimeouts, db::begin_write, middleware::is_under, AppState},
+    store::users::{ProfileRow, ViewerRow, PROFILE_COLUMNS, VIEWER_COLUMNS},
 };
-
-/// Session key under which the id of the session's `user_sessions` row is kept.
-pub const SESSION_RECORD_KEY: &str = "session_record";
 
 /// `last_seen_at` is written at most this often, in seconds, so a busy session does not write
 /// on every request. Idle deadlines are therefore counted from up to this much earlier.
@@ -43,8 +38,8 @@ pub struct SessionRecord {
     pub remember_me: bool,
 }
 
-/// Records a new session of `user_id` started now by `client`, with the given timeouts, and
-/// returns its id.
+/// Records a new session of `user_id` started at `now` by `client`, with the given timeouts,
+/// and returns its id.
 ///
 /// Errors: `Internal` when the database write fails.
 pub async fn start(
@@ -52,7 +47,7 @@ pub async fn start(
     user_id: i64,
     remember_me: bool,
     timeouts: SessionTimeouts,
-    client: &ClientInfo,
+    client: &Client,
     now: i64,
 ) -> Result<i64, AppError> {
     sqlx::query_scalar(
@@ -66,11 +61,11 @@ pub async fn start(
     .bind(now)
     .bind(timeouts.idle.as_secs() as i64)
     .bind(now.saturating_add(timeouts.absolute.as_secs() as i64))
-    .bind(client.ip.as_deref())
+    .bind(client.ip_text())
     .bind(client.user_agent.as_deref())
     .fetch_one(pool)
     .await
-    .map_err(internal)
+    .or_internal()
 }
 
 /// The sessions of `user_id` that have not ended, most recently used first.
@@ -91,7 +86,21 @@ pub async fn list(
     .bind(now)
     .fetch_all(pool)
     .await
-    .map_err(internal)
+    .or_internal()
+}
+
+/// Every session record of `user_id`, ended or not, oldest first (their data export).
+///
+/// Errors: `Internal` when the query fails.
+pub async fn all_of(pool: &SqlitePool, user_id: i64) -> Result<Vec<SessionRecord>, AppError> {
+    sqlx::query_as::<_, SessionRecord>(
+        "SELECT id, created_at, last_seen_at, ip, user_agent, remember_me FROM user_sessions \
+         WHERE user_id = ? ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .or_internal()
 }
 
 /// How many sessions of anyone have not ended at `now` (for `/metrics`).
@@ -105,7 +114,7 @@ pub async fn count_active(pool: &SqlitePool, now: i64) -> Result<i64, AppError> 
     .bind(now)
     .fetch_one(pool)
     .await
-    .map_err(internal)
+    .or_internal()
 }
 
 /// Which sessions of a user [`end`] ends.
@@ -143,15 +152,12 @@ pub async fn end(
     if let Some(id) = id {
         q = q.bind(id);
     }
-    q.execute(&mut *conn).await.map_err(internal)?;
+    q.execute(&mut *conn).await.or_internal()?;
     let mut q = sqlx::query(&rows).bind(user_id);
     if let Some(id) = id {
         q = q.bind(id);
     }
-    Ok(q.execute(&mut *conn)
-        .await
-        .map_err(internal)?
-        .rows_affected())
+    Ok(q.execute(&mut *conn).await.or_internal()?.rows_affected())
 }
 
 /// Deletes every session past its idle or absolute deadline at `now`, with its tower-sessions
@@ -160,7 +166,7 @@ pub async fn end(
 /// Errors: `Internal` when the database write fails.
 pub async fn purge_expired(pool: &SqlitePool, now: i64) -> Result<u64, AppError> {
     const EXPIRED: &str = "last_seen_at + idle_timeout <= ?1 OR expires_at <= ?1";
-    let mut tx = crate::server::db::begin_write(pool).await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query(&format!(
         "DELETE FROM tower_sessions WHERE id IN \
          (SELECT store_id FROM user_sessions WHERE store_id IS NOT NULL AND ({EXPIRED}))"
@@ -168,20 +174,15 @@ pub async fn purge_expired(pool: &SqlitePool, now: i64) -> Result<u64, AppError>
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(internal)?;
+    .or_internal()?;
     let ended = sqlx::query(&format!("DELETE FROM user_sessions WHERE {EXPIRED}"))
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .rows_affected();
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await.or_internal()?;
     Ok(ended)
-}
-
-/// The id of the session record of `session`, when someone is signed in.
-pub async fn record_id(session: &Session) -> Option<i64> {
-    session.get::<i64>(SESSION_RECORD_KEY).await.ok().flatten()
 }
 
 /// What [`check`] found.
@@ -241,7 +242,7 @@ async fn check(
             Verdict::Live {
                 touch: now - row.last_seen_at >= LAST_SEEN_RESOLUTION
                     || row.store_id.as_deref() != store_id,
-                viewer: row.viewer.into_viewer(),
+                viewer: Viewer::from_row(row.viewer),
                 profile: Box::new(row.profile),
             }
         }
@@ -260,8 +261,9 @@ async fn check(
 /// Middleware (inside the session layer) that signs out, before anything else sees the request,
 /// every session whose record is gone or past its idle or absolute deadline: its tower-sessions
 /// record is deleted and the cookie removed, so the request proceeds anonymously. A live
-/// session gets its last-seen time, IP and user agent updated (at most once a minute). Static
-/// files under `/pkg/` pass unchecked: they are the same for everyone.
+/// session gets its last-seen time, IP and user agent updated (at most once a minute). Every
+/// request it passes on carries the [`Caller`] it found. Static files under `/pkg/` pass
+/// unchecked: they are the same for everyone.
 ///
 /// A database failure here lets nobody through signed in: the answer is a plain 500 with the
 /// request id (the log has the cause), and the session is left for the next request.
@@ -271,14 +273,17 @@ pub async fn session_guard(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path().starts_with("/pkg/") {
+    if is_under(req.uri().path(), paths::PKG_PREFIX) {
         return next.run(req).await;
     }
-    if let Some(user_id) = session_user_id(&session).await {
+    let session = TypedSession::new(session);
+    let (mut parts, body) = req.into_parts();
+    let mut caller = Caller::Anonymous;
+    if let Some(user_id) = session.user_id().await {
         let now = state.now();
-        let store_id = session.id().map(|id| id.to_string());
-        let verdict = match record_id(&session).await {
-            Some(record) => check(&state.pool, record, user_id, store_id.as_deref(), now)
+        let store_id = session.store_id();
+        let verdict = match session.record_id().await {
+            Some(record) => check(state.pool(), record, user_id, store_id.as_deref(), now)
                 .await
                 .map(|v| (record, v)),
             None => Ok((0, Verdict::Ended)),
@@ -292,51 +297,47 @@ pub async fn session_guard(
                     profile,
                 },
             )) => {
-                let (mut parts, body) = req.into_parts();
                 if touch {
-                    let client = ClientInfo::from_parts(&parts);
+                    let client = parts
+                        .extensions
+                        .get::<RequestContext>()
+                        .map(|ctx| ctx.client.clone())
+                        .unwrap_or_default();
                     let updated = sqlx::query(
                         "UPDATE user_sessions SET last_seen_at = ?, store_id = ?, ip = ?, \
                          user_agent = ? WHERE id = ?",
                     )
                     .bind(now)
                     .bind(store_id.as_deref())
-                    .bind(client.ip.as_deref())
+                    .bind(client.ip_text())
                     .bind(client.user_agent.as_deref())
                     .bind(record)
-                    .execute(&state.pool)
+                    .execute(state.pool())
                     .await;
                     if let Err(e) = updated {
                         tracing::error!(error = %e, "session record update failed");
                     }
                 }
-                // Pages, `get_viewer` and `get_profile` take these from here: no second query.
-                parts.extensions.insert(CurrentViewer(viewer));
-                parts.extensions.insert(CurrentProfile {
+                caller = Caller::Session {
                     user_id,
-                    row: *profile,
-                });
-                return next.run(Request::from_parts(parts, body)).await;
+                    record,
+                    viewer,
+                    profile,
+                };
             }
             Ok((_, Verdict::Ended)) => {
                 tracing::info!(user_id, "session ended or expired; signed out");
-                if let Err(e) = session.flush().await {
+                if let Err(e) = session.end().await {
                     tracing::error!(error = %e, "session flush failed");
                 }
             }
             Err(e) => {
                 // Neither let the request through as signed in nor sign the person out for good.
-                let request_id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-")
-                    .to_string();
-                tracing::error!(%request_id, error = %e, "session record check failed");
-                let err = AppError::Internal { request_id };
+                let err = crate::error::internal(format!("session record check failed: {e}"));
                 return (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response();
             }
         }
     }
-    next.run(req).await
+    parts.extensions.insert(caller);
+    next.run(Request::from_parts(parts, body)).await
 }

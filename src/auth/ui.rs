@@ -1,18 +1,83 @@
-//! Sign-up and sign-in pages and the header's sign-out form.
+//! Sign-up and sign-in pages (and their route group), the header's sign-out form, the
+//! new-password field with its live strength hint, and [`ViewerContext`]: who is signed in, for
+//! every page.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::{
+    components::{Route, A},
+    hooks::{use_location, use_query_map},
+    MatchNestedRoutes, SsrMode,
+};
 
 use super::{
-    api::{LogIn, LogOut, SignUp},
-    LoginForm, SignUpForm,
+    api::{get_viewer, password_hint, LogIn, LogOut, SignUp},
+    LoginForm, SignUpForm, Viewer,
 };
 use crate::{
-    account::ui::NewPasswordField,
-    app::ViewerContext,
     components::{Field, FormFeedback, FormMessage, SubmitButton},
+    domain::Password,
+    error::AppError,
+    paths::{self, Route as Path},
 };
+
+/// Who is signed in, shared by every page: a resource that is fetched again after each
+/// navigation and after each action that may change it (sign-in, sign-out, profile, settings).
+#[derive(Clone, Copy)]
+pub struct ViewerContext {
+    pub viewer: Resource<Result<Option<Viewer>, AppError>>,
+    refresh: RwSignal<u32>,
+}
+
+impl ViewerContext {
+    /// Makes the context and provides it to everything below (the page frame does this once).
+    pub fn provide() -> Self {
+        let refresh = RwSignal::new(0u32);
+        let location = use_location();
+        let viewer = Resource::new(
+            move || (refresh.get(), location.pathname.get()),
+            |_| get_viewer(),
+        );
+        let cx = Self { viewer, refresh };
+        provide_context(cx);
+        cx
+    }
+
+    /// The context provided by the page frame.
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Counts the successful actions so far: page data keyed on it is fetched again after each
+    /// save, and kept (with what the person typed) after a refused one.
+    pub fn saves(self) -> ReadSignal<u32> {
+        self.refresh.read_only()
+    }
+
+    /// Fetches the viewer again each time `action` succeeds.
+    pub fn refresh_after<S>(self, action: ServerAction<S>)
+    where
+        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Send + Sync + 'static,
+    {
+        let value = action.value();
+        Effect::new(move |_| {
+            if value.with(|v| matches!(v, Some(Ok(_)))) {
+                self.refresh.update(|n| *n += 1);
+            }
+        });
+    }
+}
+
+/// The signed-out pages of this feature: `/signup` and `/login`.
+#[component(transparent)]
+pub fn AuthRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=Path(paths::SIGN_UP) view=SignUpPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::LOGIN) view=LoginPage ssr=SsrMode::Async/>
+    }
+    .into_inner()
+}
 
 /// `/signup`: create an account.
 #[component]
@@ -54,7 +119,7 @@ pub fn SignUpPage() -> impl IntoView {
                     on_click=check
                 />
             </ActionForm>
-            <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
+            <p class="aside">"Already have an account? " <A href=paths::LOGIN>"Sign in"</A></p>
         </section>
     }
 }
@@ -101,7 +166,7 @@ pub fn LoginPage() -> impl IntoView {
                     on_click=check
                 />
             </ActionForm>
-            <p class="aside">"New to Roster? " <A href="/signup">"Create an account"</A></p>
+            <p class="aside">"New to Roster? " <A href=paths::SIGN_UP>"Create an account"</A></p>
         </section>
     }
 }
@@ -118,5 +183,75 @@ pub fn SignOutForm(action: ServerAction<LogOut>) -> impl IntoView {
                 "Sign out"
             </button>
         </ActionForm>
+    }
+}
+
+/// A new-password input named `name`, with the policy under it and, while the person types
+/// (JavaScript on), whether the server would accept it and why not: the same zxcvbn rules,
+/// asked half a second after the last keystroke.
+#[component]
+pub fn NewPasswordField(
+    label: &'static str,
+    name: &'static str,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let hint = format!(
+        "{} to {} characters. A passphrase of a few words is strong and easy to remember.",
+        Password::MIN_CHARS,
+        Password::MAX_CHARS
+    );
+    let verdict = RwSignal::new(None::<String>);
+    let typed = RwSignal::new(String::new());
+    let judge = Action::new(move |password: &String| {
+        let password = password.clone();
+        async move {
+            let answer = if password.is_empty() {
+                None
+            } else {
+                match password_hint(password.clone()).await {
+                    Ok(None) => Some("Strong enough.".to_string()),
+                    Ok(Some(why)) => Some(why),
+                    Err(_) => None,
+                }
+            };
+            // Only the answer for what is in the field now counts.
+            if typed.get_untracked() == password {
+                verdict.set(answer);
+            }
+        }
+    });
+    let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    // A hint still waiting when the field goes away (navigation, a redraw) must not fire: its
+    // action is disposed with the field, and dispatching it would panic.
+    on_cleanup(move || {
+        if let Some(handle) = pending.try_get_value().flatten() {
+            handle.clear();
+        }
+    });
+    let on_input = Callback::new(move |value: String| {
+        typed.set(value.clone());
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let handle = leptos::leptos_dom::helpers::set_timeout_with_handle(
+            move || {
+                judge.dispatch(value.clone());
+            },
+            std::time::Duration::from_millis(500),
+        )
+        .ok();
+        pending.set_value(handle);
+    });
+    view! {
+        <Field
+            label
+            name
+            kind="password"
+            autocomplete="new-password"
+            hint
+            error
+            on_input
+            live_hint=verdict.read_only()
+        />
     }
 }

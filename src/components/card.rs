@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{auth::login_url, error::AppError};
+use crate::{error::AppError, paths::login_url};
 
 /// A page titled `title`, whose body is `content(data)` once `data` has loaded. When loading
 /// fails because the caller is signed out, it sends them to sign in and back to `here`; other

@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 /// What an account may do: `user` (own profile and settings) or `admin` (everyone's, through
 /// the admin console). Stored in `users.role`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     #[default]
     User,
@@ -42,6 +44,8 @@ impl Role {
 /// Whether an account may sign in: `active`, or `disabled` (sign-in refused, sessions ended).
 /// Stored in `users.status`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum AccountStatus {
     #[default]
     Active,
@@ -93,5 +97,26 @@ mod tests {
         assert!(Role::parse("root").is_err());
         assert!(Role::parse("Admin").is_err());
         assert!(AccountStatus::parse("").is_err());
+    }
+
+    /// The JSON names are the stored names (the API and the browser read them).
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn json_names_are_the_stored_names() {
+        for role in Role::ALL {
+            assert_eq!(serde_json_name(&role), role.as_str());
+        }
+        for status in AccountStatus::ALL {
+            assert_eq!(serde_json_name(&status), status.as_str());
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    fn serde_json_name<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_value(value)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 }

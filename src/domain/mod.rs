@@ -8,12 +8,16 @@ mod access;
 mod email;
 mod password;
 mod profile;
+mod scope;
 mod settings;
+#[cfg(feature = "ssr")]
+pub mod time;
 
 pub use access::{AccountStatus, Role};
 pub use email::Email;
 pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};
+pub use scope::Scope;
 pub use settings::{Theme, TimeZoneName};
 
 /// Characters of `s` counted as Unicode scalar values (what a person sees as characters, near

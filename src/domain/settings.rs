@@ -2,6 +2,8 @@ use serde::{Deserialize, Serialize};
 
 /// The colour theme of every page: follow the operating system, or always light or dark.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum Theme {
     #[default]
     System,

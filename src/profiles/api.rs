@@ -1,4 +1,5 @@
-//! Server functions of the profile feature. Each acts on the signed-in caller only.
+//! Server functions of the profile feature. Each acts on the signed-in caller only: authorize,
+//! parse, call the service, answer.
 
 use leptos::prelude::*;
 
@@ -7,14 +8,17 @@ use super::{ProfileData, SettingsData};
 use super::{ProfileForm, SettingsForm};
 use crate::error::AppError;
 
-/// The caller's profile.
+/// The caller's profile (as the session guard read it with the session: no second query).
 ///
 /// Errors: `Unauthorized` when signed out.
 #[server(prefix = "/fn", endpoint = "profile")]
 pub async fn get_profile() -> Result<ProfileData, AppError> {
-    use crate::auth::ssr::{pool, require_user_id};
-    let user_id = require_user_id().await?;
-    super::ssr::load_profile(&pool()?, user_id).await
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    match r.caller.profile() {
+        Some(row) => Ok(super::service::profile_data(row.clone())),
+        None => super::service::profile(&r.state, &me).await,
+    }
 }
 
 /// Saves the caller's profile, then sends them to `/profile?saved=1` ("Profile saved").
@@ -27,9 +31,9 @@ pub async fn update_profile(
     location: String,
     website: String,
 ) -> Result<(), AppError> {
-    use crate::auth::ssr::{pool, require_user_id};
-    let user_id = require_user_id().await?;
-    let update = ProfileForm {
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    let change = ProfileForm {
         display_name,
         bio,
         location,
@@ -37,8 +41,8 @@ pub async fn update_profile(
     }
     .parse()
     .map_err(AppError::Validation)?;
-    super::ssr::update_own(&pool()?, user_id, Some(&update), None).await?;
-    leptos_axum::redirect("/profile?saved=1");
+    super::service::update(&r.state, &me, &change, &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(crate::paths::PROFILE, "saved"));
     Ok(())
 }
 
@@ -47,9 +51,9 @@ pub async fn update_profile(
 /// Errors: `Unauthorized` when signed out.
 #[server(prefix = "/fn", endpoint = "settings")]
 pub async fn get_settings() -> Result<SettingsData, AppError> {
-    use crate::auth::ssr::{pool, require_user_id};
-    let user_id = require_user_id().await?;
-    super::ssr::load_settings(&pool()?, user_id).await
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    super::service::settings(&r.state, &me, r.state.now()).await
 }
 
 /// Saves the caller's settings, then sends them to `/settings?saved=1` ("Settings saved").
@@ -57,12 +61,12 @@ pub async fn get_settings() -> Result<SettingsData, AppError> {
 /// Errors: `Unauthorized` when signed out; `Validation` per field.
 #[server(prefix = "/fn", endpoint = "update_settings")]
 pub async fn update_settings(theme: String, time_zone: String) -> Result<(), AppError> {
-    use crate::auth::ssr::{pool, require_user_id};
-    let user_id = require_user_id().await?;
-    let update = SettingsForm { theme, time_zone }
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    let change = SettingsForm { theme, time_zone }
         .parse()
         .map_err(AppError::Validation)?;
-    super::ssr::update_own(&pool()?, user_id, None, Some(&update)).await?;
-    leptos_axum::redirect("/settings?saved=1");
+    super::service::update(&r.state, &me, &change, &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(crate::paths::SETTINGS, "saved"));
     Ok(())
 }

@@ -1,8 +1,10 @@
-//! A person's own profile (what others see) and settings (theme, time zone).
+//! A person's own profile (what others see) and settings (theme, time zone): the pages, their
+//! server functions, and the one service that changes them for the forms and the JSON API
+//! alike ([`ProfileChange`]: the forms send every field, `PATCH /api/v1/me` some).
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod service;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +13,65 @@ use crate::{
     domain::{Bio, DisplayName, Location, Theme, TimeZoneName, Website},
     error::FieldErrors,
 };
+
+/// A change to a person's own profile and settings: each field present changes, the others
+/// keep their value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    pub display_name: Option<DisplayName>,
+    pub bio: Option<Bio>,
+    pub location: Option<Location>,
+    pub website: Option<Website>,
+    pub theme: Option<Theme>,
+    pub time_zone: Option<TimeZoneName>,
+}
+
+/// The fields of a change as sent, each optional (absent: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChangeText<'a> {
+    pub display_name: Option<&'a str>,
+    pub bio: Option<&'a str>,
+    pub location: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub theme: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+}
+
+impl ProfileChangeText<'_> {
+    /// Applies each present field's rule (the same for the forms and the API).
+    ///
+    /// Errors: `FieldErrors` with one message per refused field.
+    pub fn parse(&self) -> Result<ProfileChange, FieldErrors> {
+        fn field<T>(
+            errors: &mut FieldErrors,
+            name: &str,
+            value: Option<&str>,
+            parse: fn(&str) -> Result<T, String>,
+        ) -> Option<T> {
+            value.and_then(|v| errors.check(name, parse(v)))
+        }
+        let mut errors = FieldErrors::new();
+        let change = ProfileChange {
+            display_name: field(
+                &mut errors,
+                "display_name",
+                self.display_name,
+                DisplayName::parse,
+            ),
+            bio: field(&mut errors, "bio", self.bio, Bio::parse),
+            location: field(&mut errors, "location", self.location, Location::parse),
+            website: field(&mut errors, "website", self.website, Website::parse),
+            theme: field(&mut errors, "theme", self.theme, Theme::parse),
+            time_zone: field(
+                &mut errors,
+                "time_zone",
+                self.time_zone,
+                TimeZoneName::parse,
+            ),
+        };
+        errors.into_result(|| change)
+    }
+}
 
 /// The profile form as submitted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -21,34 +82,19 @@ pub struct ProfileForm {
     pub website: String,
 }
 
-/// A profile form that passed every field rule.
-#[derive(Debug, Clone)]
-pub struct ProfileUpdate {
-    pub display_name: DisplayName,
-    pub bio: Bio,
-    pub location: Location,
-    pub website: Website,
-}
-
 impl ProfileForm {
     /// Applies the field rules; used by the browser before sending and by the server.
     ///
     /// Errors: `FieldErrors` with one message per refused field.
-    pub fn parse(&self) -> Result<ProfileUpdate, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let display_name = errors.check("display_name", DisplayName::parse(&self.display_name));
-        let bio = errors.check("bio", Bio::parse(&self.bio));
-        let location = errors.check("location", Location::parse(&self.location));
-        let website = errors.check("website", Website::parse(&self.website));
-        match (display_name, bio, location, website) {
-            (Some(display_name), Some(bio), Some(location), Some(website)) => Ok(ProfileUpdate {
-                display_name,
-                bio,
-                location,
-                website,
-            }),
-            _ => Err(errors),
+    pub fn parse(&self) -> Result<ProfileChange, FieldErrors> {
+        ProfileChangeText {
+            display_name: Some(&self.display_name),
+            bio: Some(&self.bio),
+            location: Some(&self.location),
+            website: Some(&self.website),
+            ..Default::default()
         }
+        .parse()
     }
 }
 
@@ -59,23 +105,15 @@ pub struct SettingsForm {
     pub time_zone: String,
 }
 
-/// A settings form that passed every field rule.
-#[derive(Debug, Clone)]
-pub struct SettingsUpdate {
-    pub theme: Theme,
-    pub time_zone: TimeZoneName,
-}
-
 impl SettingsForm {
     /// Errors: `FieldErrors` with one message per refused field.
-    pub fn parse(&self) -> Result<SettingsUpdate, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let theme = errors.check("theme", Theme::parse(&self.theme));
-        let time_zone = errors.check("time_zone", TimeZoneName::parse(&self.time_zone));
-        match (theme, time_zone) {
-            (Some(theme), Some(time_zone)) => Ok(SettingsUpdate { theme, time_zone }),
-            _ => Err(errors),
+    pub fn parse(&self) -> Result<ProfileChange, FieldErrors> {
+        ProfileChangeText {
+            theme: Some(&self.theme),
+            time_zone: Some(&self.time_zone),
+            ..Default::default()
         }
+        .parse()
     }
 }
 
@@ -126,8 +164,30 @@ mod tests {
             display_name: "Ann".into(),
             ..Default::default()
         };
-        let update = form.parse().unwrap();
-        assert_eq!(update.website.as_str(), "");
+        let change = form.parse().unwrap();
+        assert_eq!(change.website.unwrap().as_str(), "");
+        assert_eq!(change.theme, None, "the profile form leaves settings alone");
+    }
+
+    #[test]
+    fn a_partial_change_parses_only_what_is_present() {
+        let change = ProfileChangeText {
+            bio: Some("Hello"),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(change.bio.unwrap().as_str(), "Hello");
+        assert_eq!(change.display_name, None);
+        let refused = ProfileChangeText {
+            display_name: Some(""),
+            theme: Some("neon"),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert!(refused.get("display_name").is_some() && refused.get("theme").is_some());
+        assert!(refused.get("bio").is_none());
     }
 
     #[test]

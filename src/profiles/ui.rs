@@ -1,19 +1,40 @@
-//! `/profile` and `/settings` pages.
+//! `/profile` and `/settings` (preferences) pages, and their routes.
 
 use leptos::prelude::*;
+use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
 
 use super::{
     api::{get_profile, get_settings, UpdateProfile, UpdateSettings},
     ProfileData, ProfileForm, SettingsData, SettingsForm,
 };
 use crate::{
-    app::ViewerContext,
+    auth::ui::ViewerContext,
     components::{
         saved_signal, DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton,
         TextAreaField,
     },
     domain::Theme,
+    paths::{self, Route as Path},
 };
+
+/// `/profile`.
+#[component(transparent)]
+pub fn ProfileRoutes() -> impl MatchNestedRoutes + Clone {
+    view! { <Route path=Path(paths::PROFILE) view=ProfilePage ssr=SsrMode::Async/> }.into_inner()
+}
+
+/// `/settings` itself (the preferences), inside the settings area's frame.
+#[component(transparent)]
+pub fn PreferencesRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route
+            path=Path::below(paths::SETTINGS, paths::SETTINGS)
+            view=SettingsPage
+            ssr=SsrMode::Async
+        />
+    }
+    .into_inner()
+}
 
 /// `/profile`: edit one's own profile.
 #[component]
@@ -31,7 +52,7 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <DataCard
             title="Profile"
-            here="/profile"
+            here=paths::PROFILE
             data=profile
             content=move |p: ProfileData| {
                 view! {
@@ -96,10 +117,9 @@ pub fn SettingsPage() -> impl IntoView {
         feedback.check_before_submit(|f: &SettingsForm| f.parse().err().unwrap_or_default()),
     );
     view! {
-        <crate::account::ui::SettingsNav/>
         <DataCard
             title="Settings"
-            here="/settings"
+            here=paths::SETTINGS
             data=settings
             content=move |s: SettingsData| {
                 let themes = Theme::ALL

@@ -80,7 +80,7 @@ fn read_hashes(path: &Path) -> Option<String> {
 /// hydrates the page (the same steps as Leptos' hydration script), carrying the response's CSP
 /// nonce. Renders nothing outside a request of the app.
 pub fn head_tags() -> impl IntoView {
-    let names = use_context::<super::AppState>().map(|state| state.assets.clone());
+    let names = use_context::<super::AppState>().map(|state| state.assets().clone());
     let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
     names.map(|names| {
         let script = format!(

@@ -10,13 +10,22 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> i64;
 }
 
+/// Seconds since the Unix epoch, UTC, from the system clock: the unit of every `*_at` column.
+/// Services never call this; they are given `now` (from [`Config::clock`](super::Config)).
+fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// The system clock.
 #[derive(Debug, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        super::db::now_unix()
+        system_now()
     }
 }
 
@@ -27,7 +36,7 @@ pub struct ManualClock(Arc<AtomicI64>);
 impl ManualClock {
     /// A clock showing the current system time, from now on moved by hand.
     pub fn new() -> Self {
-        Self(Arc::new(AtomicI64::new(super::db::now_unix())))
+        Self(Arc::new(AtomicI64::new(system_now())))
     }
 
     /// Moves the clock forward by `seconds`.

@@ -35,6 +35,8 @@ pub struct Config {
     /// Longest time a request may take, body reading included; after it the answer is 408
     /// (default 30 s; `shared/SECURITY.md`, Requests).
     pub request_timeout: Duration,
+    /// How often ended sessions are purged from the database (default 1 min).
+    pub session_purge_period: Duration,
     /// Login and sign-up throttling limits.
     pub throttle: Limits,
     /// The time source (tests use a manual one).
@@ -51,6 +53,7 @@ impl Default for Config {
             remember_me_idle_timeout: Duration::from_secs(14 * 24 * 3600),
             remember_me_absolute_timeout: Duration::from_secs(30 * 24 * 3600),
             request_timeout: Duration::from_secs(30),
+            session_purge_period: Duration::from_secs(60),
             throttle: Limits::default(),
             clock: Arc::new(SystemClock),
         }

@@ -168,46 +168,6 @@ pub async fn checkpoint_and_optimize(pool: &SqlitePool) {
     }
 }
 
-/// Pages the admin search index may write per step of [`merge_search_index`]: about 0.1 s of
-/// work, the longest a writer waits on it.
-const SEARCH_MERGE_PAGES: i64 = 200;
-
-/// Merges the admin search index (`user_search`, FTS5 trigram) into a single b-tree, one
-/// bounded step ([`SEARCH_MERGE_PAGES`] pages) per write transaction, so other writers wait at
-/// most one step. Inserts add small segments that FTS5 merges only in part (its `automerge`), and
-/// every search reads every segment: at 100,000 seeded users, counting the matches of
-/// `seed-99` took 3.4 ms before and 0.7 ms after. Returns the number of steps that did work
-/// (0 when the index was already one b-tree). The `merge` command with a negative page count
-/// and the `total_changes()` test for "work done" are as documented at
-/// <https://sqlite.org/fts5.html#the_merge_command>.
-///
-/// Errors: `Internal` when a step fails; the steps before it stay done.
-pub async fn merge_search_index(pool: &SqlitePool) -> Result<u32, crate::error::AppError> {
-    use crate::error::internal;
-    let mut steps = 0;
-    loop {
-        let mut tx = begin_write(pool).await?;
-        let before: i64 = sqlx::query_scalar("SELECT total_changes()")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
-        sqlx::query("INSERT INTO user_search (user_search, rank) VALUES ('merge', ?)")
-            .bind(-SEARCH_MERGE_PAGES)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        let after: i64 = sqlx::query_scalar("SELECT total_changes()")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        if after - before < 2 {
-            return Ok(steps);
-        }
-        steps += 1;
-    }
-}
-
 /// A write transaction that takes SQLite's write lock at its start (`BEGIN IMMEDIATE`), so a
 /// write that reads first never fails on a lock upgrade; it waits up to [`BUSY_TIMEOUT`] for
 /// another writer instead (`shared/SECURITY.md`, Data).
@@ -216,17 +176,8 @@ pub async fn merge_search_index(pool: &SqlitePool) -> Result<u32, crate::error::
 pub async fn begin_write(
     pool: &SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, crate::error::AppError> {
-    pool.begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(crate::error::internal)
-}
-
-/// Seconds since the Unix epoch, UTC: the unit of every `*_at` column.
-pub fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    use crate::error::OrInternal;
+    pool.begin_with("BEGIN IMMEDIATE").await.or_internal()
 }
 
 /// True when `err` is a violation of a UNIQUE constraint.

@@ -8,7 +8,7 @@
 use std::{sync::OnceLock, time::Instant};
 
 use axum::{
-    extract::{MatchedPath, Request, State},
+    extract::{MatchedPath, Request},
     http::{header, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -74,17 +74,17 @@ pub fn login(ok: bool) {
     metrics::counter!("logins_total", "result" => if ok { "ok" } else { "failed" }).increment(1);
 }
 
-/// `GET /metrics`: the exposition, with the gauges read now.
-pub async fn render(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: the exposition, with the pool's gauges read now and `sessions_active` set
+/// to `sessions_active` when the caller could count them (else it keeps its last value).
+pub fn render(state: &AppState, sessions_active: Option<i64>) -> Response {
     let Some(handle) = handle() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics unavailable").into_response();
     };
-    // A failed count is logged by `internal`; the gauge keeps its last value.
-    if let Ok(active) = crate::auth::sessions::count_active(&state.pool, state.now()).await {
+    if let Some(active) = sessions_active {
         metrics::gauge!("sessions_active").set(active as f64);
     }
-    let size = state.pool.size() as usize;
-    let idle = state.pool.num_idle().min(size);
+    let size = state.pool().size() as usize;
+    let idle = state.pool().num_idle().min(size);
     metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set((size - idle) as f64);
     (

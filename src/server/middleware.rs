@@ -1,55 +1,30 @@
-//! Request middleware: who is viewing a page (and the signed-in page guard), the removal of
-//! the session cookie, and the status codes of server-function errors.
+//! Request middleware that knows no feature: what a page request is, the removal of the
+//! session cookie, and the status codes of server-function errors.
 
 use axum::{
     body::Body,
     extract::{Request, State},
     http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
 };
 
 use super::AppState;
-use crate::{
-    auth::{self, ssr::CurrentViewer},
-    error::AppError,
-};
-
-/// For every page request: hands who is signed in to the render as a request extension,
-/// [`CurrentViewer`], so the page frame (theme, header) is right in the first byte, JavaScript
-/// or not. The session guard (outside this layer) read the viewer with the session record; a
-/// request it did not mark is anonymous. Anonymous visitors of a signed-in page are sent to
-/// `/login?next=<the page>` (303) before any rendering happens; a person whose password an
-/// administrator reset is sent to `/settings/password?required=1` from every other page.
-/// Server functions and static files pass untouched.
-pub async fn page_viewer(mut req: Request, next: Next) -> Response {
-    if !is_page_request(&req) {
-        return next.run(req).await;
-    }
-    let path = req.uri().path();
-    let viewer = req
-        .extensions()
-        .get::<CurrentViewer>()
-        .and_then(|v| v.0.clone());
-    if viewer.is_none() && auth::is_signed_in_page(path) {
-        let wanted = req.uri().path_and_query().map_or(path, |pq| pq.as_str());
-        return Redirect::to(&auth::login_url(wanted)).into_response();
-    }
-    // After an administrator's password reset, choosing a new password comes first.
-    if viewer.as_ref().is_some_and(|v| v.must_change_password) && path != "/settings/password" {
-        return Redirect::to(auth::REQUIRED_PASSWORD_CHANGE).into_response();
-    }
-    req.extensions_mut().insert(CurrentViewer(viewer));
-    next.run(req).await
-}
+use crate::{error::AppError, paths};
 
 /// Whether `req` asks for a page (a GET or HEAD that is neither a server function under `/fn/`
 /// nor a built file under `/pkg/`).
 pub fn is_page_request(req: &Request) -> bool {
     let path = req.uri().path();
     matches!(*req.method(), Method::GET | Method::HEAD)
-        && !path.starts_with("/fn/")
-        && !path.starts_with("/pkg/")
+        && !is_under(path, paths::FN_PREFIX)
+        && !is_under(path, paths::PKG_PREFIX)
+}
+
+/// True when `path` is `prefix` itself or below it (`/pkg/x` is under `/pkg`).
+pub fn is_under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// tower-sessions removes the session cookie (at sign-out) with a `Max-Age=0` cookie that lacks
@@ -61,10 +36,10 @@ pub async fn secure_cookie_removal(
     next: Next,
 ) -> Response {
     let mut res = next.run(req).await;
-    if !state.config.secure_cookies {
+    if !state.config().secure_cookies {
         return res;
     }
-    let name = format!("{}=", state.config.session_cookie_name());
+    let name = format!("{}=", state.config().session_cookie_name());
     let needs_secure = |v: &HeaderValue| {
         v.to_str()
             .is_ok_and(|v| v.starts_with(&name) && !v.to_ascii_lowercase().contains("; secure"))

@@ -1,19 +1,23 @@
-//! Server-only plumbing: configuration, database, password hashing, middleware and the router.
+//! Server-only infrastructure that knows no feature and no feature table: configuration and
+//! the clock, the database pool and its pragmas, password hashing, throttles, the request
+//! context, security headers, the anonymous page cache, metrics and the state.
 
-pub mod app;
 pub mod assets;
 pub mod clock;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod metrics;
 pub mod middleware;
 pub mod page_cache;
 pub mod password;
 pub mod security;
-pub mod seed;
 pub mod state;
 pub mod throttle;
 
-pub use app::{build_router, BuiltApp};
 pub use config::Config;
 pub use state::AppState;
+
+/// Largest request body accepted, in bytes (forms and JSON; `shared/SECURITY.md`, Requests).
+/// Larger bodies get 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -26,7 +26,12 @@ use axum::{
 use super::{security::page_csp, AppState};
 
 /// The pages served from the cache to signed-out visitors.
-pub const CACHEABLE_PAGES: [&str; 4] = ["/", "/login", "/signup", "/api/docs"];
+pub const CACHEABLE_PAGES: [&str; 4] = [
+    crate::paths::HOME,
+    crate::paths::LOGIN,
+    crate::paths::SIGN_UP,
+    crate::paths::API_DOCS,
+];
 
 /// Largest page body kept, in bytes; a bigger one is served but not kept.
 const MAX_PAGE_BYTES: usize = 256 * 1024;
@@ -143,11 +148,11 @@ fn policy_nonce(headers: &HeaderMap) -> Option<String> {
 /// Middleware (outside the session layer): answers a signed-out visitor's `GET` of a cacheable
 /// page from the cache, or renders it and keeps it.
 pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(path) = cacheable(&req, state.config.session_cookie_name()) else {
+    let Some(path) = cacheable(&req, state.config().session_cookie_name()) else {
         return next.run(req).await;
     };
     let fresh = || leptos::nonce::Nonce::new().to_string();
-    if let Some(page) = state.pages.get(path) {
+    if let Some(page) = state.pages().get(path) {
         return page.response(&fresh());
     }
     let res = next.run(req).await;
@@ -177,7 +182,7 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
         headers.remove(header::CONTENT_SECURITY_POLICY);
         headers.remove(header::CONTENT_LENGTH);
         state
-            .pages
+            .pages()
             .put(path, CachedPage::new(headers, &bytes, &nonce));
     }
     Response::from_parts(parts, Body::from(bytes))

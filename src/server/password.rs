@@ -13,7 +13,10 @@ use argon2::{
 };
 use tokio::sync::Semaphore;
 
-use crate::{domain::Password, error::internal, error::AppError};
+use crate::{
+    domain::Password,
+    error::{AppError, OrInternal},
+};
 
 fn permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
@@ -47,7 +50,14 @@ pub async fn hash(password: &Password) -> Result<PasswordHashString, AppError> {
     hash_str(password.expose()).await
 }
 
-/// Hashes any text; only for a password that was already accepted once (see [`rehash_if_weak`]).
+/// Hashes a password that was just verified against its stored hash, to replace a weak one
+/// ([`needs_rehash`]): it is not checked against today's policy, which sign-in never applies.
+///
+/// Errors: `AppError::Internal` if the hasher or the blocking pool fails.
+pub async fn hash_verified(password: &str) -> Result<PasswordHashString, AppError> {
+    hash_str(password).await
+}
+
 async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
     let plain = password.to_string();
     run_blocking(move || {
@@ -58,7 +68,7 @@ async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
             .map_err(|e| e.to_string())
     })
     .await?
-    .map_err(internal)
+    .or_internal()
 }
 
 /// The stored "hash" of an account that has no password yet (imported users, until an
@@ -112,35 +122,6 @@ pub fn needs_rehash(stored: &str) -> bool {
     }
 }
 
-/// After a successful login with `password`: when the stored hash of `user_id` is weaker than
-/// today's parameters, stores a new one (only if the stored hash is still `stored`, so a
-/// password changed meanwhile is never overwritten).
-///
-/// Errors: `Internal` if hashing or the database write fails.
-pub async fn rehash_if_weak(
-    pool: &sqlx::SqlitePool,
-    user_id: i64,
-    password: &str,
-    stored: &str,
-) -> Result<(), AppError> {
-    if !needs_rehash(stored) {
-        return Ok(());
-    }
-    let fresh = hash_str(password).await?;
-    sqlx::query(
-        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?",
-    )
-    .bind(&fresh.0)
-    .bind(super::db::now_unix())
-    .bind(user_id)
-    .bind(stored)
-    .execute(pool)
-    .await
-    .map_err(internal)?;
-    tracing::info!(user_id, "password rehashed with current parameters");
-    Ok(())
-}
-
 /// A hash of a random password, made once, for [`verify`] to spend the same work on unknown
 /// accounts.
 fn dummy_hash() -> &'static str {
@@ -164,8 +145,22 @@ pub fn warm_up() {
 async fn run_blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let _permit = permits().acquire().await.map_err(internal)?;
-    tokio::task::spawn_blocking(work).await.map_err(internal)
+    let _permit = permits().acquire().await.or_internal()?;
+    spawn_blocking_in_span(work).await
+}
+
+/// `spawn_blocking` that carries the caller's tracing span onto the blocking thread, so what
+/// the work logs is filed under the request that asked for it (zero-to-production's
+/// `spawn_blocking_with_tracing`).
+///
+/// Errors: `Internal` when the blocking task panics or is cancelled.
+pub async fn spawn_blocking_in_span<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
+        .await
+        .or_internal()
 }
 
 /// [`check_strength`] on the blocking pool (zxcvbn takes milliseconds on long input), for
@@ -176,12 +171,11 @@ pub async fn judge_strength(
     password: Password,
     context: Vec<String>,
 ) -> Result<Result<(), String>, AppError> {
-    tokio::task::spawn_blocking(move || {
+    spawn_blocking_in_span(move || {
         let context: Vec<&str> = context.iter().map(String::as_str).collect();
         check_strength(&password, &context)
     })
     .await
-    .map_err(internal)
 }
 
 /// Refuses a guessable new password ([`judge_strength`]), counting the person's own `email`

@@ -1,4 +1,5 @@
-//! Application state shared by every request.
+//! Application state shared by every request (crates.io's `AppState(pub Arc<App>)`): one
+//! reference count per clone, private parts behind accessors.
 
 use std::sync::Arc;
 
@@ -8,48 +9,75 @@ use sqlx::SqlitePool;
 
 use super::{assets::AssetNames, page_cache::PageCache, throttle::Throttle, Config};
 
-/// What handlers and server functions reach through axum state or Leptos context: a shared
-/// [`AppStateInner`], so that the clone every middleware and handler takes per request is one
-/// reference count, not a copy of the options.
+/// What handlers and server functions reach through axum state or Leptos context.
 #[derive(Clone)]
-pub struct AppState(Arc<AppStateInner>);
-
-impl AppState {
-    pub fn new(inner: AppStateInner) -> Self {
-        Self(Arc::new(inner))
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = AppStateInner;
-
-    fn deref(&self) -> &AppStateInner {
-        &self.0
-    }
-}
+pub struct AppState(Arc<App>);
 
 /// The state's parts.
-pub struct AppStateInner {
-    pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
-    pub config: Arc<Config>,
-    pub throttle: Arc<Throttle>,
+struct App {
+    leptos_options: LeptosOptions,
+    pool: SqlitePool,
+    config: Config,
+    throttle: Throttle,
     /// The built browser files' paths, read once at start-up.
-    pub assets: Arc<AssetNames>,
+    assets: AssetNames,
     /// The public pages as a signed-out visitor sees them, rendered once.
-    pub pages: Arc<PageCache>,
+    pages: PageCache,
 }
 
-impl AppStateInner {
-    /// Now, in Unix seconds, from the configured clock.
+impl AppState {
+    /// The state of an app serving `leptos_options` from `pool` with `config`; the throttle
+    /// starts empty and the asset names are read now.
+    pub fn new(leptos_options: LeptosOptions, pool: SqlitePool, config: Config) -> Self {
+        Self(Arc::new(App {
+            assets: AssetNames::from_options(&leptos_options),
+            throttle: Throttle::new(config.throttle),
+            pages: PageCache::default(),
+            leptos_options,
+            pool,
+            config,
+        }))
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.0.pool
+    }
+
+    /// The run-time configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The login, sign-up and API throttles of this process.
+    pub fn throttle(&self) -> &Throttle {
+        &self.0.throttle
+    }
+
+    /// The built browser files' names.
+    pub fn assets(&self) -> &AssetNames {
+        &self.0.assets
+    }
+
+    /// The anonymous page cache.
+    pub fn pages(&self) -> &PageCache {
+        &self.0.pages
+    }
+
+    /// Leptos' options (site root, output name, ...).
+    pub fn leptos_options(&self) -> &LeptosOptions {
+        &self.0.leptos_options
+    }
+
+    /// Now, in Unix seconds, from the configured clock: the one time source of every service.
     pub fn now(&self) -> i64 {
-        self.config.clock.now()
+        self.0.config.clock.now()
     }
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        state.0.leptos_options.clone()
     }
 }
 

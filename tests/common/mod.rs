@@ -5,7 +5,10 @@
 
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect::Policy, Response, StatusCode};
-use roster::server::{build_router, clock::ManualClock, Config};
+use roster::{
+    app::build_router,
+    server::{clock::ManualClock, Config},
+};
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 
@@ -57,7 +60,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     });
     TestApp {
         base: format!("http://{addr}"),
-        pool: built.state.pool.clone(),
+        pool: built.state.pool().clone(),
         state: built.state.clone(),
         clock,
         client: reqwest::Client::builder()

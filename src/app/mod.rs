@@ -1,24 +1,36 @@
-//! The HTML shell, the root component, the router and its routes, and the site header.
+//! The composition root: the HTML shell, the root component with every feature's route group,
+//! the page frame (header, theme) and the settings area's frame, drawn once for its tabs; and,
+//! on the server, the router with its layers ([`router`]), the background tasks ([`tasks`]) and
+//! serving with a graceful shutdown ([`serve`]).
 
-use leptos::{prelude::*, server_fn::ServerFn};
+#[cfg(feature = "ssr")]
+pub mod router;
+#[cfg(feature = "ssr")]
+pub mod serve;
+#[cfg(feature = "ssr")]
+pub mod tasks;
+
+#[cfg(feature = "ssr")]
+pub use router::{build_router, BuiltApp};
+
+use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes, A},
-    hooks::use_location,
-    path, SsrMode,
+    components::{Outlet, ParentRoute, Route, Router, Routes, A},
+    SsrMode,
 };
 
 use crate::{
-    account::ui::{AccountPage, PasswordPage, SessionsPage},
-    admin::ui::{AdminAuditPage, AdminImportPage, AdminNewUserPage, AdminUserPage, AdminUsersPage},
-    api::ui::{ApiDocsPage, TokensSettingsPage},
+    account::ui::AccountRoutes,
+    admin::ui::AdminRoutes,
     auth::{
-        api::{get_viewer, LogOut},
-        ui::{LoginPage, SignOutForm, SignUpPage},
-        Viewer,
+        api::LogOut,
+        ui::{AuthRoutes, SignOutForm, ViewerContext},
     },
-    error::AppError,
-    profiles::ui::{ProfilePage, SettingsPage},
+    paths::{self, Route as Path},
+    profiles::ui::{PreferencesRoutes, ProfileRoutes},
+    rest::docs::DocsRoutes,
+    tokens::ui::TokensRoutes,
 };
 
 /// The document around the app: `<head>` with hydration scripts and styles.
@@ -30,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
-                <link rel="icon" href="data:,"/>
+                <link rel="icon" href="/favicon.ico" sizes="any"/>
                 <AutoReload options/>
                 {browser_assets()}
                 <MetaTags/>
@@ -52,53 +64,6 @@ fn browser_assets() -> impl IntoView {
 #[cfg(not(feature = "ssr"))]
 fn browser_assets() -> impl IntoView {}
 
-/// Who is signed in, shared by every page: a resource that is fetched again after each
-/// navigation and after each action that may change it (sign-in, sign-out, profile, settings).
-#[derive(Clone, Copy)]
-pub struct ViewerContext {
-    pub viewer: Resource<Result<Option<Viewer>, AppError>>,
-    refresh: RwSignal<u32>,
-}
-
-impl ViewerContext {
-    fn provide() -> Self {
-        let refresh = RwSignal::new(0u32);
-        let location = use_location();
-        let viewer = Resource::new(
-            move || (refresh.get(), location.pathname.get()),
-            |_| get_viewer(),
-        );
-        let cx = Self { viewer, refresh };
-        provide_context(cx);
-        cx
-    }
-
-    /// The context provided by [`App`].
-    pub fn get() -> Self {
-        expect_context::<Self>()
-    }
-
-    /// Counts the successful actions so far: page data keyed on it is fetched again after each
-    /// save, and kept (with what the person typed) after a refused one.
-    pub fn saves(self) -> ReadSignal<u32> {
-        self.refresh.read_only()
-    }
-
-    /// Fetches the viewer again each time `action` succeeds.
-    pub fn refresh_after<S>(self, action: ServerAction<S>)
-    where
-        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-        S::Output: Send + Sync + 'static,
-    {
-        let value = action.value();
-        Effect::new(move |_| {
-            if value.with(|v| matches!(v, Some(Ok(_)))) {
-                self.refresh.update(|n| *n += 1);
-            }
-        });
-    }
-}
-
 /// The root component: router, layout and routes. Every route renders in `Async` mode: the
 /// whole page, data included, is ready before the first byte, so status codes and redirects
 /// are real and pages work without JavaScript.
@@ -112,48 +77,34 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/settings/password")
-                        view=PasswordPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/settings/sessions")
-                        view=SessionsPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route path=path!("/settings/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/settings/tokens")
-                        view=TokensSettingsPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route path=path!("/api/docs") view=ApiDocsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/admin/users/new")
-                        view=AdminNewUserPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/users/import")
-                        view=AdminImportPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/users/:id")
-                        view=AdminUserPage
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=Path(paths::HOME) view=HomePage ssr=SsrMode::Async/>
+                    <AuthRoutes/>
+                    <ProfileRoutes/>
+                    <ParentRoute path=Path(paths::SETTINGS) view=SettingsFrame ssr=SsrMode::Async>
+                        <PreferencesRoutes/>
+                        <AccountRoutes/>
+                        <TokensRoutes/>
+                    </ParentRoute>
+                    <DocsRoutes/>
+                    <AdminRoutes/>
                 </Routes>
             </Layout>
         </Router>
+    }
+}
+
+/// The settings area's tabs, drawn once around whichever tab's page is open.
+#[component]
+fn SettingsFrame() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Settings">
+            <A href=paths::SETTINGS exact=true>"Preferences"</A>
+            <A href=paths::SETTINGS_PASSWORD>"Password"</A>
+            <A href=paths::SETTINGS_SESSIONS>"Sessions"</A>
+            <A href=paths::SETTINGS_TOKENS>"Tokens"</A>
+            <A href=paths::SETTINGS_ACCOUNT>"Account"</A>
+        </nav>
+        <Outlet/>
     }
 }
 
@@ -165,13 +116,13 @@ fn Layout(children: Children) -> impl IntoView {
     // `SignOutForm`.
     let sign_out = ServerAction::<LogOut>::new();
     cx.refresh_after(sign_out);
-    // On the server the page middleware has already looked the viewer up, so the theme is
+    // On the server the session guard has already looked the viewer up, so the theme is
     // right in the first byte (the resource below is only read inside Suspense, which the
     // frame is not). In the browser the resource holds it from hydration on.
     #[cfg(feature = "ssr")]
-    let initial = crate::auth::ssr::current_viewer_extension().flatten();
+    let initial = crate::auth::caller::current_caller().and_then(|c| c.viewer().cloned());
     #[cfg(not(feature = "ssr"))]
-    let initial: Option<Viewer> = None;
+    let initial: Option<crate::auth::Viewer> = None;
     let theme = move || {
         let viewer = match cx.viewer.get() {
             Some(loaded) => loaded.ok().flatten(),
@@ -183,7 +134,7 @@ fn Layout(children: Children) -> impl IntoView {
         <div class="app" data-theme=theme>
             <header class="site-header">
                 <nav aria-label="Main">
-                    <A href="/" attr:class="brand">
+                    <A href=paths::HOME attr:class="brand">
                         "Roster"
                     </A>
                     <Transition fallback=|| ()>
@@ -195,17 +146,17 @@ fn Layout(children: Children) -> impl IntoView {
                                         let admin = viewer.is_admin();
                                         view! {
                                             <span class="who">{viewer.display_name}</span>
-                                            {admin.then(|| view! { <A href="/admin/users">"Admin"</A> })}
-                                            <A href="/profile">"Profile"</A>
-                                            <A href="/settings">"Settings"</A>
+                                            {admin.then(|| view! { <A href=paths::ADMIN_USERS>"Admin"</A> })}
+                                            <A href=paths::PROFILE>"Profile"</A>
+                                            <A href=paths::SETTINGS>"Settings"</A>
                                             <SignOutForm action=sign_out/>
                                         }
                                             .into_any()
                                     }
                                     None => {
                                         view! {
-                                            <A href="/login">"Sign in"</A>
-                                            <A href="/signup">"Create account"</A>
+                                            <A href=paths::LOGIN>"Sign in"</A>
+                                            <A href=paths::SIGN_UP>"Create account"</A>
                                         }
                                             .into_any()
                                     }
@@ -237,11 +188,11 @@ fn HomePage() -> impl IntoView {
                                 <section class="card">
                                     <h1>"Welcome, " {viewer.display_name}</h1>
                                     <ul class="links">
-                                        <li><A href="/profile">"Edit your profile"</A></li>
-                                        <li><A href="/settings">"Change your settings"</A></li>
-                                        <li><A href="/settings/password">"Change your password"</A></li>
-                                        <li><A href="/settings/sessions">"See where you are signed in"</A></li>
-                                        <li><A href="/settings/account">"Download your data or delete your account"</A></li>
+                                        <li><A href=paths::PROFILE>"Edit your profile"</A></li>
+                                        <li><A href=paths::SETTINGS>"Change your settings"</A></li>
+                                        <li><A href=paths::SETTINGS_PASSWORD>"Change your password"</A></li>
+                                        <li><A href=paths::SETTINGS_SESSIONS>"See where you are signed in"</A></li>
+                                        <li><A href=paths::SETTINGS_ACCOUNT>"Download your data or delete your account"</A></li>
                                     </ul>
                                 </section>
                             }
@@ -264,8 +215,8 @@ fn HomePage() -> impl IntoView {
                                         "Sign up, sign in, and keep your profile and settings in one place."
                                     </p>
                                     <p class="actions">
-                                        <A href="/login" attr:class="button">"Sign in"</A>
-                                        <A href="/signup" attr:class="button primary">"Create account"</A>
+                                        <A href=paths::LOGIN attr:class="button">"Sign in"</A>
+                                        <A href=paths::SIGN_UP attr:class="button primary">"Create account"</A>
                                     </p>
                                 </section>
                             }
@@ -291,7 +242,7 @@ fn NotFound() -> impl IntoView {
         <section class="card narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
-            <p><A href="/">"Go to the start page"</A></p>
+            <p><A href=paths::HOME>"Go to the start page"</A></p>
         </section>
     }
 }

@@ -4,9 +4,9 @@
 use sqlx::SqlitePool;
 
 use crate::{
-    domain::Password,
-    error::{internal, AppError},
-    server::password,
+    domain::{Password, Role},
+    error::{AppError, OrInternal},
+    server::{db::begin_write, password},
 };
 
 /// The password of every seeded user.
@@ -30,54 +30,47 @@ const BATCH: u64 = 2_000;
 /// [`SEED_PASSWORD`]. Numbering continues after earlier seeds, so it can run again. Returns
 /// the first and last number used.
 ///
-/// The admin search index is merged afterwards ([`crate::server::db::merge_search_index`]).
+/// The search index is merged afterwards ([`super::user_list::merge_search_index`]).
 ///
 /// Errors: `Internal` when hashing or a database write fails.
 pub async fn seed_users(pool: &SqlitePool, count: u64, now: i64) -> Result<(u64, u64), AppError> {
-    let hash = password::hash(&Password::parse(SEED_PASSWORD).map_err(internal)?).await?;
+    let hash = password::hash(&Password::parse(SEED_PASSWORD).or_internal()?).await?;
     let start: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email LIKE 'seed-%@example.test'")
             .fetch_one(pool)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
     let start = start as u64 + 1;
     let end = start + count;
     let mut n = start;
     while n < end {
-        let mut tx = crate::server::db::begin_write(pool).await?;
+        let mut tx = begin_write(pool).await?;
         for i in n..(n + BATCH).min(end) {
             let created = now - (i as i64) * 60;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO users (email, password_hash, created_at, updated_at, last_login_at) \
-                 VALUES (?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(format!("seed-{i}@example.test"))
-            .bind(&hash.0)
-            .bind(created)
-            .bind(created)
-            .bind((i % 3 != 0).then_some(created + 3600))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
+            let email = format!("seed-{i}@example.test");
             let name = format!(
                 "{} {} {i}",
                 FIRST[(i % 20) as usize],
                 LAST[((i / 20) % 20) as usize]
             );
-            sqlx::query(
-                "INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, ?)",
-            )
-            .bind(id)
-            .bind(name)
-            .bind(created)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            let user = super::users::NewUser {
+                email: &email,
+                password_hash: &hash.0,
+                role: Role::User,
+                must_change_password: false,
+                display_name: &name,
+            };
+            let id = super::users::insert(&mut tx, &user, created)
+                .await?
+                .ok_or_else(|| crate::error::internal(format!("{email} exists already")))?;
+            if i % 3 != 0 {
+                super::users::record_login(&mut *tx, id, created + 3600).await?;
+            }
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await.or_internal()?;
         n = (n + BATCH).min(end);
     }
     // A bulk load leaves the search index in dozens of segments; searches read them all.
-    crate::server::db::merge_search_index(pool).await?;
+    super::user_list::merge_search_index(pool).await?;
     Ok((start, end - 1))
 }

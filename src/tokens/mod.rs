@@ -1,95 +1,21 @@
-//! Personal access tokens and the token-authorized JSON API under `/api/v1`, with its OpenAPI
-//! description (`/api/openapi.json`) and reference page (`/api/docs`).
-//!
-//! Tokens are made and revoked only on `/settings/tokens`, by a signed-in person (a token
-//! cannot make tokens; `shared/SECURITY.md`, API tokens). The API itself takes nothing but
-//! `Authorization: Bearer roster_pat_...` and runs the same domain functions as the forms.
+//! Personal access tokens as their owners manage them on `/settings/tokens`: the form and its
+//! rules, the list, and the service that makes and revokes them (a token cannot make tokens;
+//! `shared/SECURITY.md`, API tokens). Checking a token is `auth::tokens`'.
 
+pub mod api;
 #[cfg(feature = "ssr")]
-pub mod problem;
-#[cfg(feature = "ssr")]
-pub mod ssr;
-pub mod tokens;
+pub mod service;
 pub mod ui;
-#[cfg(feature = "ssr")]
-pub mod v1;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldErrors;
-
-/// Every token starts with this, so secret scanners and people can tell what it is.
-pub const TOKEN_PREFIX: &str = "roster_pat_";
+use crate::{domain::Scope, error::FieldErrors};
 
 /// Most tokens one person may hold at once (expired ones count until revoked).
 pub const MAX_TOKENS_PER_USER: i64 = 50;
 
 /// Longest token name, in characters.
 pub const MAX_TOKEN_NAME_CHARS: usize = 100;
-
-/// What a personal access token may do. A call needs its operation's scope; the `users:*`
-/// scopes also need the owner to be an active administrator at the time of the call, so a
-/// demoted administrator's tokens lose them at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Scope {
-    /// `profile:read`: read one's own profile and settings.
-    ProfileRead,
-    /// `profile:write`: change one's own profile and settings.
-    ProfileWrite,
-    /// `users:read`: list and read every user (administrators only).
-    UsersRead,
-    /// `users:write`: create, change and delete users (administrators only).
-    UsersWrite,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 4] = [
-        Scope::ProfileRead,
-        Scope::ProfileWrite,
-        Scope::UsersRead,
-        Scope::UsersWrite,
-    ];
-
-    /// The scope's name as tokens, the OpenAPI document and errors spell it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::ProfileRead => "profile:read",
-            Scope::ProfileWrite => "profile:write",
-            Scope::UsersRead => "users:read",
-            Scope::UsersWrite => "users:write",
-        }
-    }
-
-    /// Parses a scope name; `None` for anything else.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-
-    /// Only an administrator may hold (and use) this scope.
-    pub fn admin_only(self) -> bool {
-        matches!(self, Scope::UsersRead | Scope::UsersWrite)
-    }
-
-    /// What the scope allows, as the token form explains it.
-    pub fn description(self) -> &'static str {
-        match self {
-            Scope::ProfileRead => "Read your profile and settings",
-            Scope::ProfileWrite => "Change your profile and settings",
-            Scope::UsersRead => "List and read all users (administrators)",
-            Scope::UsersWrite => "Create, change and delete users (administrators)",
-        }
-    }
-
-    /// The form field of the scope's checkbox on `/settings/tokens`.
-    pub fn field(self) -> &'static str {
-        match self {
-            Scope::ProfileRead => "profile_read",
-            Scope::ProfileWrite => "profile_write",
-            Scope::UsersRead => "users_read",
-            Scope::UsersWrite => "users_write",
-        }
-    }
-}
 
 /// How long a new token lives: the choices of the "Expires" menu, as (form value, label,
 /// days; `None` never expires). The first is the default.
@@ -128,6 +54,28 @@ pub struct NewToken {
 }
 
 impl NewTokenForm {
+    /// The form as the command line fills it: scopes by name.
+    ///
+    /// Errors (as a message): a scope name that does not exist.
+    pub fn from_scope_names(name: &str, scopes: &[String], expires: &str) -> Result<Self, String> {
+        let mut form = Self {
+            name: name.into(),
+            expires: expires.into(),
+            ..Default::default()
+        };
+        for scope in scopes {
+            let tick = Some("on".to_string());
+            match Scope::parse(scope) {
+                Some(Scope::ProfileRead) => form.profile_read = tick,
+                Some(Scope::ProfileWrite) => form.profile_write = tick,
+                Some(Scope::UsersRead) => form.users_read = tick,
+                Some(Scope::UsersWrite) => form.users_write = tick,
+                None => return Err(format!("unknown scope {scope:?}")),
+            }
+        }
+        Ok(form)
+    }
+
     /// Checks the form: a name of 1 to [`MAX_TOKEN_NAME_CHARS`] characters without control
     /// characters, at least one scope, a known expiry. Whether the person may hold an
     /// administrators' scope is checked on the server.
@@ -202,32 +150,6 @@ pub struct TokensPage {
     pub is_admin: bool,
 }
 
-/// One operation of the API, as the reference page lists it (read from the OpenAPI document).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiOperation {
-    pub method: String,
-    pub path: String,
-    pub summary: String,
-    pub description: String,
-    pub scope: Option<String>,
-    /// `(name, where, required, description)`.
-    pub parameters: Vec<(String, String, bool, String)>,
-    /// The request body's fields: `(name, type, required)`.
-    pub body_fields: Vec<(String, String, bool)>,
-    /// `(status, description)`.
-    pub responses: Vec<(String, String)>,
-}
-
-/// One problem type of the API's errors: `(slug, status, title, when)`.
-pub type ProblemTypeDoc = (String, u16, String, String);
-
-/// The API reference page's content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiReference {
-    pub operations: Vec<ApiOperation>,
-    pub problems: Vec<ProblemTypeDoc>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,15 +164,6 @@ mod tests {
             users_write: on("users_write"),
             expires: expires.into(),
         }
-    }
-
-    #[test]
-    fn scopes_round_trip_by_name() {
-        for scope in Scope::ALL {
-            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
-        }
-        assert_eq!(Scope::parse("users:admin"), None);
-        assert!(Scope::UsersWrite.admin_only() && !Scope::ProfileWrite.admin_only());
     }
 
     #[test]

@@ -1,19 +1,33 @@
-//! `/settings/tokens` (make, list and revoke personal access tokens) and `/api/docs` (the API
-//! reference, rendered on the server from the OpenAPI document; no external assets).
+//! `/settings/tokens`: make, list and revoke personal access tokens; and its route.
 
 use leptos::prelude::*;
+use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
 
 use super::{
-    tokens::{get_api_reference, get_tokens, CreateToken, RevokeToken},
-    ApiOperation, ApiReference, Scope, TokenView, TokensPage, EXPIRY_CHOICES,
+    api::{get_tokens, CreateToken, RevokeToken},
+    TokenView, TokensPage, EXPIRY_CHOICES,
 };
 use crate::{
-    account::ui::SettingsNav,
-    app::ViewerContext,
+    auth::ui::ViewerContext,
     components::{
         saved_signal, DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton,
     },
+    domain::Scope,
+    paths::{self, Route as Path},
 };
+
+/// `/settings/tokens`, inside the settings area's frame.
+#[component(transparent)]
+pub fn TokensRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route
+            path=Path::below(paths::SETTINGS, paths::SETTINGS_TOKENS)
+            view=TokensSettingsPage
+            ssr=SsrMode::Async
+        />
+    }
+    .into_inner()
+}
 
 /// `/settings/tokens`: personal access tokens for the JSON API.
 #[component]
@@ -29,10 +43,9 @@ pub fn TokensSettingsPage() -> impl IntoView {
     let saves = cx.saves();
     let page = Resource::new(move || saves.get(), |_| get_tokens());
     view! {
-        <SettingsNav/>
         <DataCard
             title="Tokens"
-            here="/settings/tokens"
+            here=paths::SETTINGS_TOKENS
             data=page
             wide=true
             content=move |page: TokensPage| {
@@ -40,8 +53,8 @@ pub fn TokensSettingsPage() -> impl IntoView {
                 view! {
                     <p class="muted">
                         "Personal access tokens let scripts and other programs use the "
-                        <a href="/api/docs">"API reference"</a>
-                        " (" <a href="/api/openapi.json" rel="external">"OpenAPI document"</a>
+                        <a href=paths::API_DOCS>"API reference"</a>
+                        " (" <a href=paths::OPENAPI_JSON rel="external">"OpenAPI document"</a>
                         ") as you. Send one as "
                         <code>"Authorization: Bearer roster_pat_…"</code> "."
                     </p>
@@ -186,133 +199,4 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
         </div>
     }
     .into_any()
-}
-
-/// `/api/docs`: every API operation and problem type, from the OpenAPI document.
-#[component]
-pub fn ApiDocsPage() -> impl IntoView {
-    let reference = Resource::new(|| (), |_| get_api_reference());
-    view! {
-        <DataCard
-            title="API reference"
-            here="/api/docs"
-            data=reference
-            wide=true
-            content=|reference: ApiReference| {
-                view! {
-                    <p>
-                        "Base URL " <code>"/api/v1"</code> ". Authenticate with "
-                        <code>"Authorization: Bearer roster_pat_…"</code>
-                        " (make a token on " <a href="/settings/tokens">"Tokens"</a>
-                        "); a token in the URL is refused. Bodies are JSON ("
-                        <code>"Content-Type: application/json"</code>
-                        "). The machine-readable description is "
-                        <a href="/api/openapi.json" rel="external">"/api/openapi.json"</a>
-                        " (OpenAPI 3.1)."
-                    </p>
-                    {reference
-                        .operations
-                        .into_iter()
-                        .map(|op| view! { <Operation op/> })
-                        .collect_view()}
-                    <h2 id="problems">"Errors"</h2>
-                    <p>
-                        "Errors are " <code>"application/problem+json"</code>
-                        " (RFC 9457) with " <code>"type"</code> ", " <code>"title"</code> ", "
-                        <code>"status"</code> ", " <code>"detail"</code> " and "
-                        <code>"request_id"</code> "; " <code>"errors"</code>
-                        " lists each refused field. The " <code>"type"</code>
-                        " is stable: one of these."
-                    </p>
-                    <dl class="problems">
-                        {reference
-                            .problems
-                            .into_iter()
-                            .map(|(slug, status, title, when)| {
-                                view! {
-                                    <dt id=format!("problem-{slug}")>
-                                        <code>{format!("/api/docs#problem-{slug}")}</code>
-                                        " " {status} " " {title}
-                                    </dt>
-                                    <dd>{when}</dd>
-                                }
-                            })
-                            .collect_view()}
-                    </dl>
-                }
-            }
-        />
-    }
-}
-
-/// One operation of the reference.
-#[component]
-fn Operation(op: ApiOperation) -> impl IntoView {
-    view! {
-        <section class="operation">
-            <h2>
-                <code>{format!("{} {}", op.method, op.path)}</code>
-                " " {op.summary.clone()}
-            </h2>
-            {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
-            <p>
-                "Scope: "
-                <code>{op.scope.clone().unwrap_or_else(|| "none".into())}</code>
-            </p>
-            {(!op.parameters.is_empty())
-                .then(|| {
-                    view! {
-                        <h3>"Parameters"</h3>
-                        <ul>
-                            {op
-                                .parameters
-                                .iter()
-                                .map(|(name, place, required, what)| {
-                                    view! {
-                                        <li>
-                                            <code>{name.clone()}</code> " (" {place.clone()}
-                                            {required.then_some(", required")} ") " {what.clone()}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                })}
-            {(!op.body_fields.is_empty())
-                .then(|| {
-                    view! {
-                        <h3>"Body"</h3>
-                        <ul>
-                            {op
-                                .body_fields
-                                .iter()
-                                .map(|(name, kind, required)| {
-                                    view! {
-                                        <li>
-                                            <code>{name.clone()}</code> ": " {kind.clone()}
-                                            {required.then_some(" (required)")}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                })}
-            <h3>"Responses"</h3>
-            <ul>
-                {op
-                    .responses
-                    .iter()
-                    .map(|(status, what)| {
-                        view! {
-                            <li>
-                                <code>{status.clone()}</code> " " {what.clone()}
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        </section>
-    }
 }

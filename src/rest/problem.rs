@@ -10,8 +10,10 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::Scope;
-use crate::error::{current_request_id, AppError};
+use crate::{
+    domain::Scope,
+    error::{current_request_id, AppError},
+};
 
 /// The media type of every API error body (RFC 9457 §3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -286,47 +288,29 @@ impl IntoResponse for Problem {
     }
 }
 
-/// Middleware of `/api/v1`: runs the call inside its [`ApiCall`](crate::audit::ssr::ApiCall)
-/// (request id, client, token) and turns every error answer that is not yet a problem (axum's
-/// 404, 405, 413 and the like) into one, so every API error has the same shape.
-pub async fn api_call(req: Request, next: Next) -> Response {
-    use crate::audit::ssr::{ApiCall, ClientInfo, API_CALL};
-    let (parts, body) = req.into_parts();
-    let call = ApiCall {
-        request_id: parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-")
-            .to_string(),
-        client: ClientInfo::from_parts(&parts),
-        token_id: Default::default(),
-    };
-    let req = Request::from_parts(parts, body);
-    API_CALL
-        .scope(call, async move {
-            let res = next.run(req).await;
-            let status = res.status();
-            let is_problem = res
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-            if (status.is_client_error() || status.is_server_error()) && !is_problem {
-                let kind = ProblemType::for_status(status);
-                let mut problem = Problem::new(kind, kind.describe().3);
-                problem.status = status.as_u16();
-                if status == StatusCode::UNAUTHORIZED {
-                    problem = Problem::authentication_required();
-                }
-                let mut answer = problem.into_response();
-                if let Some(allow) = res.headers().get(header::ALLOW) {
-                    answer.headers_mut().insert(header::ALLOW, allow.clone());
-                }
-                return answer;
-            }
-            res
-        })
-        .await
+/// Middleware of `/api/v1`: turns every error answer that is not yet a problem (axum's 404,
+/// 405, 413 and the like) into one, so every API error has the same shape.
+pub async fn problems_only(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let kind = ProblemType::for_status(status);
+        let mut problem = Problem::new(kind, kind.describe().3);
+        problem.status = status.as_u16();
+        if status == StatusCode::UNAUTHORIZED {
+            problem = Problem::authentication_required();
+        }
+        let mut answer = problem.into_response();
+        if let Some(allow) = res.headers().get(header::ALLOW) {
+            answer.headers_mut().insert(header::ALLOW, allow.clone());
+        }
+        return answer;
+    }
+    res
 }
 
 #[cfg(test)]

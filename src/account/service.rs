@@ -1,0 +1,154 @@
+//! The account service: a person's own sessions, password and account, through their [`Me`].
+//! Each change and its audit event are one transaction.
+
+use super::SessionView;
+use crate::{
+    audit::{
+        ssr::{record, AuditEvent},
+        AuditAction,
+    },
+    auth::{
+        sessions::{self, Ending},
+        Me,
+    },
+    domain::{time::format_time, Password},
+    error::{AppError, OrInternal},
+    request::RequestContext,
+    server::{db::begin_write, password, AppState},
+    store::users,
+};
+
+/// `me`'s live sessions for `/settings/sessions`, times in `time_zone`: `current` (the
+/// caller's own session record) first, then the most recently used.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn session_views(
+    state: &AppState,
+    me: &Me,
+    current: Option<i64>,
+    time_zone: &str,
+    now: i64,
+) -> Result<Vec<SessionView>, AppError> {
+    let mut views: Vec<SessionView> = sessions::list(state.pool(), me.user_id(), now)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            this_device: Some(s.id) == current,
+            signed_in: format_time(s.created_at, time_zone),
+            last_seen: format_time(s.last_seen_at, time_zone),
+            ip: s.ip.unwrap_or_else(|| "unknown".into()),
+            user_agent: s.user_agent.unwrap_or_else(|| "unknown".into()),
+            remember_me: s.remember_me,
+        })
+        .collect();
+    // This device first, then the most recently used.
+    views.sort_by_key(|v| !v.this_device);
+    Ok(views)
+}
+
+/// Ends sessions of `me` (one, or all but the caller's) and records `session.ended`.
+/// Returns how many ended (0 when `which` names no session of theirs).
+///
+/// Errors: `Internal` when the database write fails.
+#[tracing::instrument(skip_all, fields(user_id = me.user_id()))]
+pub async fn end_sessions(
+    state: &AppState,
+    me: &Me,
+    which: Ending,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<u64, AppError> {
+    let mut tx = begin_write(state.pool()).await?;
+    let ended = sessions::end(&mut tx, me.user_id(), which).await?;
+    if ended > 0 {
+        let scope = match which {
+            Ending::One(_) => "one",
+            Ending::AllBut(_) => "all_others",
+            Ending::All => "all",
+        };
+        let event = AuditEvent::new(
+            AuditAction::SessionEnded,
+            Some(me.user_id()),
+            Some(me.user_id()),
+            ctx,
+        )
+        .with("sessions", scope)
+        .with("count", ended);
+        record(&mut *tx, &event, now).await?;
+    }
+    tx.commit().await.or_internal()?;
+    Ok(ended)
+}
+
+/// Changes `me`'s password to `new` after checking `current` (throttled like a login) and
+/// the new one's strength (counting their email and `name`); ends every other session of
+/// theirs (all but `keep`, the caller's) and records `password.changed`, all in one
+/// transaction (`shared/SECURITY.md`, Passwords; ASVS 4.0.3 V2.1.5, V3.3.3). Returns how many
+/// sessions ended.
+///
+/// Errors: `Validation` at `current_password` (wrong) or `new_password` (guessable);
+/// `RateLimited` after repeated wrong current passwords; `Internal` on failures.
+#[tracing::instrument(skip_all, fields(user_id = me.user_id()))]
+#[allow(clippy::too_many_arguments)]
+pub async fn change_password(
+    state: &AppState,
+    me: &Me,
+    current: &str,
+    new: &Password,
+    name: &str,
+    keep: i64,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<u64, AppError> {
+    let email =
+        crate::auth::service::check_own_password(state, ctx, me, current, "current_password", now)
+            .await?;
+    password::refuse_guessable(new, "new_password", &email, name).await?;
+    let hash = password::hash(new).await?;
+    let mut tx = begin_write(state.pool()).await?;
+    users::set_password(&mut *tx, me.user_id(), &hash.0, false, now).await?;
+    let ended = sessions::end(&mut tx, me.user_id(), Ending::AllBut(keep)).await?;
+    let event = AuditEvent::new(
+        AuditAction::PasswordChanged,
+        Some(me.user_id()),
+        Some(me.user_id()),
+        ctx,
+    )
+    .with("other_sessions_ended", ended);
+    record(&mut *tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    tracing::info!(other_sessions_ended = ended, "password changed");
+    Ok(ended)
+}
+
+/// Deletes `me`'s account after checking `password` (throttled like a login): every session
+/// (with its store entry), the profile and the user row go; `account.deleted` is recorded
+/// (the audit trail keeps the user's id, not their data). One transaction.
+///
+/// Errors: `Validation` at `password` when it is wrong; `RateLimited` after repeated wrong
+/// passwords; `Internal` on failures.
+#[tracing::instrument(skip_all, fields(user_id = me.user_id()))]
+pub async fn delete_account(
+    state: &AppState,
+    me: &Me,
+    password: &str,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<(), AppError> {
+    crate::auth::service::check_own_password(state, ctx, me, password, "password", now).await?;
+    let mut tx = begin_write(state.pool()).await?;
+    sessions::end(&mut tx, me.user_id(), Ending::All).await?;
+    // profiles, user_sessions and tokens go with the user (ON DELETE CASCADE).
+    users::delete(&mut *tx, me.user_id()).await?;
+    let event = AuditEvent::new(
+        AuditAction::AccountDeleted,
+        Some(me.user_id()),
+        Some(me.user_id()),
+        ctx,
+    );
+    record(&mut *tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    tracing::info!("account deleted");
+    Ok(())
+}

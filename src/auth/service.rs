@@ -1,0 +1,251 @@
+//! The sign-in service and its kin: sign-up, sign-in (throttle → verify → rehash → session →
+//! audit), sign-out, and checking a signed-in person's own password. The server functions of
+//! `auth::api` are thin adapters over these.
+
+use super::{caller::Me, session::TypedSession, sessions, LoginForm, NewAccount};
+use crate::{
+    audit::{
+        ssr::{record, AuditEvent},
+        AuditAction,
+    },
+    domain::{Email, Role},
+    error::{AppError, FieldErrors, OrInternal},
+    request::RequestContext,
+    server::{db::begin_write, metrics, password, AppState},
+    store::users,
+};
+
+/// The message for a current password that does not match (`/settings/password`,
+/// `/settings/account`).
+pub const WRONG_PASSWORD: &str = "This is not your current password.";
+
+/// Creates an account (user, profile and `account.created`, in one transaction) and signs the
+/// new person in. Returns their id.
+///
+/// Errors: `Validation` at `password` for a guessable password (zxcvbn, counting the email and
+/// name); `RateLimited` after too many sign-ups from one IP; `Conflict` at `email` for an email
+/// already in use; `Internal` on failures.
+#[tracing::instrument(skip_all)]
+pub async fn sign_up(
+    state: &AppState,
+    ctx: &RequestContext,
+    session: &TypedSession,
+    account: &NewAccount,
+    now: i64,
+) -> Result<i64, AppError> {
+    password::refuse_guessable(
+        &account.password,
+        "password",
+        account.email.as_str(),
+        account.display_name.as_str(),
+    )
+    .await?;
+    if let Some(retry_after) = state.throttle().sign_up_attempt(ctx.client.ip, now) {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    let hash = password::hash(&account.password).await?;
+    let mut tx = begin_write(state.pool()).await?;
+    let new = users::NewUser {
+        email: account.email.as_str(),
+        password_hash: &hash.0,
+        role: Role::User,
+        must_change_password: false,
+        display_name: account.display_name.as_str(),
+    };
+    let Some(user_id) = users::insert(&mut tx, &new, now).await? else {
+        return Err(AppError::Conflict {
+            field: "email".into(),
+            message: "An account with this email already exists. Sign in instead.".into(),
+        });
+    };
+    let event = AuditEvent::new(
+        AuditAction::AccountCreated,
+        Some(user_id),
+        Some(user_id),
+        ctx,
+    );
+    record(&mut *tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    start_session(state, ctx, session, user_id, false, now).await?;
+    tracing::info!(user_id, "account created");
+    Ok(user_id)
+}
+
+/// A successful sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user_id: i64,
+    /// An administrator reset the password: the person must choose a new one first.
+    pub must_change_password: bool,
+}
+
+/// Signs in with `form`'s email and password: throttled per account and per client IP, the
+/// password verified (an unknown email against a dummy hash, so the work is the same), a weak
+/// stored hash upgraded, a fresh session started (new id, new record), the sign-in recorded.
+///
+/// Errors: `InvalidCredentials` for a wrong password and for an unknown email alike (same
+/// message, status and work); `RateLimited` after repeated failures for the account or from
+/// the IP (`server::throttle`); `AccountDisabled` for the right password of a disabled
+/// account; `Internal` on failures.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn sign_in(
+    state: &AppState,
+    ctx: &RequestContext,
+    session: &TypedSession,
+    form: &LoginForm,
+    now: i64,
+) -> Result<SignedIn, AppError> {
+    let email = Email::parse(&form.email).ok();
+    // Throttled by what was typed (normalised when it is an email), whether or not such an
+    // account exists, so a 429 tells nothing about existence.
+    let throttle_key = email.as_ref().map_or_else(
+        || form.email.trim().to_lowercase(),
+        |e| e.as_str().to_string(),
+    );
+    let ip = ctx.client.ip;
+    if let Some(retry_after) = state.throttle().login_wait(&throttle_key, ip, now) {
+        tracing::info!(retry_after, "login throttled");
+        return Err(AppError::RateLimited { retry_after });
+    }
+    let account = match &email {
+        Some(email) => users::credentials_by_email(state.pool(), email.as_str()).await?,
+        None => None,
+    };
+    let matched = password::verify(
+        &form.password,
+        account.as_ref().map(|a| a.password_hash.as_str()),
+    )
+    .await?;
+    let target = account.as_ref().map(|a| a.id);
+    let Some(account) = account.filter(|_| matched) else {
+        tracing::info!("login failed");
+        state.throttle().login_failed(&throttle_key, ip, now);
+        metrics::login(false);
+        // The email only when it is one: a password typed into the email field is not kept.
+        let mut event = AuditEvent::new(AuditAction::LoginFailed, None, target, ctx);
+        if let Some(email) = email {
+            event = event.with("email", email.as_str());
+        }
+        record(state.pool(), &event, now).await?;
+        return Err(AppError::InvalidCredentials);
+    };
+    let user_id = account.id;
+    tracing::Span::current().record("user_id", user_id);
+    state.throttle().login_succeeded(&throttle_key);
+    if !account.is_active() {
+        // Said only to someone who knows the password, so it tells nothing to a guesser.
+        let event = AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id), ctx)
+            .with("reason", "account disabled");
+        record(state.pool(), &event, now).await?;
+        metrics::login(false);
+        return Err(AppError::AccountDisabled);
+    }
+    if password::needs_rehash(&account.password_hash) {
+        let fresh = password::hash_verified(&form.password).await?;
+        if users::replace_hash(state.pool(), user_id, &account.password_hash, &fresh.0, now).await?
+        {
+            tracing::info!(user_id, "password rehashed with current parameters");
+        }
+    }
+    let remember = form.remember.is_some();
+    start_session(state, ctx, session, user_id, remember, now).await?;
+    users::record_login(state.pool(), user_id, now).await?;
+    let event = AuditEvent::new(
+        AuditAction::LoginSucceeded,
+        Some(user_id),
+        Some(user_id),
+        ctx,
+    )
+    .with("remember_me", remember);
+    record(state.pool(), &event, now).await?;
+    metrics::login(true);
+    tracing::info!(user_id, "login succeeded");
+    Ok(SignedIn {
+        user_id,
+        must_change_password: account.must_change_password,
+    })
+}
+
+/// Starts a signed-in session for `user_id`: the session is recorded in `user_sessions` with
+/// its idle and absolute timeouts (the longer "Remember me" ones with `remember_me`), which
+/// `sessions::session_guard` enforces, and the browser's session gets a new id holding the
+/// record. The cookie and the store's entry expire at the absolute deadline.
+///
+/// Errors: `Internal` when the database or the session store fails.
+async fn start_session(
+    state: &AppState,
+    ctx: &RequestContext,
+    session: &TypedSession,
+    user_id: i64,
+    remember_me: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let timeouts = state.config().session_timeouts(remember_me);
+    let record = sessions::start(
+        state.pool(),
+        user_id,
+        remember_me,
+        timeouts,
+        &ctx.client,
+        now,
+    )
+    .await?;
+    let expires_at = now.saturating_add(timeouts.absolute.as_secs() as i64);
+    session.sign_in(user_id, record, expires_at).await
+}
+
+/// Signs out: the session's record and its store entry are deleted, so the old cookie is
+/// worthless; `logout` is recorded when someone was signed in.
+///
+/// Errors: `Internal` when the database or the session store fails.
+#[tracing::instrument(skip_all)]
+pub async fn sign_out(
+    state: &AppState,
+    ctx: &RequestContext,
+    session: &TypedSession,
+    now: i64,
+) -> Result<(), AppError> {
+    let user_id = session.user_id().await;
+    if let (Some(user_id), Some(record)) = (user_id, session.record_id().await) {
+        let mut conn = state.pool().acquire().await.or_internal()?;
+        sessions::end(&mut conn, user_id, sessions::Ending::One(record)).await?;
+    }
+    session.end().await?;
+    if let Some(user_id) = user_id {
+        let event = AuditEvent::new(AuditAction::Logout, Some(user_id), Some(user_id), ctx);
+        record(state.pool(), &event, now).await?;
+    }
+    Ok(())
+}
+
+/// Checks `candidate` against `me`'s stored password, throttled like a login for that
+/// account (so a settings form cannot be used to guess it faster; `shared/SECURITY.md`, Login).
+/// Returns the account's email.
+///
+/// Errors: `Validation` at `field` with [`WRONG_PASSWORD`]; `RateLimited` after repeated
+/// failures; `NotFound` when the user no longer exists.
+#[tracing::instrument(skip_all, fields(user_id = me.user_id()))]
+pub async fn check_own_password(
+    state: &AppState,
+    ctx: &RequestContext,
+    me: &Me,
+    candidate: &str,
+    field: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let account = users::credentials(state.pool(), me.user_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ip = ctx.client.ip;
+    if let Some(retry_after) = state.throttle().login_wait(&account.email, ip, now) {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    if !password::verify(candidate, Some(&account.password_hash)).await? {
+        state.throttle().login_failed(&account.email, ip, now);
+        let mut errors = FieldErrors::new();
+        errors.add(field, WRONG_PASSWORD);
+        return Err(AppError::Validation(errors));
+    }
+    state.throttle().login_succeeded(&account.email);
+    Ok(account.email)
+}

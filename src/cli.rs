@@ -1,0 +1,297 @@
+//! The `roster` command line: its options (each mirrors a `ROSTER_*` variable) and
+//! subcommands, and what each subcommand does.
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use roster::{
+    app::serve::serve,
+    server::{config::DEFAULT_DATABASE_URL, db, throttle::Limits, AppState, Config},
+};
+
+const ENVIRONMENT_HELP: &str = "\
+Environment (durations like 90s, 30m, 12h, 14days):
+  ROSTER_DATABASE_URL                  SQLite database URL [default: sqlite://data/roster.db]
+  ROSTER_SECURE_COOKIES                true|false: Secure + __Host- session cookie [default: true]
+  ROSTER_SIGNUPS_PER_IP_PER_HOUR       sign-ups per client IP per hour [default: 10]
+  ROSTER_SESSION_IDLE_TIMEOUT          a session ends after this long unused [default: 30m]
+  ROSTER_SESSION_ABSOLUTE_TIMEOUT      a session ends this long after sign-in [default: 12h]
+  ROSTER_REMEMBER_ME_IDLE_TIMEOUT      idle timeout with 'Remember me' [default: 14days]
+  ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT  absolute timeout with 'Remember me' [default: 30days]
+  ROSTER_API_CALLS_PER_MINUTE          API calls per token per minute [default: 600]
+  ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
+  LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
+  LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
+
+/// Roster: self-hosted accounts and profiles server.
+#[derive(Parser)]
+#[command(version, about, after_help = ENVIRONMENT_HELP)]
+pub struct Cli {
+    /// SQLite database URL; the file and its folder are created on first start.
+    #[arg(long, env = "ROSTER_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+
+    /// Mark the session cookie Secure with the __Host- prefix. Browsers accept such cookies
+    /// over plain http only on localhost/127.0.0.1; set false only for a plain-http deployment
+    /// elsewhere.
+    #[arg(long, env = "ROSTER_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    secure_cookies: bool,
+
+    /// Sign-ups allowed per client IP per hour.
+    #[arg(
+        long,
+        env = "ROSTER_SIGNUPS_PER_IP_PER_HOUR",
+        default_value_t = 10,
+        global = true
+    )]
+    signups_per_ip_per_hour: u32,
+
+    /// API calls allowed per personal access token per minute (then 429 with Retry-After).
+    #[arg(
+        long,
+        env = "ROSTER_API_CALLS_PER_MINUTE",
+        default_value_t = 600,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    api_calls_per_minute: u32,
+
+    /// A session ends after this long without a request (e.g. 30m, 1h).
+    #[arg(long, env = "ROSTER_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = timeout, global = true)]
+    session_idle_timeout: Duration,
+
+    /// A session ends this long after sign-in, however busy (e.g. 12h).
+    #[arg(long, env = "ROSTER_SESSION_ABSOLUTE_TIMEOUT", default_value = "12h", value_parser = timeout, global = true)]
+    session_absolute_timeout: Duration,
+
+    /// Idle timeout of a session started with "Remember me".
+    #[arg(long, env = "ROSTER_REMEMBER_ME_IDLE_TIMEOUT", default_value = "14days", value_parser = timeout, global = true)]
+    remember_me_idle_timeout: Duration,
+
+    /// Absolute timeout of a session started with "Remember me".
+    #[arg(long, env = "ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT", default_value = "30days", value_parser = timeout, global = true)]
+    remember_me_absolute_timeout: Duration,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default when no subcommand is given).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Write a consistent copy of the database to FILE (SQLite VACUUM INTO) while the server
+    /// may go on serving, and check the copy. To restore: stop the server, replace the
+    /// database file with the copy (deleting its -wal and -shm files), start the server.
+    Backup {
+        /// The copy to write; must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Manage personal access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Add N fake users (seed-<n>@example.test, password "seeded user password") for tests and
+    /// benchmarks. Never on a real database.
+    Seed {
+        /// How many users to add.
+        #[arg(long, default_value_t = 100)]
+        users: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator (the first one comes from here; no default account exists).
+    /// The password is asked for at a prompt, or read from standard input with
+    /// --password-stdin.
+    Create {
+        /// Sign-in email of the new administrator.
+        #[arg(long)]
+        email: String,
+        /// Name shown to others.
+        #[arg(long)]
+        display_name: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make a personal access token for an existing user and print it (once) on standard
+    /// output, e.g. for a script or a benchmark. The same rules as /settings/tokens apply: the
+    /// users:* scopes only for administrators, at most 50 tokens per user.
+    Create {
+        /// Email of the token's owner.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// A scope to grant: profile:read, profile:write, users:read, users:write (repeat the
+        /// option for several).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until it expires: 7, 30, 90, 365, or "never".
+        #[arg(long, default_value = "30")]
+        expires: String,
+    },
+}
+
+/// Parses a timeout such as `30m` or `14days` (humantime syntax); zero is refused, as it would
+/// end every session at once.
+fn timeout(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("a timeout must be longer than zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (write it like 90s, 30m, 12h or 14days)")),
+    }
+}
+
+impl Cli {
+    /// The server configuration these options give.
+    fn config(&self) -> Config {
+        Config {
+            database_url: self.database_url.clone(),
+            secure_cookies: self.secure_cookies,
+            session_idle_timeout: self.session_idle_timeout,
+            session_absolute_timeout: self.session_absolute_timeout,
+            remember_me_idle_timeout: self.remember_me_idle_timeout,
+            remember_me_absolute_timeout: self.remember_me_absolute_timeout,
+            throttle: Limits {
+                signups_per_hour: self.signups_per_ip_per_hour,
+                api_calls_per_minute: self.api_calls_per_minute,
+                ..Limits::default()
+            },
+            ..Config::default()
+        }
+    }
+}
+
+/// A state for a maintenance command: the database opened (and migrated), no server.
+async fn open(config: Config) -> Result<AppState, String> {
+    let pool = db::open(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("roster")
+        .build();
+    Ok(AppState::new(options, pool, config))
+}
+
+/// Runs the command `cli` names (serving when none does).
+///
+/// Errors (as a message for the terminal): whatever the command reports.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let config = cli.config();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let conf = leptos::config::get_configuration(None)
+                .map_err(|e| format!("bad LEPTOS_* configuration: {e}"))?;
+            serve(config, conf.leptos_options).await
+        }
+        Command::Migrate => db::open(&config.database_url)
+            .await
+            .map(|_| println!("database is up to date"))
+            .map_err(|e| e.to_string()),
+        Command::Admin(AdminCommand::Create {
+            email,
+            display_name,
+            password_stdin,
+        }) => create_admin(config, &email, &display_name, password_stdin).await,
+        Command::Backup { file } => {
+            let state = open(config).await?;
+            let written = db::backup(state.pool(), &file).await;
+            state.pool().close().await;
+            let bytes = written?;
+            println!(
+                "backup written to {} ({bytes} bytes, integrity check ok)",
+                file.display()
+            );
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create {
+            email,
+            name,
+            scopes,
+            expires,
+        }) => {
+            let state = open(config).await?;
+            let now = state.now();
+            let made = roster::tokens::service::create_from_cli(
+                &state, &email, &name, &scopes, &expires, now,
+            )
+            .await;
+            state.pool().close().await;
+            println!("{}", made?);
+            Ok(())
+        }
+        Command::Seed { users } => {
+            let state = open(config).await?;
+            let seeded = roster::store::seed::seed_users(state.pool(), users, state.now()).await;
+            state.pool().close().await;
+            let (first, last) = seeded.map_err(|e| e.to_string())?;
+            println!(
+                "added {users} users: seed-{first}@example.test .. seed-{last}@example.test \
+                 (password: {})",
+                roster::store::seed::SEED_PASSWORD
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `roster admin create`: reads the password (prompt or stdin), then creates the administrator.
+async fn create_admin(
+    config: Config,
+    email: &str,
+    display_name: &str,
+    password_stdin: bool,
+) -> Result<(), String> {
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        let first = rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot read the password (try --password-stdin): {e}"))?;
+        let again = rpassword::prompt_password("Password again: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the two passwords differ; nothing was created".into());
+        }
+        first
+    };
+    let state = open(config).await?;
+    let created = roster::admin::users::create_admin_from_cli(
+        &state,
+        email,
+        display_name,
+        &password,
+        state.now(),
+    )
+    .await;
+    state.pool().close().await;
+    let id = created?;
+    println!("administrator {email} created (user id {id})");
+    Ok(())
+}
+
+/// Logs to standard output, filtered by `ROSTER_LOG` (`tracing` `EnvFilter` syntax).
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+}

@@ -1,0 +1,128 @@
+//! The context of one request as every service receives it: the server-made request id, the
+//! client (address and user agent) and the means the caller came by (a session, a personal
+//! access token, the command line). One middleware makes it (`server::context`); nothing else
+//! does, so the audit trail, the logs and the error ids all name the same request.
+//!
+//! This module imports nothing of the crate: it sits below everything that uses it.
+
+use std::net::IpAddr;
+
+/// Longest user agent kept, in characters; longer ones are cut (it is free text from the
+/// client).
+pub const MAX_USER_AGENT_CHARS: usize = 512;
+
+/// How the caller reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A browser session (pages and server functions).
+    Session,
+    /// A personal access token of the JSON API, by its id.
+    Token(i64),
+    /// The `roster` command line on the server.
+    Cli,
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Client {
+    /// The client's address (the TCP peer; later the trusted proxy's forwarded address).
+    pub ip: Option<IpAddr>,
+    /// The `User-Agent` header, at most [`MAX_USER_AGENT_CHARS`] characters.
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    /// A client from its address and raw `User-Agent` (cut to [`MAX_USER_AGENT_CHARS`]).
+    pub fn new(ip: Option<IpAddr>, user_agent: Option<&str>) -> Self {
+        Self {
+            ip,
+            user_agent: user_agent.map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
+        }
+    }
+
+    /// The address as text (for storage), if known.
+    pub fn ip_text(&self) -> Option<String> {
+        self.ip.map(|ip| ip.to_string())
+    }
+}
+
+/// One request's context (see the module docs). Cloning is cheap enough for once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    /// Made by the server (a UUID v4); a client's `X-Request-Id` is never taken.
+    pub request_id: String,
+    pub client: Client,
+    pub via: Via,
+}
+
+impl RequestContext {
+    /// The context of a request that came with `request_id` from `client` through a session.
+    pub fn new(request_id: String, client: Client) -> Self {
+        Self {
+            request_id,
+            client,
+            via: Via::Session,
+        }
+    }
+
+    /// The context of a command run on the server's command line: no client, and a request id
+    /// of `cli` (it is never shown to anyone but the operator).
+    pub fn cli() -> Self {
+        Self {
+            request_id: "cli".into(),
+            client: Client::default(),
+            via: Via::Cli,
+        }
+    }
+
+    /// The same request, now known to come through personal access token `token_id`.
+    pub fn with_token(&self, token_id: i64) -> Self {
+        Self {
+            via: Via::Token(token_id),
+            ..self.clone()
+        }
+    }
+
+    /// Runs `work` with this context as the task's current one ([`current`]), for code that
+    /// has no other way to find the request id (error logging in extractors).
+    pub async fn scope<F: std::future::Future>(self, work: F) -> F::Output {
+        CURRENT.scope(self, work).await
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: RequestContext;
+}
+
+/// The request id of the context the current task runs in ([`RequestContext::scope`]), if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT.try_with(|ctx| ctx.request_id.clone()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_user_agents_are_cut_by_characters() {
+        let ua = "é".repeat(MAX_USER_AGENT_CHARS + 10);
+        let client = Client::new(None, Some(&ua));
+        assert_eq!(
+            client.user_agent.unwrap().chars().count(),
+            MAX_USER_AGENT_CHARS
+        );
+    }
+
+    #[tokio::test]
+    async fn the_scope_gives_the_request_id_to_the_task() {
+        assert_eq!(current_request_id(), None);
+        let ctx = RequestContext::new("req-1".into(), Client::default());
+        let seen = ctx.scope(async { current_request_id() }).await;
+        assert_eq!(seen.as_deref(), Some("req-1"));
+        assert_eq!(
+            RequestContext::cli().with_token(7).via,
+            Via::Token(7),
+            "with_token keeps the rest"
+        );
+    }
+}

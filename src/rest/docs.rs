@@ -1,0 +1,339 @@
+//! `/api/docs`: the API reference, rendered on the server from the OpenAPI document (no
+//! external assets), with its route.
+
+use leptos::prelude::*;
+use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::DataCard,
+    error::AppError,
+    paths::{self, Route as Path},
+};
+
+/// One operation of the API, as the reference page lists it (read from the OpenAPI document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiOperation {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    pub scope: Option<String>,
+    /// `(name, where, required, description)`.
+    pub parameters: Vec<(String, String, bool, String)>,
+    /// The request body's fields: `(name, type, required)`.
+    pub body_fields: Vec<(String, String, bool)>,
+    /// `(status, description)`.
+    pub responses: Vec<(String, String)>,
+}
+
+/// One problem type of the API's errors: `(slug, status, title, when)`.
+pub type ProblemTypeDoc = (String, u16, String, String);
+
+/// The API reference page's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiReference {
+    pub operations: Vec<ApiOperation>,
+    pub problems: Vec<ProblemTypeDoc>,
+}
+
+/// The API reference: every operation of the OpenAPI document and every problem type. Public.
+#[server(prefix = "/fn", endpoint = "api_reference")]
+pub async fn get_api_reference() -> Result<ApiReference, AppError> {
+    Ok(reference())
+}
+
+/// `/api/docs`.
+#[component(transparent)]
+pub fn DocsRoutes() -> impl MatchNestedRoutes + Clone {
+    view! { <Route path=Path(paths::API_DOCS) view=ApiDocsPage ssr=SsrMode::Async/> }.into_inner()
+}
+
+/// `/api/docs`: every API operation and problem type, from the OpenAPI document.
+#[component]
+pub fn ApiDocsPage() -> impl IntoView {
+    let reference = Resource::new(|| (), |_| get_api_reference());
+    view! {
+        <DataCard
+            title="API reference"
+            here=paths::API_DOCS
+            data=reference
+            wide=true
+            content=|reference: ApiReference| {
+                view! {
+                    <p>
+                        "Base URL " <code>"/api/v1"</code> ". Authenticate with "
+                        <code>"Authorization: Bearer roster_pat_…"</code>
+                        " (make a token on " <a href=paths::SETTINGS_TOKENS>"Tokens"</a>
+                        "); a token in the URL is refused. Bodies are JSON ("
+                        <code>"Content-Type: application/json"</code>
+                        "). The machine-readable description is "
+                        <a href=paths::OPENAPI_JSON rel="external">{paths::OPENAPI_JSON}</a>
+                        " (OpenAPI 3.1)."
+                    </p>
+                    {reference
+                        .operations
+                        .into_iter()
+                        .map(|op| view! { <Operation op/> })
+                        .collect_view()}
+                    <h2 id="problems">"Errors"</h2>
+                    <p>
+                        "Errors are " <code>"application/problem+json"</code>
+                        " (RFC 9457) with " <code>"type"</code> ", " <code>"title"</code> ", "
+                        <code>"status"</code> ", " <code>"detail"</code> " and "
+                        <code>"request_id"</code> "; " <code>"errors"</code>
+                        " lists each refused field. The " <code>"type"</code>
+                        " is stable: one of these."
+                    </p>
+                    <dl class="problems">
+                        {reference
+                            .problems
+                            .into_iter()
+                            .map(|(slug, status, title, when)| {
+                                view! {
+                                    <dt id=format!("problem-{slug}")>
+                                        <code>{format!("/api/docs#problem-{slug}")}</code>
+                                        " " {status} " " {title}
+                                    </dt>
+                                    <dd>{when}</dd>
+                                }
+                            })
+                            .collect_view()}
+                    </dl>
+                }
+            }
+        />
+    }
+}
+
+/// One operation of the reference.
+#[component]
+fn Operation(op: ApiOperation) -> impl IntoView {
+    view! {
+        <section class="operation">
+            <h2>
+                <code>{format!("{} {}", op.method, op.path)}</code>
+                " " {op.summary.clone()}
+            </h2>
+            {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
+            <p>
+                "Scope: "
+                <code>{op.scope.clone().unwrap_or_else(|| "none".into())}</code>
+            </p>
+            {(!op.parameters.is_empty())
+                .then(|| {
+                    view! {
+                        <h3>"Parameters"</h3>
+                        <ul>
+                            {op
+                                .parameters
+                                .iter()
+                                .map(|(name, place, required, what)| {
+                                    view! {
+                                        <li>
+                                            <code>{name.clone()}</code> " (" {place.clone()}
+                                            {required.then_some(", required")} ") " {what.clone()}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            {(!op.body_fields.is_empty())
+                .then(|| {
+                    view! {
+                        <h3>"Body"</h3>
+                        <ul>
+                            {op
+                                .body_fields
+                                .iter()
+                                .map(|(name, kind, required)| {
+                                    view! {
+                                        <li>
+                                            <code>{name.clone()}</code> ": " {kind.clone()}
+                                            {required.then_some(" (required)")}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            <h3>"Responses"</h3>
+            <ul>
+                {op
+                    .responses
+                    .iter()
+                    .map(|(status, what)| {
+                        view! {
+                            <li>
+                                <code>{status.clone()}</code> " " {what.clone()}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[cfg(feature = "ssr")]
+/// A field's type as the reference page shows it: `string`, `string | null`, the allowed
+/// values when there are a few, or "one of N values" for a long list (the time zones).
+fn type_summary(
+    schema: &serde_json::Value,
+    resolve: &dyn Fn(&serde_json::Value) -> serde_json::Value,
+) -> String {
+    use serde_json::Value;
+    let word = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| "null".into())
+    };
+    if let Some(values) = schema["enum"].as_array() {
+        return if values.len() > 8 {
+            format!("one of {} values (see the OpenAPI document)", values.len())
+        } else {
+            values.iter().map(word).collect::<Vec<_>>().join(" | ")
+        };
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        return options
+            .iter()
+            .map(|o| type_summary(&resolve(o), resolve))
+            .collect::<Vec<_>>()
+            .join(" | ");
+    }
+    match &schema["type"] {
+        Value::String(t) => t.clone(),
+        Value::Array(ts) => ts.iter().map(word).collect::<Vec<_>>().join(" | "),
+        _ => "see the OpenAPI document".to_string(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+/// The reference page's content, read from the OpenAPI document: each operation with its
+/// scope, parameters, body fields and responses, and each problem type.
+pub fn reference() -> ApiReference {
+    use serde_json::Value;
+    let doc = serde_json::to_value(super::openapi::openapi()).unwrap_or_default();
+    // Descriptions use Markdown code spans; the page shows plain text.
+    let text = |v: &Value| v.as_str().unwrap_or_default().replace('`', "");
+    let resolve = |v: &Value| -> Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => doc
+                .pointer(r.trim_start_matches('#'))
+                .cloned()
+                .unwrap_or_default(),
+            None => v.clone(),
+        }
+    };
+    let mut operations = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for (path, item) in paths {
+            for method in ["get", "post", "patch", "delete"] {
+                let Some(op) = item.get(method) else { continue };
+                let scope = op["security"][0]["bearer"][0].as_str().map(str::to_string);
+                let parameters = op["parameters"]
+                    .as_array()
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| {
+                                (
+                                    text(&p["name"]),
+                                    text(&p["in"]),
+                                    p["required"].as_bool().unwrap_or(false),
+                                    text(&p["description"]),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let body = resolve(&op["requestBody"]["content"]["application/json"]["schema"]);
+                let required: Vec<&str> = body["required"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let body_fields = body["properties"]
+                    .as_object()
+                    .map(|props| {
+                        props
+                            .iter()
+                            .map(|(name, schema)| {
+                                let schema = resolve(schema);
+                                let kind = type_summary(&schema, &resolve);
+                                (name.clone(), kind, required.contains(&name.as_str()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let responses = op["responses"]
+                    .as_object()
+                    .map(|rs| {
+                        rs.iter()
+                            .map(|(status, r)| (status.clone(), text(&resolve(r)["description"])))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                operations.push(ApiOperation {
+                    method: method.to_uppercase(),
+                    path: format!("{}{path}", crate::paths::API_V1),
+                    summary: text(&op["summary"]),
+                    description: text(&op["description"]),
+                    scope,
+                    parameters,
+                    body_fields,
+                    responses,
+                });
+            }
+        }
+    }
+    let problems = super::problem::ProblemType::ALL
+        .iter()
+        .map(|kind| {
+            let (slug, status, title, when) = kind.describe();
+            (
+                slug.to_string(),
+                status.as_u16(),
+                title.to_string(),
+                when.to_string(),
+            )
+        })
+        .collect();
+    ApiReference {
+        operations,
+        problems,
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_names_field_types_briefly() {
+        let reference = reference();
+        let patch_me = reference
+            .operations
+            .iter()
+            .find(|op| op.method == "PATCH" && op.path == "/api/v1/me")
+            .unwrap();
+        let kind = |name: &str| {
+            patch_me
+                .body_fields
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, kind, _)| kind.clone())
+                .unwrap()
+        };
+        assert_eq!(kind("theme"), "system | light | dark | null");
+        assert!(
+            kind("time_zone").starts_with("one of "),
+            "{}",
+            kind("time_zone")
+        );
+        assert_eq!(kind("bio"), "string | null");
+        assert!(!patch_me.description.contains('`'));
+    }
+}

@@ -1,0 +1,483 @@
+//! The `users` and `profiles` tables (and the `user_search` index the triggers keep for them).
+//! Times are Unix seconds, UTC. Emails are stored lower-cased (`Email::parse`).
+
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+
+use crate::{
+    domain::{AccountStatus, Role, Theme},
+    error::{AppError, OrInternal},
+    server::db::is_unique_violation,
+};
+
+/// A user and their profile to insert (every way of creating an account writes one: sign-up,
+/// the admin console, import, the API, the command line).
+#[derive(Debug)]
+pub struct NewUser<'a> {
+    /// Lower-cased (`Email::parse`).
+    pub email: &'a str,
+    /// PHC string, or `server::password::NO_PASSWORD`.
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub must_change_password: bool,
+    pub display_name: &'a str,
+}
+
+/// Inserts `user` (account and profile) through `conn`, normally a transaction that also
+/// records the audit event. Returns the new id, or `None` when the email is taken (nothing
+/// written).
+///
+/// Errors: `Internal` on other database failures.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    user: &NewUser<'_>,
+    now: i64,
+) -> Result<Option<i64>, AppError> {
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (email, password_hash, role, must_change_password, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(user.email)
+    .bind(user.password_hash)
+    .bind(user.role.as_str())
+    .bind(user.must_change_password)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(crate::error::internal(e)),
+    };
+    sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(user.display_name)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .or_internal()?;
+    Ok(Some(id))
+}
+
+/// What checking a password needs of an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub email: String,
+    /// PHC string (never logged: `Debug` of this row is only for tests).
+    pub password_hash: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    pub must_change_password: bool,
+}
+
+impl Credentials {
+    /// Whether the account may sign in.
+    pub fn is_active(&self) -> bool {
+        AccountStatus::parse(&self.status) == Ok(AccountStatus::Active)
+    }
+}
+
+const CREDENTIALS: &str =
+    "SELECT id, email, password_hash, status, must_change_password FROM users";
+
+/// The credentials of the account with this (lower-cased) email.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn credentials_by_email(
+    db: impl SqliteExecutor<'_>,
+    email: &str,
+) -> Result<Option<Credentials>, AppError> {
+    sqlx::query_as::<_, Credentials>(&format!("{CREDENTIALS} WHERE email = $1"))
+        .bind(email)
+        .fetch_optional(db)
+        .await
+        .or_internal()
+}
+
+/// The credentials of user `id`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn credentials(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+) -> Result<Option<Credentials>, AppError> {
+    sqlx::query_as::<_, Credentials>(&format!("{CREDENTIALS} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .or_internal()
+}
+
+/// Stores `new_hash` for user `id` only if the stored hash is still `old` (a password changed
+/// meanwhile is never overwritten). Returns whether it was stored.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn replace_hash(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    old: &str,
+    new_hash: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4",
+    )
+    .bind(new_hash)
+    .bind(now)
+    .bind(id)
+    .bind(old)
+    .execute(db)
+    .await
+    .or_internal()?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets user `id`'s password hash, and whether they must choose a new one at their next
+/// sign-in (after an administrator's reset). Returns whether the user exists.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn set_password(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+    now: i64,
+) -> Result<bool, AppError> {
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 \
+         WHERE id = $4",
+    )
+    .bind(hash)
+    .bind(must_change)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await
+    .or_internal()?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a successful sign-in of user `id` at `now`.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn record_login(db: impl SqliteExecutor<'_>, id: i64, now: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+/// The columns of a [`ViewerRow`], from `users u` joined with `profiles p` (for queries that
+/// join them to another table, such as the session check).
+pub const VIEWER_COLUMNS: &str =
+    "p.display_name, p.theme, p.time_zone, u.role, u.must_change_password, u.status";
+
+/// What every page needs of the signed-in person: the header and the theme.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ViewerRow {
+    pub display_name: String,
+    pub theme: String,
+    pub time_zone: String,
+    pub role: String,
+    pub must_change_password: bool,
+    pub status: String,
+}
+
+impl ViewerRow {
+    pub fn theme(&self) -> Theme {
+        Theme::parse(&self.theme).unwrap_or_default()
+    }
+
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or_default()
+    }
+
+    pub fn is_active(&self) -> bool {
+        AccountStatus::parse(&self.status) == Ok(AccountStatus::Active)
+    }
+}
+
+/// The viewer data of user `id`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn viewer(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<ViewerRow>, AppError> {
+    sqlx::query_as::<_, ViewerRow>(&format!(
+        "SELECT {VIEWER_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
+/// The columns of a [`ProfileRow`], from `users u` joined with `profiles p`.
+pub const PROFILE_COLUMNS: &str =
+    "u.email, p.display_name, p.bio, p.location, p.website, p.time_zone, u.created_at";
+
+/// A profile as its owner sees it on `/profile`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub email: String,
+    pub display_name: String,
+    pub bio: String,
+    pub location: String,
+    pub website: String,
+    pub time_zone: String,
+    pub created_at: i64,
+}
+
+/// The profile of user `id`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn profile(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<ProfileRow>, AppError> {
+    sqlx::query_as::<_, ProfileRow>(&format!(
+        "SELECT {PROFILE_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
+/// The fields a person edits themselves (profile and settings), as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OwnFields {
+    pub display_name: String,
+    pub bio: String,
+    pub location: String,
+    pub website: String,
+    pub theme: String,
+    pub time_zone: String,
+}
+
+impl OwnFields {
+    /// `(name, value)` of each field, in the order audit events list changes.
+    pub fn named(&self) -> [(&'static str, &str); 6] {
+        [
+            ("display_name", &self.display_name),
+            ("bio", &self.bio),
+            ("location", &self.location),
+            ("website", &self.website),
+            ("theme", &self.theme),
+            ("time_zone", &self.time_zone),
+        ]
+    }
+}
+
+/// User `id`'s own fields.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn own_fields(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+) -> Result<Option<OwnFields>, AppError> {
+    sqlx::query_as::<_, OwnFields>(
+        "SELECT display_name, bio, location, website, theme, time_zone FROM profiles \
+         WHERE user_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
+/// Stores user `id`'s own fields. Returns whether the user exists.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn save_own_fields(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    fields: &OwnFields,
+    now: i64,
+) -> Result<bool, AppError> {
+    let done = sqlx::query(
+        "UPDATE profiles SET display_name = $1, bio = $2, location = $3, website = $4, \
+         theme = $5, time_zone = $6, updated_at = $7 WHERE user_id = $8",
+    )
+    .bind(&fields.display_name)
+    .bind(&fields.bio)
+    .bind(&fields.location)
+    .bind(&fields.website)
+    .bind(&fields.theme)
+    .bind(&fields.time_zone)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await
+    .or_internal()?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Everything stored about one user but the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub bio: String,
+    pub location: String,
+    pub website: String,
+    pub theme: String,
+    pub time_zone: String,
+    pub role: String,
+    pub status: String,
+    pub created_at: i64,
+    /// The account's last change (email, password, role, status).
+    pub updated_at: i64,
+    /// The profile's last change.
+    pub profile_updated_at: i64,
+    pub last_login_at: Option<i64>,
+    pub must_change_password: bool,
+}
+
+impl UserRecord {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or_default()
+    }
+
+    pub fn status(&self) -> AccountStatus {
+        AccountStatus::parse(&self.status).unwrap_or_default()
+    }
+
+    pub fn theme(&self) -> Theme {
+        Theme::parse(&self.theme).unwrap_or_default()
+    }
+
+    /// The fields the person edits themselves.
+    pub fn own_fields(&self) -> OwnFields {
+        OwnFields {
+            display_name: self.display_name.clone(),
+            bio: self.bio.clone(),
+            location: self.location.clone(),
+            website: self.website.clone(),
+            theme: self.theme.clone(),
+            time_zone: self.time_zone.clone(),
+        }
+    }
+
+    /// An active administrator.
+    pub fn is_active_admin(&self) -> bool {
+        self.role() == Role::Admin && self.status() == AccountStatus::Active
+    }
+}
+
+pub(super) const RECORD_COLUMNS: &str =
+    "u.id, u.email, p.display_name, p.bio, p.location, p.website, \
+     p.theme, p.time_zone, u.role, u.status, u.created_at, u.updated_at, \
+     p.updated_at AS profile_updated_at, u.last_login_at, u.must_change_password";
+
+/// User `id`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn record(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserRecord>, AppError> {
+    sqlx::query_as::<_, UserRecord>(&format!(
+        "SELECT {RECORD_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
+/// Sets user `id`'s role and status.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn set_role_and_status(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    role: Role,
+    status: AccountStatus,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET role = $1, status = $2, updated_at = $3 WHERE id = $4")
+        .bind(role.as_str())
+        .bind(status.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+/// How many active administrators there are besides user `id`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn other_active_admins(db: impl SqliteExecutor<'_>, id: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await
+    .or_internal()
+}
+
+/// Deletes user `id`; the profile, sessions and tokens go with it (`ON DELETE CASCADE`).
+/// Returns whether there was such a user.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, AppError> {
+    let done = sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .or_internal()?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The id of the account with this (lower-cased) email.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn id_by_email(
+    db: impl SqliteExecutor<'_>,
+    email: &str,
+) -> Result<Option<i64>, AppError> {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(db)
+        .await
+        .or_internal()
+}
+
+/// The emails of the users among `ids` that still exist.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn emails(
+    db: impl SqliteExecutor<'_>,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT id, email FROM users WHERE id IN (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(db).await.or_internal()?;
+    Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_debug_is_for_tests_only_but_active_is_read_from_status() {
+        let c = Credentials {
+            id: 1,
+            email: "a@example.org".into(),
+            password_hash: "!".into(),
+            status: "disabled".into(),
+            must_change_password: false,
+        };
+        assert!(!c.is_active());
+    }
+}
