@@ -8,6 +8,7 @@ mod common;
 mod accounts;
 mod admin;
 mod api;
+mod architecture;
 mod audit;
 mod database;
 mod ops;

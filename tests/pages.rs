@@ -154,7 +154,13 @@ async fn signed_out_pages_come_from_the_cache_with_a_fresh_nonce_each_time() {
 #[tokio::test]
 async fn the_cache_never_answers_a_signed_in_visitor_or_a_query() {
     let app = spawn_app().await;
-    let anonymous = app.get("/", None).await.text().await.unwrap();
+    let normalised = |res: reqwest::Response| async move {
+        let headers = res.headers().clone();
+        let body = res.text().await.unwrap();
+        let nonce = page_nonce(&headers, &body);
+        body.replace(&nonce, "NONCE")
+    };
+    let anonymous = normalised(app.get("/", None).await).await;
     assert!(anonymous.contains("Create account"));
     assert!(app.state.pages().contains("/"));
 
@@ -173,5 +179,43 @@ async fn the_cache_never_answers_a_signed_in_visitor_or_a_query() {
     assert!(html.contains(r#"name="next" value="/settings""#), "{html}");
     let after = app.get("/login", None).await.text().await.unwrap();
     assert!(after.contains(r#"name="next" value="""#), "{after}");
-    assert!(!app.state.pages().contains("/profile"));
+    // The signed-out start page is still the one first kept, byte for byte but the nonce.
+    assert_eq!(normalised(app.get("/", None).await).await, anonymous);
+}
+
+/// The top-level `public/` folder is served as it is: the favicon the pages link, and
+/// `robots.txt` (UI.md, the project's layout).
+#[tokio::test]
+async fn the_public_folder_is_served_as_it_is() {
+    let public = concat!(env!("CARGO_MANIFEST_DIR"), "/public");
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("roster")
+        .site_root(public)
+        .build();
+    let app = crate::common::spawn_app_serving(|_| {}, options).await;
+
+    let robots = app.get("/robots.txt", None).await;
+    assert_eq!(robots.status(), StatusCode::OK);
+    assert!(robots.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = robots.text().await.unwrap();
+    assert_eq!(
+        text,
+        std::fs::read_to_string(format!("{public}/robots.txt")).unwrap()
+    );
+    assert!(text.contains("Disallow: /"), "{text}");
+
+    let icon = app.get("/favicon.ico", None).await;
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(
+        icon.bytes().await.unwrap().to_vec(),
+        std::fs::read(format!("{public}/favicon.ico")).unwrap()
+    );
+    let page = app.get("/", None).await.text().await.unwrap();
+    assert!(
+        page.contains(r#"<link rel="icon" href="/favicon.ico""#),
+        "{page}"
+    );
 }

@@ -34,6 +34,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// [`spawn_app`] with the configuration changed by `adjust` first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let options = LeptosOptions::builder().output_name("roster").build();
+    spawn_app_serving(adjust, options).await
+}
+
+/// [`spawn_app_with`] serving the site of `options` (its `site_root` holds the static files).
+pub async fn spawn_app_serving(
+    adjust: impl FnOnce(&mut Config),
+    options: LeptosOptions,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = ManualClock::new();
     let mut config = Config {
@@ -42,7 +51,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     adjust(&mut config);
-    let options = LeptosOptions::builder().output_name("roster").build();
     let built = build_router(config, options).await.expect("app builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
