@@ -100,13 +100,12 @@ pub async fn build_router(
         .layer(from_fn_with_state(state.clone(), mw::secure_cookie_removal))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn(security::same_origin_writes))
-        .layer(from_fn(metrics::track));
+        .layer(from_fn_with_state(state.clone(), metrics::track));
 
     // The JSON API takes bearer tokens only: no session layer, so a cookie authenticates
     // nothing there and there is no CSRF surface (`shared/SECURITY.md`, API tokens).
     let (api, _) = rest::router();
-    let api = api.layer(from_fn(metrics::track));
-    metrics::handle();
+    let api = api.layer(from_fn_with_state(state.clone(), metrics::track));
     let router = Router::new()
         .nest(paths::API_V1, api)
         .route(paths::OPENAPI_JSON, get(rest::openapi::openapi_json))

@@ -11,7 +11,7 @@ use crate::{
     domain::{Email, Role},
     error::{AppError, FieldErrors, OrInternal},
     request::RequestContext,
-    server::{db::begin_write, metrics, password, AppState},
+    server::{db::begin_write, password, AppState},
     store::users,
 };
 
@@ -111,16 +111,18 @@ pub async fn sign_in(
         Some(email) => users::credentials_by_email(state.pool(), email.as_str()).await?,
         None => None,
     };
-    let matched = password::verify(
-        &form.password,
-        account.as_ref().map(|a| a.password_hash.as_str()),
-    )
-    .await?;
+    let matched = state
+        .passwords()
+        .verify(
+            &form.password,
+            account.as_ref().map(|a| a.password_hash.as_str()),
+        )
+        .await?;
     let target = account.as_ref().map(|a| a.id);
     let Some(account) = account.filter(|_| matched) else {
         tracing::info!("login failed");
         state.throttle().login_failed(&throttle_key, ip, now);
-        metrics::login(false);
+        state.metrics().login(false);
         // The email only when it is one: a password typed into the email field is not kept.
         let mut event = AuditEvent::new(AuditAction::LoginFailed, None, target, ctx);
         if let Some(email) = email {
@@ -137,7 +139,7 @@ pub async fn sign_in(
         let event = AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id), ctx)
             .with("reason", "account disabled");
         record(state.pool(), &event, now).await?;
-        metrics::login(false);
+        state.metrics().login(false);
         return Err(AppError::AccountDisabled);
     }
     if password::needs_rehash(&account.password_hash) {
@@ -158,7 +160,7 @@ pub async fn sign_in(
     )
     .with("remember_me", remember);
     record(state.pool(), &event, now).await?;
-    metrics::login(true);
+    state.metrics().login(true);
     tracing::info!(user_id, "login succeeded");
     Ok(SignedIn {
         user_id,
@@ -240,7 +242,11 @@ pub async fn check_own_password(
     if let Some(retry_after) = state.throttle().login_wait(&account.email, ip, now) {
         return Err(AppError::RateLimited { retry_after });
     }
-    if !password::verify(candidate, Some(&account.password_hash)).await? {
+    if !state
+        .passwords()
+        .verify(candidate, Some(&account.password_hash))
+        .await?
+    {
         state.throttle().login_failed(&account.email, ip, now);
         let mut errors = FieldErrors::new();
         errors.add(field, WRONG_PASSWORD);

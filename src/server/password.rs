@@ -75,13 +75,36 @@ async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
 /// administrator resets it): nothing verifies against it, at the same cost as a real check.
 pub const NO_PASSWORD: &str = "!";
 
+/// The password checks of one app. Each check is counted, so a test can see that an unknown
+/// email costs the same Argon2 work as a real one without measuring time.
+#[derive(Debug, Default)]
+pub struct Passwords {
+    verified: std::sync::atomic::AtomicU64,
+}
+
+impl Passwords {
+    /// Checks `candidate` against `stored` ([`verify`]), counting the check.
+    ///
+    /// Errors: `AppError::Internal` if the blocking pool fails.
+    pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> Result<bool, AppError> {
+        self.verified
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        verify(candidate, stored).await
+    }
+
+    /// How many checks ran so far (each one an Argon2 verification).
+    pub fn verified(&self) -> u64 {
+        self.verified.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Checks `candidate` against `stored`; when `stored` is `None` (no such account) or
 /// [`NO_PASSWORD`] it checks
 /// against a dummy hash of the same cost and returns false, so the response time does not tell
 /// whether the account exists (OWASP ASVS 4.0.3 V2.2; `shared/SECURITY.md`, Login).
 ///
 /// A stored hash that does not parse counts as a mismatch (and is logged).
-pub async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, AppError> {
+async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, AppError> {
     let stored = stored.filter(|s| *s != NO_PASSWORD);
     let exists = stored.is_some();
     let stored = stored.map_or_else(|| dummy_hash().to_string(), str::to_string);

@@ -7,7 +7,10 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::{assets::AssetNames, page_cache::PageCache, throttle::Throttle, Config};
+use super::{
+    assets::AssetNames, metrics::Metrics, page_cache::PageCache, password::Passwords,
+    throttle::Throttle, Config,
+};
 
 /// What handlers and server functions reach through axum state or Leptos context.
 #[derive(Clone)]
@@ -23,6 +26,8 @@ struct App {
     assets: AssetNames,
     /// The public pages as a signed-out visitor sees them, rendered once.
     pages: PageCache,
+    metrics: Metrics,
+    passwords: Passwords,
 }
 
 impl AppState {
@@ -33,6 +38,8 @@ impl AppState {
             assets: AssetNames::from_options(&leptos_options),
             throttle: Throttle::new(config.throttle),
             pages: PageCache::default(),
+            metrics: Metrics::new(),
+            passwords: Passwords::default(),
             leptos_options,
             pool,
             config,
@@ -62,6 +69,16 @@ impl AppState {
     /// The anonymous page cache.
     pub fn pages(&self) -> &PageCache {
         &self.0.pages
+    }
+
+    /// This app's metrics recorder.
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    /// This app's password checks.
+    pub fn passwords(&self) -> &Passwords {
+        &self.0.passwords
     }
 
     /// Leptos' options (site root, output name, ...).

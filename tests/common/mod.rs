@@ -207,10 +207,78 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Creates an administrator through the command line's code path (`roster admin create`)
+    /// and signs them in; returns their session cookie.
+    pub async fn with_admin(&self, email: &str) -> String {
+        roster::admin::users::create_admin_from_cli(&self.state, email, "Ada Admin", PASSWORD, 0)
+            .await
+            .expect("admin created");
+        let res = self.log_in(email, PASSWORD, None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        session_cookie(&res).unwrap()
+    }
+
+    /// Sends the new-token form of `/settings/tokens` (`scopes` by their form field, e.g.
+    /// `profile_read`) and returns the raw response.
+    pub async fn try_make_token(&self, cookie: &str, scopes: &[&str], expires: &str) -> Response {
+        let mut form = vec![("name", "script"), ("expires", expires)];
+        for s in scopes {
+            form.push((s, "on"));
+        }
+        self.call("create_token", &form, Some(cookie)).await
+    }
+
+    /// Makes a personal access token with `scopes` on `/settings/tokens` and reads it back from
+    /// the page's data, where it is shown once.
+    pub async fn with_token(&self, cookie: &str, scopes: &[&str], expires: &str) -> String {
+        let res = self.try_make_token(cookie, scopes, expires).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
+        let page: serde_json::Value = self
+            .call("tokens", &[], Some(cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        page["new_token"].as_str().expect("shown once").to_string()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&self.pool)
             .await
             .unwrap()
     }
+}
+
+/// The body of a `problem+json` answer (RFC 9457) of `status`, with its request id checked (a
+/// server-made UUID, the same as in the `x-request-id` header) and replaced by `<request-id>`,
+/// so tests can compare the whole body.
+pub async fn problem(res: Response, status: StatusCode) -> serde_json::Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let header_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let mut body: serde_json::Value = res.json().await.unwrap();
+    let id = body["request_id"]
+        .as_str()
+        .expect("a request id")
+        .to_string();
+    assert_eq!(id, header_id);
+    assert!(uuid_shaped(&id), "{id}");
+    body["request_id"] = "<request-id>".into();
+    body
+}
+
+/// `8-4-4-4-12` lower-case hex digits.
+fn uuid_shaped(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
 }

@@ -1,0 +1,72 @@
+//! The JSON API and personal access tokens over HTTP (`shared/SECURITY.md`, API tokens), by
+//! noun: tokens (made once, hashed, refused when missing, revoked, expired or misplaced, rate
+//! limited), `/me`, `/users` (scopes, the console's rules, keyset pages) and the OpenAPI
+//! document against the router. Problem bodies are pinned whole, the request id redacted.
+
+mod me;
+mod openapi;
+mod tokens;
+mod users;
+
+use crate::common::TestApp;
+use reqwest::{header, Method, Response};
+use serde_json::Value;
+
+/// Every scope's form field.
+pub const ALL_SCOPES: [&str; 4] = ["profile_read", "profile_write", "users_read", "users_write"];
+
+/// Signs up a person (or, for an administrator, creates one through the command line's path)
+/// and signs them in; returns the session cookie.
+pub async fn person(app: &TestApp, email: &str, admin: bool) -> String {
+    if admin {
+        app.with_admin(email).await
+    } else {
+        app.sign_up(email, "Pat Person").await
+    }
+}
+
+/// Calls `/api/v1{path}` with `token`, and `body` as JSON.
+pub async fn api(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Response {
+    let mut req = app
+        .client
+        .request(method, app.url(&format!("/api/v1{path}")))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap()
+}
+
+/// The problem body every refused bearer token gets.
+pub fn invalid_token(detail: &str) -> Value {
+    serde_json::json!({
+        "type": "/api/docs#problem-invalid-token",
+        "title": "Invalid token",
+        "status": 401,
+        "detail": detail,
+        "request_id": "<request-id>",
+    })
+}
+
+/// The problem body of a call whose token lacks `scope`.
+pub fn insufficient_scope(scope: &str, admin_only: bool) -> Value {
+    let detail = if admin_only {
+        format!("This operation needs the scope `{scope}`, held by an administrator.")
+    } else {
+        format!("This operation needs the scope `{scope}`.")
+    };
+    serde_json::json!({
+        "type": "/api/docs#problem-insufficient-scope",
+        "title": "Insufficient scope",
+        "status": 403,
+        "detail": detail,
+        "request_id": "<request-id>",
+        "scope": scope,
+    })
+}
