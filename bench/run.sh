@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 if [ "${1:-}" = "--smoke" ]; then
   USERS=${USERS:-500}; DURATION=${DURATION:-2s}; out=${OUT:-$(mktemp -d)/bench.json}
+  # Every answer outside 200-299 counts as an error (bench/summary.lua).
+  export COUNT_STATUS=1
 else
   USERS=${USERS:-100000}; DURATION=${DURATION:-10s}; out=${OUT:-bench/results/bench.json}
 fi
@@ -82,6 +84,9 @@ d, name, method, path = sys.argv[1:]
 lines = open(f"{d}/{name}.head").read().split("\r\n")
 status = int(lines[0].split()[1])
 h = {k.lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:] if ":" in l)}
+# A scenario that does not answer 2xx measures something else (a redirect to /login, an error).
+if not 200 <= status <= 299:
+    sys.exit(f"scenario {name}: {method} {path} answered {status}, not 2xx")
 print(json.dumps({"method": method, "path": path, "status": status,
                   "content_type": h.get("content-type", "application/octet-stream"),
                   "content_encoding": h.get("content-encoding"), "body_file": f"{name}.body"}))

@@ -96,6 +96,27 @@ async fn wrong_password_and_unknown_email_get_the_same_response() {
     assert_eq!(wrong, unknown);
 }
 
+/// `shared/SECURITY.md`, Login: the same work whether the account exists or not. Counted, not
+/// timed: each attempt that is not throttled runs exactly one Argon2 verification, against
+/// the account's hash or a dummy one.
+#[tokio::test]
+async fn an_unknown_email_costs_the_same_argon2_work_as_a_known_one() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+    let checks = || app.state.passwords().verified();
+    let mut before = checks();
+    for (email, password) in [
+        ("ann@example.org", "not the password!"),
+        ("nobody@example.org", "not the password!"),
+        ("not an email at all", "not the password!"),
+        ("ann@example.org", PASSWORD),
+    ] {
+        app.log_in(email, password, None).await;
+        assert_eq!(checks(), before + 1, "{email}");
+        before = checks();
+    }
+}
+
 #[tokio::test]
 async fn session_cookie_has_the_promised_attributes() {
     let app = spawn_app().await;

@@ -76,11 +76,12 @@ async fn scrape(app: &crate::common::TestApp) -> (String, HashMap<String, f64>) 
 #[tokio::test]
 async fn metrics_parse_and_count_requests_logins_sessions_and_the_pool() {
     let app = spawn_app().await;
-    // The recorder is one per process (other tests count too), so compare before and after.
+    // Each app has its own recorder: these counts are this test's alone, so they are exact.
     let healthz = r#"http_requests_total{method="GET",route="/healthz",status="200"}"#;
-    let failed = r#"logins_total{result="failed"}"#;
     app.get("/healthz", None).await;
     let (_, before) = scrape(&app).await;
+    assert_eq!(before[healthz], 1.0);
+    assert!(!before.keys().any(|k| k.starts_with("logins_total")));
 
     app.get("/healthz", None).await;
     app.sign_up("ann@example.org", "Ann").await;
@@ -89,17 +90,39 @@ async fn metrics_parse_and_count_requests_logins_sessions_and_the_pool() {
     app.log_in("ann@example.org", PASSWORD, None).await;
     let (text, after) = scrape(&app).await;
 
-    assert!(after[healthz] >= before[healthz] + 1.0, "{text}");
-    assert!(after[failed] >= before.get(failed).copied().unwrap_or(0.0) + 1.0);
-    assert!(after[r#"logins_total{result="ok"}"#] >= 1.0);
-    assert!(after["sessions_active"] >= 1.0);
+    assert_eq!(after[healthz], 2.0, "{text}");
+    assert_eq!(after[r#"logins_total{result="failed"}"#], 1.0);
+    assert_eq!(after[r#"logins_total{result="ok"}"#], 1.0);
+    assert_eq!(
+        after["sessions_active"], 2.0,
+        "the sign-up's and the sign-in's"
+    );
     assert!(after.contains_key(r#"db_pool_connections{state="idle"}"#));
     assert!(text.contains("# TYPE http_request_duration_seconds histogram"));
     assert!(after.keys().any(|k| k.starts_with(
         r#"http_request_duration_seconds_bucket{method="GET",route="/healthz",le="0.001"}"#
     )));
-    // Routes are patterns, never raw paths with ids.
+    // Routes are patterns, never raw paths with ids; made-up methods share one label.
     app.get("/admin/users/12345", None).await;
-    let (text, _) = scrape(&app).await;
+    for made_up in ["BREW", "PROPFIND", "X-ANYTHING"] {
+        app.client
+            .request(
+                reqwest::Method::from_bytes(made_up.as_bytes()).unwrap(),
+                app.url("/healthz"),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let (text, after) = scrape(&app).await;
     assert!(!text.contains("12345"), "a raw path became a label");
+    for made_up in ["BREW", "PROPFIND", "X-ANYTHING"] {
+        assert!(!text.contains(made_up), "{made_up} became a label");
+    }
+    let others: f64 = after
+        .iter()
+        .filter(|(k, _)| k.starts_with(r#"http_requests_total{method="other""#))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(others, 3.0, "{text}");
 }

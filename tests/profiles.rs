@@ -93,6 +93,9 @@ async fn profile_functions_need_a_signed_in_caller() {
         )
         .await;
     assert_eq!(settings.status(), StatusCode::UNAUTHORIZED);
+    let read_settings = app.call("settings", &[], None).await;
+    assert_eq!(read_settings.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(read_settings.text().await.unwrap(), r#""Unauthorized""#);
 }
 
 #[tokio::test]

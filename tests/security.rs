@@ -241,9 +241,12 @@ async fn six_wrong_passwords_in_a_row_get_429_and_retry_after() {
         sixth.text().await.unwrap(),
         r#"{"RateLimited":{"retry_after":1}}"#
     );
-    // While blocked, even the right password waits; afterwards it works.
+    // While blocked, even the right password waits, and no password is checked at all;
+    // afterwards it works.
+    let checks = app.state.passwords().verified();
     let blocked = app.log_in("Ann@Example.org", PASSWORD, None).await;
     assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.state.passwords().verified(), checks);
     app.clock.advance(1);
     let after = app.log_in("ann@example.org", PASSWORD, None).await;
     assert_eq!(after.status(), StatusCode::OK);
@@ -429,5 +432,39 @@ async fn a_10_mib_body_gets_413_and_changes_nothing() {
         .await;
 
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.display_name().await, "Ann");
+}
+
+/// `shared/SECURITY.md`, Requests: forms are capped at 64 KiB. A body of exactly 65,536 bytes
+/// is read (and judged: the bio is too long), one byte more is refused unread with 413.
+#[tokio::test]
+async fn the_form_cap_is_64_kib_to_the_byte() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let post = |total: usize| {
+        let frame = "display_name=Big&bio=&location=&website=".len();
+        let body = format!(
+            "display_name=Big&bio={}&location=&website=",
+            "x".repeat(total - frame)
+        );
+        assert_eq!(body.len(), total);
+        app.client
+            .post(app.url("/fn/update_profile"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &cookie)
+            .body(body)
+            .send()
+    };
+
+    let at_the_cap = post(64 * 1024).await.unwrap();
+    let over = post(64 * 1024 + 1).await.unwrap();
+
+    assert_eq!(at_the_cap.status(), StatusCode::BAD_REQUEST);
+    assert!(at_the_cap
+        .text()
+        .await
+        .unwrap()
+        .contains("Use at most 1000 characters"));
+    assert_eq!(over.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.display_name().await, "Ann");
 }

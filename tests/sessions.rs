@@ -150,16 +150,42 @@ async fn the_session_cookie_expires_at_the_absolute_deadline() {
 #[tokio::test]
 async fn session_timeouts_are_configurable() {
     let app = spawn_app_with(|config| {
-        config.session_idle_timeout = Duration::from_secs(5 * 60);
-        config.session_absolute_timeout = Duration::from_secs(3600);
+        config.session_idle_timeout = Duration::from_secs(5 * MINUTE as u64);
+        config.session_absolute_timeout = Duration::from_secs(HOUR as u64);
+        config.remember_me_idle_timeout = Duration::from_secs(2 * HOUR as u64);
+        config.remember_me_absolute_timeout = Duration::from_secs(6 * HOUR as u64);
     })
     .await;
     let cookie = app.sign_up("ann@example.org", "Ann").await;
 
+    // Idle: 5 minutes.
     app.clock.advance(4 * MINUTE);
     assert!(signed_in(&app, &cookie).await);
     app.clock.advance(5 * MINUTE);
-    assert!(!signed_in(&app, &cookie).await);
+    assert!(!signed_in(&app, &cookie).await, "5 idle minutes end it");
+
+    // Absolute: 1 hour, however busy.
+    let busy = second_session(&app, "ann@example.org", false).await;
+    for _ in 0..14 {
+        app.clock.advance(4 * MINUTE);
+        assert!(signed_in(&app, &busy).await);
+    }
+    app.clock.advance(4 * MINUTE);
+    assert!(!signed_in(&app, &busy).await, "an hour ends it");
+
+    // Remember me: 2 idle hours, 6 hours in all.
+    let idle = second_session(&app, "ann@example.org", true).await;
+    app.clock.advance(119 * MINUTE);
+    assert!(signed_in(&app, &idle).await, "119 idle minutes are allowed");
+    app.clock.advance(121 * MINUTE);
+    assert!(!signed_in(&app, &idle).await, "2 idle hours end it");
+    let remembered = second_session(&app, "ann@example.org", true).await;
+    for _ in 0..3 {
+        app.clock.advance(110 * MINUTE);
+        assert!(signed_in(&app, &remembered).await);
+    }
+    app.clock.advance(31 * MINUTE);
+    assert!(!signed_in(&app, &remembered).await, "6 hours end it");
 }
 
 #[tokio::test]
@@ -202,6 +228,74 @@ async fn expired_sessions_are_purged_with_their_store_entries() {
     assert_eq!(app.count("user_sessions").await, 1);
     assert_eq!(app.count("tower_sessions").await, 1);
     assert!(signed_in(&app, &bob).await);
+}
+
+/// `shared/SECURITY.md`, Sessions: expired sessions are purged by a background task, with no
+/// request for them coming in.
+#[tokio::test]
+async fn the_background_task_purges_expired_sessions_on_its_own() {
+    let app =
+        spawn_app_with(|config| config.session_purge_period = Duration::from_millis(100)).await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    assert!(signed_in(&app, &ann).await); // the store entry is linked on first use
+    assert_eq!(app.count("user_sessions").await, 1);
+    assert_eq!(app.count("tower_sessions").await, 1);
+
+    app.clock.advance(31 * MINUTE);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.count("user_sessions").await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never purged the session"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    assert_eq!(
+        app.count("tower_sessions").await,
+        0,
+        "its store entry went too"
+    );
+}
+
+/// Every server function of the account's own pages needs a signed-in caller: signed out, each
+/// answers 401 and changes nothing.
+#[tokio::test]
+async fn account_functions_need_a_signed_in_caller() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+    let sessions_before = app.count("user_sessions").await;
+    for (endpoint, form) in [
+        ("sessions", vec![]),
+        ("end_session", vec![("id", "1")]),
+        ("end_other_sessions", vec![]),
+        (
+            "change_password",
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+        ),
+        ("delete_account", vec![("password", PASSWORD)]),
+        ("tokens", vec![]),
+        (
+            "create_token",
+            vec![("name", "x"), ("profile_read", "on"), ("expires", "30")],
+        ),
+        ("revoke_token", vec![("id", "1")]),
+    ] {
+        let res = app.call(endpoint, &form, None).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{endpoint}");
+        assert_eq!(res.text().await.unwrap(), r#""Unauthorized""#, "{endpoint}");
+    }
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(app.count("user_sessions").await, sessions_before);
+    assert_eq!(app.count("personal_access_tokens").await, 0);
+    assert_eq!(
+        app.log_in("ann@example.org", PASSWORD, None).await.status(),
+        StatusCode::OK,
+        "the password is unchanged"
+    );
 }
 
 #[tokio::test]
