@@ -49,8 +49,8 @@ fn csv_line(row: &ListRow) -> Vec<u8> {
         row.id.to_string(),
         neutralise_formula(&row.email).into_owned(),
         neutralise_formula(&row.display_name).into_owned(),
-        row.role.clone(),
-        row.status.clone(),
+        row.role.as_str().to_string(),
+        row.status.as_str().to_string(),
         rfc3339(row.created_at),
         row.last_login_at.map(rfc3339).unwrap_or_default(),
     ];
@@ -65,7 +65,8 @@ fn csv_line(row: &ListRow) -> Vec<u8> {
 fn json_line(row: &ListRow, first: bool) -> Vec<u8> {
     let value = json!({
         "id": row.id, "email": row.email, "display_name": row.display_name,
-        "role": row.role, "status": row.status, "created_at": rfc3339(row.created_at),
+        "role": row.role.as_str(), "status": row.status.as_str(),
+        "created_at": rfc3339(row.created_at),
         "last_login_at": row.last_login_at.map(rfc3339),
     });
     let mut out = if first {
@@ -165,8 +166,8 @@ mod tests {
             id: 7,
             email: "=cmd|'/c calc'!A1@example.org".into(),
             display_name: "Lee, \"Ann\"\nSecond line".into(),
-            role: "user".into(),
-            status: "active".into(),
+            role: crate::domain::Role::User,
+            status: crate::domain::AccountStatus::Active,
             created_at: 0,
             last_login_at: None,
             total: 0,

@@ -38,8 +38,8 @@ pub async fn users(
         .into_iter()
         .map(|row| UserRow {
             id: row.id,
-            role: crate::domain::Role::parse(&row.role).unwrap_or_default(),
-            status: crate::domain::AccountStatus::parse(&row.status).unwrap_or_default(),
+            role: row.role,
+            status: row.status,
             display_name: row.display_name,
             email: row.email,
             created: format_time(row.created_at, time_zone),

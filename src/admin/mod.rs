@@ -16,6 +16,7 @@ pub mod users;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::SortKey;
 use crate::{
     domain::{AccountStatus, DisplayName, Email, Password, Role},
     error::FieldErrors,
@@ -28,71 +29,6 @@ pub const PAGE_SIZE: u32 = 50;
 
 /// Longest search text kept, in characters.
 pub const MAX_SEARCH_CHARS: usize = 100;
-
-/// A column the user list can be sorted by.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SortKey {
-    Name,
-    Email,
-    Role,
-    Status,
-    #[default]
-    Created,
-    LastLogin,
-}
-
-impl SortKey {
-    pub const ALL: [SortKey; 6] = [
-        SortKey::Name,
-        SortKey::Email,
-        SortKey::Role,
-        SortKey::Status,
-        SortKey::Created,
-        SortKey::LastLogin,
-    ];
-
-    /// The name used in the URL (`sort=`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SortKey::Name => "name",
-            SortKey::Email => "email",
-            SortKey::Role => "role",
-            SortKey::Status => "status",
-            SortKey::Created => "created",
-            SortKey::LastLogin => "last_login",
-        }
-    }
-
-    /// The column heading.
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Name => "Display name",
-            SortKey::Email => "Email",
-            SortKey::Role => "Role",
-            SortKey::Status => "Status",
-            SortKey::Created => "Created",
-            SortKey::LastLogin => "Last sign-in",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The store's column for this key.
-    #[cfg(feature = "ssr")]
-    pub fn column(self) -> crate::store::user_list::ListColumn {
-        use crate::store::user_list::ListColumn;
-        match self {
-            SortKey::Name => ListColumn::Name,
-            SortKey::Email => ListColumn::Email,
-            SortKey::Role => ListColumn::Role,
-            SortKey::Status => ListColumn::Status,
-            SortKey::Created => ListColumn::Created,
-            SortKey::LastLogin => ListColumn::LastLogin,
-        }
-    }
-}
 
 /// The state of the user list, all of it in the URL query (`q`, `role`, `status`, `sort`,
 /// `dir`, `page`) so links, reloads and the back button work, with or without JavaScript.
@@ -156,7 +92,7 @@ impl UserListQuery {
     #[cfg(feature = "ssr")]
     pub fn order(&self) -> crate::store::user_list::ListOrder {
         crate::store::user_list::ListOrder {
-            column: self.sort.column(),
+            column: self.sort,
             desc: self.desc,
         }
     }

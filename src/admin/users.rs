@@ -46,8 +46,8 @@ pub async fn load(
     let active_sessions = sessions::list(state.pool(), id, now).await?.len() as i64;
     Ok(UserDetail {
         id,
-        role: u.role(),
-        status: u.status(),
+        role: u.role,
+        status: u.status,
         email: u.email,
         display_name: u.display_name,
         bio: u.bio,
@@ -137,11 +137,11 @@ pub async fn update(
     let own_before = before.own_fields();
     let own_after = apply(&own_before, &change.profile);
     let mut changes = changed_fields(&own_before, &own_after);
-    let role = change.role.unwrap_or(before.role());
-    let status = change.status.unwrap_or(before.status());
+    let role = change.role.unwrap_or(before.role);
+    let status = change.status.unwrap_or(before.status);
     for (field, old, new) in [
-        ("role", before.role().as_str(), role.as_str()),
-        ("status", before.status().as_str(), status.as_str()),
+        ("role", before.role.as_str(), role.as_str()),
+        ("status", before.status.as_str(), status.as_str()),
     ] {
         if old != new {
             changes.insert(field.into(), json!([old, new]));
@@ -150,8 +150,8 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    let demoted = before.role() == Role::Admin && role != Role::Admin;
-    let disabled = before.status() == AccountStatus::Active && status == AccountStatus::Disabled;
+    let demoted = before.role == Role::Admin && role != Role::Admin;
+    let disabled = before.status == AccountStatus::Active && status == AccountStatus::Disabled;
     let field = if demoted { "role" } else { "status" };
     if (demoted || disabled) && admin.is(id) {
         return Err(AppError::Conflict {

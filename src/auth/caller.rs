@@ -152,9 +152,9 @@ impl Caller {
 impl Viewer {
     /// The viewer of a stored row, when the account is active (a disabled one views nothing).
     pub fn from_row(row: ViewerRow) -> Option<Viewer> {
-        row.is_active().then(|| Viewer {
-            theme: row.theme(),
-            role: row.role(),
+        (row.status == crate::domain::AccountStatus::Active).then_some(Viewer {
+            theme: row.theme,
+            role: row.role,
             display_name: row.display_name,
             time_zone: row.time_zone,
             must_change_password: row.must_change_password,

@@ -8,7 +8,7 @@ use crate::{
         ssr::{record, AuditEvent},
         AuditAction,
     },
-    domain::{Email, Role},
+    domain::{AccountStatus, Email, Role},
     error::{AppError, FieldErrors, OrInternal},
     request::RequestContext,
     server::{db::begin_write, password, AppState},
@@ -108,7 +108,9 @@ pub async fn sign_in(
         return Err(AppError::RateLimited { retry_after });
     }
     let account = match &email {
-        Some(email) => users::credentials_by_email(state.pool(), email.as_str()).await?,
+        Some(email) => {
+            users::credentials(state.pool(), users::Account::Email(email.as_str())).await?
+        }
         None => None,
     };
     let matched = state
@@ -134,7 +136,7 @@ pub async fn sign_in(
     let user_id = account.id;
     tracing::Span::current().record("user_id", user_id);
     state.throttle().login_succeeded(&throttle_key);
-    if !account.is_active() {
+    if account.status != AccountStatus::Active {
         // Said only to someone who knows the password, so it tells nothing to a guesser.
         let event = AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id), ctx)
             .with("reason", "account disabled");
@@ -235,7 +237,7 @@ pub async fn check_own_password(
     field: &str,
     now: i64,
 ) -> Result<String, AppError> {
-    let account = users::credentials(state.pool(), me.user_id())
+    let account = users::credentials(state.pool(), users::Account::Id(me.user_id()))
         .await?
         .ok_or(AppError::NotFound)?;
     let ip = ctx.client.ip;

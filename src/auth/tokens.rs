@@ -215,8 +215,8 @@ struct TokenRow {
     scopes: String,
     expires_at: Option<i64>,
     last_used_at: Option<i64>,
-    role: String,
-    status: String,
+    role: Role,
+    status: AccountStatus,
 }
 
 /// Checks bearer token `token` at time `now` (Unix seconds) and records its use (to the
@@ -247,7 +247,7 @@ pub async fn check(
     if row.expires_at.is_some_and(|t| t <= now) {
         return Err(Ok(TokenRefusal::Expired));
     }
-    if AccountStatus::parse(&row.status) != Ok(AccountStatus::Active) {
+    if row.status != AccountStatus::Active {
         return Err(Ok(TokenRefusal::OwnerDisabled));
     }
     if row
@@ -265,7 +265,7 @@ pub async fn check(
     Ok(CheckedToken {
         token_id: row.id,
         user_id: row.user_id,
-        role: Role::parse(&row.role).unwrap_or_default(),
+        role: row.role,
         scopes: Scope::parse_list(&row.scopes),
     })
 }

@@ -10,6 +10,7 @@ mod password;
 mod profile;
 mod scope;
 mod settings;
+mod sort;
 #[cfg(feature = "ssr")]
 pub mod time;
 
@@ -19,6 +20,7 @@ pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};
 pub use scope::Scope;
 pub use settings::{Theme, TimeZoneName};
+pub use sort::SortKey;
 
 /// Characters of `s` counted as Unicode scalar values (what a person sees as characters, near
 /// enough; never bytes).

@@ -8,10 +8,7 @@ use crate::{
         AuditAction,
     },
     auth::Me,
-    domain::{
-        time::{format_time, time_zone_names},
-        Theme,
-    },
+    domain::time::{format_time, time_zone_names},
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, AppState},
@@ -48,7 +45,7 @@ pub async fn settings(state: &AppState, me: &Me, now: i64) -> Result<SettingsDat
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(SettingsData {
-        theme: Theme::parse(&own.theme).unwrap_or_default(),
+        theme: own.theme,
         local_time: format_time(now, &own.time_zone),
         time_zone: own.time_zone,
         time_zones: time_zone_names(),
@@ -114,7 +111,7 @@ pub fn apply(before: &users::OwnFields, change: &ProfileChange) -> users::OwnFie
         after.website = v.as_str().into();
     }
     if let Some(v) = change.theme {
-        after.theme = v.as_str().into();
+        after.theme = v;
     }
     if let Some(v) = &change.time_zone {
         after.time_zone = v.as_str().into();

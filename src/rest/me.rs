@@ -41,8 +41,8 @@ impl From<UserRecord> for Me {
     fn from(r: UserRecord) -> Self {
         Self {
             id: r.id,
-            theme: r.theme(),
-            role: r.role(),
+            theme: r.theme,
+            role: r.role,
             email: r.email,
             display_name: r.display_name,
             bio: r.bio,

@@ -57,8 +57,8 @@ impl From<UserRecord> for User {
     fn from(r: UserRecord) -> Self {
         Self {
             id: r.id,
-            role: r.role(),
-            status: r.status(),
+            role: r.role,
+            status: r.status,
             email: r.email,
             display_name: r.display_name,
             bio: r.bio,

@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::users::{UserRecord, RECORD_COLUMNS};
 use crate::{
-    domain::{AccountStatus, Role},
+    domain::{AccountStatus, Role, SortKey},
     error::{AppError, OrInternal},
     server::db::begin_write,
 };
@@ -50,11 +50,11 @@ impl ListFilter {
         }
         if let Some(role) = self.role {
             clause(qb);
-            qb.push("u.role = ").push_bind(role.as_str());
+            qb.push("u.role = ").push_bind(role);
         }
         if let Some(status) = self.status {
             clause(qb);
-            qb.push("u.status = ").push_bind(status.as_str());
+            qb.push("u.status = ").push_bind(status);
         }
     }
 
@@ -98,40 +98,28 @@ fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-/// A column a list can be sorted by.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ListColumn {
-    Name,
-    Email,
-    Role,
-    Status,
-    #[default]
-    Created,
-    LastLogin,
-}
-
 /// The order of a list: a column, ascending or descending, ties broken by id.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListOrder {
-    pub column: ListColumn,
+    pub column: SortKey,
     pub desc: bool,
 }
 
 impl ListOrder {
     fn push(self, qb: &mut QueryBuilder<'_, Sqlite>) {
         let column = match self.column {
-            ListColumn::Name => "p.display_name COLLATE NOCASE",
-            ListColumn::Email => "u.email",
-            ListColumn::Role => "u.role",
-            ListColumn::Status => "u.status",
-            ListColumn::Created => "u.created_at",
-            ListColumn::LastLogin => "u.last_login_at",
+            SortKey::Name => "p.display_name COLLATE NOCASE",
+            SortKey::Email => "u.email",
+            SortKey::Role => "u.role",
+            SortKey::Status => "u.status",
+            SortKey::Created => "u.created_at",
+            SortKey::LastLogin => "u.last_login_at",
         };
         let dir = if self.desc { "DESC" } else { "ASC" };
         // The tie-breaker is the id column of the sort's index, so SQLite walks the index in
         // order instead of sorting (profiles_display_name ends in user_id, the users indexes
         // in id).
-        let id = if self.column == ListColumn::Name {
+        let id = if self.column == SortKey::Name {
             "p.user_id"
         } else {
             "u.id"
@@ -146,8 +134,8 @@ pub struct ListRow {
     pub id: i64,
     pub display_name: String,
     pub email: String,
-    pub role: String,
-    pub status: String,
+    pub role: Role,
+    pub status: AccountStatus,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
     /// The total the filter lets through (on the rows of a page only).

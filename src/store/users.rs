@@ -40,7 +40,7 @@ pub async fn insert(
     )
     .bind(user.email)
     .bind(user.password_hash)
-    .bind(user.role.as_str())
+    .bind(user.role)
     .bind(user.must_change_password)
     .bind(now)
     .fetch_one(&mut *conn)
@@ -61,53 +61,39 @@ pub async fn insert(
 }
 
 /// What checking a password needs of an account.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct Credentials {
     pub id: i64,
     pub email: String,
-    /// PHC string (never logged: `Debug` of this row is only for tests).
+    /// PHC string. Deliberately no `Debug`: it never reaches a log.
     pub password_hash: String,
-    /// `active` or `disabled`.
-    pub status: String,
+    pub status: AccountStatus,
     pub must_change_password: bool,
 }
 
-impl Credentials {
-    /// Whether the account may sign in.
-    pub fn is_active(&self) -> bool {
-        AccountStatus::parse(&self.status) == Ok(AccountStatus::Active)
-    }
+/// Which account [`credentials`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Account<'a> {
+    Id(i64),
+    /// A lower-cased email.
+    Email(&'a str),
 }
 
-const CREDENTIALS: &str =
-    "SELECT id, email, password_hash, status, must_change_password FROM users";
-
-/// The credentials of the account with this (lower-cased) email.
-///
-/// Errors: `Internal` when the query fails.
-pub async fn credentials_by_email(
-    db: impl SqliteExecutor<'_>,
-    email: &str,
-) -> Result<Option<Credentials>, AppError> {
-    sqlx::query_as::<_, Credentials>(&format!("{CREDENTIALS} WHERE email = $1"))
-        .bind(email)
-        .fetch_optional(db)
-        .await
-        .or_internal()
-}
-
-/// The credentials of user `id`.
+/// The credentials of `account`.
 ///
 /// Errors: `Internal` when the query fails.
 pub async fn credentials(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    account: Account<'_>,
 ) -> Result<Option<Credentials>, AppError> {
-    sqlx::query_as::<_, Credentials>(&format!("{CREDENTIALS} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
-        .or_internal()
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT id, email, password_hash, status, must_change_password FROM users WHERE ",
+    );
+    match account {
+        Account::Id(id) => qb.push("id = ").push_bind(id),
+        Account::Email(email) => qb.push("email = ").push_bind(email),
+    };
+    qb.build_query_as().fetch_optional(db).await.or_internal()
 }
 
 /// Stores `new_hash` for user `id` only if the stored hash is still `old` (a password changed
@@ -181,25 +167,11 @@ pub const VIEWER_COLUMNS: &str =
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ViewerRow {
     pub display_name: String,
-    pub theme: String,
+    pub theme: Theme,
     pub time_zone: String,
-    pub role: String,
+    pub role: Role,
     pub must_change_password: bool,
-    pub status: String,
-}
-
-impl ViewerRow {
-    pub fn theme(&self) -> Theme {
-        Theme::parse(&self.theme).unwrap_or_default()
-    }
-
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or_default()
-    }
-
-    pub fn is_active(&self) -> bool {
-        AccountStatus::parse(&self.status) == Ok(AccountStatus::Active)
-    }
+    pub status: AccountStatus,
 }
 
 /// The viewer data of user `id`.
@@ -251,7 +223,7 @@ pub struct OwnFields {
     pub bio: String,
     pub location: String,
     pub website: String,
-    pub theme: String,
+    pub theme: Theme,
     pub time_zone: String,
 }
 
@@ -263,7 +235,7 @@ impl OwnFields {
             ("bio", &self.bio),
             ("location", &self.location),
             ("website", &self.website),
-            ("theme", &self.theme),
+            ("theme", self.theme.as_str()),
             ("time_zone", &self.time_zone),
         ]
     }
@@ -303,7 +275,7 @@ pub async fn save_own_fields(
     .bind(&fields.bio)
     .bind(&fields.location)
     .bind(&fields.website)
-    .bind(&fields.theme)
+    .bind(fields.theme)
     .bind(&fields.time_zone)
     .bind(now)
     .bind(id)
@@ -322,10 +294,10 @@ pub struct UserRecord {
     pub bio: String,
     pub location: String,
     pub website: String,
-    pub theme: String,
+    pub theme: Theme,
     pub time_zone: String,
-    pub role: String,
-    pub status: String,
+    pub role: Role,
+    pub status: AccountStatus,
     pub created_at: i64,
     /// The account's last change (email, password, role, status).
     pub updated_at: i64,
@@ -336,18 +308,6 @@ pub struct UserRecord {
 }
 
 impl UserRecord {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or_default()
-    }
-
-    pub fn status(&self) -> AccountStatus {
-        AccountStatus::parse(&self.status).unwrap_or_default()
-    }
-
-    pub fn theme(&self) -> Theme {
-        Theme::parse(&self.theme).unwrap_or_default()
-    }
-
     /// The fields the person edits themselves.
     pub fn own_fields(&self) -> OwnFields {
         OwnFields {
@@ -355,14 +315,14 @@ impl UserRecord {
             bio: self.bio.clone(),
             location: self.location.clone(),
             website: self.website.clone(),
-            theme: self.theme.clone(),
+            theme: self.theme,
             time_zone: self.time_zone.clone(),
         }
     }
 
     /// An active administrator.
     pub fn is_active_admin(&self) -> bool {
-        self.role() == Role::Admin && self.status() == AccountStatus::Active
+        self.role == Role::Admin && self.status == AccountStatus::Active
     }
 }
 
@@ -395,8 +355,8 @@ pub async fn set_role_and_status(
     now: i64,
 ) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET role = $1, status = $2, updated_at = $3 WHERE id = $4")
-        .bind(role.as_str())
-        .bind(status.as_str())
+        .bind(role)
+        .bind(status)
         .bind(now)
         .bind(id)
         .execute(db)
@@ -463,21 +423,4 @@ pub async fn emails(
     qb.push(")");
     let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(db).await.or_internal()?;
     Ok(rows.into_iter().collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_debug_is_for_tests_only_but_active_is_read_from_status() {
-        let c = Credentials {
-            id: 1,
-            email: "a@example.org".into(),
-            password_hash: "!".into(),
-            status: "disabled".into(),
-            must_change_password: false,
-        };
-        assert!(!c.is_active());
-    }
 }

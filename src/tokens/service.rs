@@ -33,7 +33,7 @@ pub async fn create(
     let owner = users::viewer(&mut *tx, me.user_id())
         .await?
         .ok_or(AppError::NotFound)?;
-    if owner.role() != Role::Admin && token.scopes.iter().any(|s| s.admin_only()) {
+    if owner.role != Role::Admin && token.scopes.iter().any(|s| s.admin_only()) {
         let mut errors = FieldErrors::new();
         errors.add("scopes", "Only administrators may use the users scopes");
         return Err(AppError::Validation(errors));

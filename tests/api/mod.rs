@@ -70,3 +70,30 @@ pub fn insufficient_scope(scope: &str, admin_only: bool) -> Value {
         "scope": scope,
     })
 }
+
+/// The problem body of a route the API does not have.
+pub fn no_such_route() -> Value {
+    serde_json::json!({
+        "type": "/api/docs#problem-not-found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "There is no such API route.",
+        "request_id": "<request-id>",
+    })
+}
+
+/// The problem body of a refused body or parameters, `errors` as `(field, message)`.
+pub fn validation_error(errors: &[(&str, &str)]) -> Value {
+    let errors: Vec<Value> = errors
+        .iter()
+        .map(|(field, message)| serde_json::json!({"field": field, "message": message}))
+        .collect();
+    serde_json::json!({
+        "type": "/api/docs#problem-validation-error",
+        "title": "Validation failed",
+        "status": 400,
+        "detail": "One or more fields were refused.",
+        "request_id": "<request-id>",
+        "errors": errors,
+    })
+}

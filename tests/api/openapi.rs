@@ -1,8 +1,9 @@
 //! The OpenAPI document against the router, and the reference page made from it.
 
+use super::no_such_route;
 use crate::common::{problem, spawn_app};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The served document is OpenAPI 3.1 whose every `$ref` resolves, and it matches the router
 /// both ways: each documented operation is routed (it answers 401 to a call without a token,
@@ -78,13 +79,7 @@ async fn the_openapi_document_and_the_router_agree() {
         let res = app.get(path, None).await;
         assert_eq!(
             problem(res, StatusCode::NOT_FOUND).await,
-            json!({
-                "type": "/api/docs#problem-not-found",
-                "title": "Not found",
-                "status": 404,
-                "detail": "There is no such API route.",
-                "request_id": "<request-id>",
-            }),
+            no_such_route(),
             "{path}"
         );
     }

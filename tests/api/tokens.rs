@@ -1,7 +1,7 @@
 //! Personal access tokens: made and shown once, stored as SHA-256, refused in every wrong
 //! form, never able to manage tokens, rate limited.
 
-use super::{api, invalid_token, person, ALL_SCOPES};
+use super::{api, invalid_token, no_such_route, person, ALL_SCOPES};
 use crate::common::{problem, spawn_app, spawn_app_with};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
@@ -253,16 +253,7 @@ async fn a_token_cannot_make_list_or_revoke_tokens() {
     }
     assert_eq!(app.count("personal_access_tokens").await, 1);
     let res = api(&app, Method::POST, "/tokens", &token, Some(json!({}))).await;
-    assert_eq!(
-        problem(res, StatusCode::NOT_FOUND).await,
-        json!({
-            "type": "/api/docs#problem-not-found",
-            "title": "Not found",
-            "status": 404,
-            "detail": "There is no such API route.",
-            "request_id": "<request-id>",
-        })
-    );
+    assert_eq!(problem(res, StatusCode::NOT_FOUND).await, no_such_route());
 }
 
 #[tokio::test]

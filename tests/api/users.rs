@@ -1,7 +1,7 @@
 //! `/users`: the scope matrix, the console's rules through administrators' tokens, and
 //! keyset pages.
 
-use super::{api, insufficient_scope, invalid_token, person, ALL_SCOPES};
+use super::{api, insufficient_scope, invalid_token, person, validation_error, ALL_SCOPES};
 use crate::common::{problem, spawn_app};
 use reqwest::{header, Method, StatusCode};
 use roster::server::clock::Clock;
@@ -199,14 +199,7 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
     .await;
     assert_eq!(
         problem(res, StatusCode::BAD_REQUEST).await,
-        json!({
-            "type": "/api/docs#problem-validation-error",
-            "title": "Validation failed",
-            "status": 400,
-            "detail": "One or more fields were refused.",
-            "request_id": "<request-id>",
-            "errors": [{"field": "email", "message": "Enter an email address like name@example.com"}],
-        })
+        validation_error(&[("email", "Enter an email address like name@example.com")])
     );
     let res = api(
         &app,
