@@ -19,6 +19,14 @@ Environment (durations like 90s, 30m, 12h, 14days):
   ROSTER_REMEMBER_ME_IDLE_TIMEOUT      idle timeout with 'Remember me' [default: 14days]
   ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT  absolute timeout with 'Remember me' [default: 30days]
   ROSTER_API_CALLS_PER_MINUTE          API calls per token per minute [default: 600]
+  ROSTER_TRUSTED_PROXIES               proxies whose X-Forwarded-For names the client, as CIDRs,
+                                       e.g. 127.0.0.1/32,10.0.0.0/8 [default: none]
+  ROSTER_TLS_CERT_FILE                 serve HTTPS with this PEM certificate chain [default: none]
+  ROSTER_TLS_KEY_FILE                  ... and this PEM private key (both or neither; SIGHUP
+                                       reads them again) [default: none]
+  ROSTER_HEADER_READ_TIMEOUT           a connection must send its headers within this
+                                       [default: 20s]
+  ROSTER_MAX_CONNECTIONS               open connections served at once [default: 1024]
   ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
   LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
   LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
@@ -55,6 +63,37 @@ pub struct Cli {
         global = true
     )]
     api_calls_per_minute: u32,
+
+    /// Proxies whose X-Forwarded-For header names the client: comma-separated CIDRs or
+    /// addresses (e.g. 127.0.0.1/32,10.0.0.0/8). When the TCP peer is one of them, the client
+    /// is the right-most address in the header that is not itself a trusted proxy; anyone
+    /// else's header is ignored. Empty: trust nobody.
+    #[arg(long, env = "ROSTER_TRUSTED_PROXIES", default_value = "", value_parser = trusted_proxies, global = true)]
+    trusted_proxies: TrustedProxies,
+
+    /// Serve HTTPS (TLS 1.2+, HTTP/2 and HTTP/1.1) with this PEM certificate chain; needs
+    /// --tls-key-file too. SIGHUP reads both files again.
+    #[arg(long, env = "ROSTER_TLS_CERT_FILE", global = true)]
+    tls_cert_file: Option<std::path::PathBuf>,
+
+    /// The PEM private key of --tls-cert-file.
+    #[arg(long, env = "ROSTER_TLS_KEY_FILE", global = true)]
+    tls_key_file: Option<std::path::PathBuf>,
+
+    /// A connection that does not send a request's headers within this long (or, with TLS,
+    /// finish its handshake) is closed; idle keep-alive connections too.
+    #[arg(long, env = "ROSTER_HEADER_READ_TIMEOUT", default_value = "20s", value_parser = timeout, global = true)]
+    header_read_timeout: Duration,
+
+    /// Open connections served at once; further ones wait until one closes.
+    #[arg(
+        long,
+        env = "ROSTER_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    max_connections: u32,
 
     /// A session ends after this long without a request (e.g. 30m, 1h).
     #[arg(long, env = "ROSTER_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = timeout, global = true)]
@@ -154,10 +193,36 @@ fn timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// The parsed `--trusted-proxies`.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
+    roster::server::config::parse_trusted_proxies(text).map(TrustedProxies)
+}
+
 impl Cli {
     /// The server configuration these options give.
-    fn config(&self) -> Config {
-        Config {
+    ///
+    /// Errors (as a message): only one of the two TLS files is given.
+    fn config(&self) -> Result<Config, String> {
+        let tls = match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(cert), Some(key)) => Some(roster::server::config::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(
+                    "give both ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE, or neither".into(),
+                )
+            }
+        };
+        Ok(Config {
+            trusted_proxies: self.trusted_proxies.0.clone(),
+            tls,
+            header_read_timeout: self.header_read_timeout,
+            max_connections: self.max_connections as usize,
             database_url: self.database_url.clone(),
             secure_cookies: self.secure_cookies,
             session_idle_timeout: self.session_idle_timeout,
@@ -170,7 +235,7 @@ impl Cli {
                 ..Limits::default()
             },
             ..Config::default()
-        }
+        })
     }
 }
 
@@ -189,7 +254,7 @@ async fn open(config: Config) -> Result<AppState, String> {
 ///
 /// Errors (as a message for the terminal): whatever the command reports.
 pub async fn run(cli: Cli) -> Result<(), String> {
-    let config = cli.config();
+    let config = cli.config()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let conf = leptos::config::get_configuration(None)

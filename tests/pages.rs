@@ -219,3 +219,42 @@ async fn the_public_folder_is_served_as_it_is() {
         "{page}"
     );
 }
+
+/// The anonymous cache decides "signed out" with the session layer's own cookie parse: every
+/// spelling of the session cookie that the session layer takes for a live session (a space
+/// before `=`, a percent-encoded name, a non-ASCII cookie beside it) keeps the page out of the
+/// cache, so right after a start no signed-in page can be kept for every visitor (issue 13).
+#[tokio::test]
+async fn no_spelling_of_the_session_cookie_puts_a_signed_in_page_in_the_cache() {
+    for spelling in [
+        "__Host-roster_session =ID",
+        "__Host-roster%5Fsession=ID",
+        "note=\u{e9}t\u{e9}; __Host-roster_session=ID",
+    ] {
+        let app = spawn_app().await;
+        let cookie = app.sign_up("ann@example.org", "Ann Secret").await;
+        let id = cookie.split_once('=').unwrap().1;
+        let header = spelling.replace("ID", id);
+        let res = app
+            .client
+            .get(app.url("/"))
+            .header(
+                reqwest::header::COOKIE,
+                reqwest::header::HeaderValue::from_bytes(header.as_bytes()).unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("Ann Secret"),
+            "{spelling}: the session layer took it for a live session"
+        );
+        assert!(!app.state.pages().contains("/"), "{spelling}: kept");
+        let anonymous = app.get("/", None).await.text().await.unwrap();
+        assert!(
+            !anonymous.contains("Ann Secret"),
+            "{spelling}: served to all"
+        );
+    }
+}

@@ -468,3 +468,44 @@ async fn the_form_cap_is_64_kib_to_the_byte() {
     assert_eq!(over.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.display_name().await, "Ann");
 }
+
+/// Request ids are the server's: a client's `X-Request-Id` is neither echoed nor used as the
+/// id of its errors (issue 13).
+#[tokio::test]
+async fn a_client_chosen_request_id_is_never_taken() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("x-request-id", "forged-id")
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(id, "forged-id");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["request_id"], id.as_str());
+    let page = app
+        .client
+        .get(app.url("/"))
+        .header("x-request-id", "forged-id")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(page.headers()["x-request-id"], "forged-id");
+}
+
+/// A miss under `/pkg/` is a plain 404: no page rendered (with the session, without the
+/// guard), no account data to cache (issue 13).
+#[tokio::test]
+async fn a_missing_built_file_is_a_plain_404() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+
+    let res = app.get("/pkg/no-such-file.js", Some(&cookie)).await;
+
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    let body = res.text().await.unwrap();
+    assert_eq!(body, "No such file.");
+}

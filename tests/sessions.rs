@@ -576,3 +576,281 @@ async fn the_password_hint_judges_like_the_server() {
     assert!(hint("password123456").await.is_some());
     assert_eq!(hint(NEW_PASSWORD).await, None);
 }
+
+/// The person's own password change offers to revoke their personal access tokens (the form
+/// ticks it by default); unticked, they stay (issue 13).
+#[tokio::test]
+async fn a_password_change_revokes_the_persons_tokens_when_asked() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let kept = app.with_token(&cookie, &["profile_read"], "30").await;
+    let status = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/api/v1/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+
+    let unticked = app
+        .call(
+            "change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(unticked.status(), StatusCode::OK);
+    assert_eq!(
+        status(kept.clone()).await,
+        StatusCode::OK,
+        "kept when not asked"
+    );
+
+    let ticked = app
+        .call(
+            "change_password",
+            &[
+                ("current_password", NEW_PASSWORD),
+                ("new_password", PASSWORD),
+                ("revoke_tokens", "on"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(ticked.status(), StatusCode::OK);
+    assert_eq!(status(kept).await, StatusCode::UNAUTHORIZED);
+    let page = app
+        .get("/settings/password", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"name="revoke_tokens" value="on" checked"#),
+        "offered, ticked by default: {page}"
+    );
+}
+
+/// Until a person whose password an administrator reset chooses a new one, every server
+/// function but `change_password` and `log_out` refuses them, and so does the API for their
+/// tokens (issue 13).
+#[tokio::test]
+async fn a_person_who_must_choose_a_new_password_can_do_nothing_else() {
+    let app = spawn_app().await;
+    let admin = app.with_admin("root@example.org").await;
+    let bob_cookie = app.sign_up("bob@example.org", "Bob").await;
+    let token = app.with_token(&bob_cookie, &["profile_read"], "30").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+    app.call("admin_reset_password", &[("id", &bob)], Some(&admin))
+        .await;
+    let one_time: serde_json::Value = app
+        .call("admin_user", &[("id", &bob)], Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let one_time = one_time["one_time_password"].as_str().unwrap().to_string();
+    let login = app.log_in("bob@example.org", &one_time, None).await;
+    let cookie = session_cookie(&login).unwrap();
+
+    for (endpoint, form) in [
+        ("profile", vec![]),
+        ("settings", vec![]),
+        (
+            "update_settings",
+            vec![("theme", "dark"), ("time_zone", "UTC")],
+        ),
+        ("sessions", vec![]),
+        ("end_other_sessions", vec![]),
+        ("tokens", vec![]),
+        (
+            "create_token",
+            vec![("name", "x"), ("profile_read", "on"), ("expires", "30")],
+        ),
+        ("delete_account", vec![("password", one_time.as_str())]),
+    ] {
+        let res = app.call(endpoint, &form, Some(&cookie)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{endpoint}");
+    }
+    assert_eq!(app.count("personal_access_tokens").await, 0);
+    let viewer = app.call("viewer", &[], Some(&cookie)).await;
+    assert_eq!(
+        viewer.status(),
+        StatusCode::OK,
+        "the header still shows who it is"
+    );
+
+    // A token the person still holds (as if made before the reset) is refused too.
+    sqlx::query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    let ann_token = app.with_token(&ann, &["profile_read"], "30").await;
+    sqlx::query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let api = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&ann_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(
+        body["detail"],
+        "The token's owner must choose a new password first."
+    );
+    drop(token);
+
+    let change = app
+        .call(
+            "change_password",
+            &[
+                ("current_password", one_time.as_str()),
+                ("new_password", NEW_PASSWORD),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(change.status(), StatusCode::OK);
+    let tokens = app.call("tokens", &[], Some(&cookie)).await;
+    assert_eq!(
+        tokens.status(),
+        StatusCode::OK,
+        "everything again after the change"
+    );
+}
+
+/// As in the console, one active administrator always remains: the last one cannot delete
+/// their own account on `/settings/account` (issue 13).
+#[tokio::test]
+async fn the_last_active_administrator_cannot_delete_their_own_account() {
+    let app = spawn_app().await;
+    let cookie = app.with_admin("root@example.org").await;
+
+    let res = app
+        .call("delete_account", &[("password", PASSWORD)], Some(&cookie))
+        .await;
+
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("last active administrator"), "{body}");
+    assert_eq!(app.count("users").await, 1);
+    assert!(signed_in(&app, &cookie).await);
+    // With a second administrator, the first may go.
+    app.with_admin("second@example.org").await;
+    let res = app
+        .call("delete_account", &[("password", PASSWORD)], Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.count("users").await, 1);
+}
+
+/// A new token's text and an administrator's one-time password are kept for the page that
+/// shows them in memory only, never in the session store, and for five minutes at most
+/// (issue 13).
+#[tokio::test]
+async fn show_once_secrets_never_reach_the_session_store_and_expire() {
+    let app = spawn_app().await;
+    let admin = app.with_admin("root@example.org").await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let stored = || async {
+        let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+        blobs.concat()
+    };
+    let contains = |haystack: &[u8], needle: &str| {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    };
+
+    app.try_make_token(&cookie, &["profile_read"], "30").await;
+    let token: String = sqlx::query_scalar("SELECT name FROM personal_access_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(token, "script");
+    let ann = app.user_id("ann@example.org").await.to_string();
+    app.call("admin_reset_password", &[("id", &ann)], Some(&admin))
+        .await;
+    let blob = stored().await;
+    assert!(
+        !contains(&blob, "roster_pat_"),
+        "a token in the session store"
+    );
+    // The one-time password is 4 groups of 5 letters joined by '-'.
+    let text = String::from_utf8_lossy(&blob).to_string();
+    let otp_like = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '#'))
+        .any(|w| w.len() == 23 && w.matches('-').count() == 3);
+    assert!(!otp_like, "a one-time password in the session store");
+
+    // Five minutes later, the one-time password is gone without having been shown.
+    app.clock.advance(5 * MINUTE + 1);
+    let page: serde_json::Value = app
+        .call("admin_user", &[("id", &ann)], Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(page["one_time_password"].is_null(), "{page}");
+}
+
+/// A sign-in whose password check is in flight while an administrator disables the account
+/// gets no session: the account is read again in the transaction that records the session
+/// (issue 13). The disable is made certain to land in between: it is written, uncommitted,
+/// before the sign-in starts (so the sign-in's first read sees an active account), and
+/// committed once the password check has begun; the sign-in's write then waits for it.
+#[tokio::test]
+async fn a_sign_in_in_flight_when_the_account_is_disabled_gets_no_session() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+    let checks = app.state.passwords().verified();
+    let mut disable = app.pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    sqlx::query("UPDATE users SET status = 'disabled' WHERE email = 'ann@example.org'")
+        .execute(&mut *disable)
+        .await
+        .unwrap();
+
+    let login = tokio::spawn({
+        let client = app.client.clone();
+        let url = app.url("/fn/log_in");
+        async move {
+            client
+                .post(url)
+                .form(&[("email", "ann@example.org"), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.state.passwords().verified() == checks {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sign-in never checked"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    disable.commit().await.unwrap();
+    let res = login.await.unwrap();
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(session_cookie(&res).is_none());
+    assert_eq!(app.count("user_sessions").await, 1, "only the sign-up's");
+}

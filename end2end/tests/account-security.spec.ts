@@ -14,15 +14,25 @@ import {
 
 const NEW_PASSWORD = "a completely different passphrase";
 
-test("change password: the current one is checked, other sessions end", async ({ page, browser }) => {
+test("change password: the current one is checked, other sessions end, tokens are revoked", async ({
+  page,
+  browser,
+}) => {
   const email = uniqueEmail("password");
   await signUp(page, email, "Pass Changer");
   const other = await otherBrowser(browser);
   await open(other, "/login");
   await signIn(other, email);
   await expect(other.getByRole("heading", { name: "Welcome, Pass Changer" })).toBeVisible();
+  // A token, which the password change revokes unless told otherwise.
+  await open(page, "/settings/tokens");
+  await page.getByLabel("Token name").fill("before the change");
+  await page.getByRole("checkbox", { name: /profile:read/ }).check();
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByLabel("New token")).toBeVisible();
 
   await open(page, "/settings/password");
+  await expect(page.getByLabel("Also revoke my personal access tokens")).toBeChecked();
   await page.getByLabel("Current password").fill("not my password at all");
   await page.getByLabel("New password").fill(NEW_PASSWORD);
   await page.getByRole("button", { name: "Change password" }).click();
@@ -35,6 +45,8 @@ test("change password: the current one is checked, other sessions end", async ({
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByText("Password changed.")).toBeVisible();
   expect(await isSignedIn(page)).toBe(true);
+  await open(page, "/settings/tokens");
+  await expect(page.getByText("No tokens yet.")).toBeVisible();
 
   expect(await isSignedIn(other)).toBe(false);
   await signIn(other, email, NEW_PASSWORD);

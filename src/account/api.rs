@@ -63,8 +63,11 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
 }
 
 /// Changes the caller's password after checking the current one; ends every other session of
-/// theirs and records `password.changed` (`shared/SECURITY.md`, Passwords; ASVS 4.0.3 V2.1.5,
-/// V3.3.3). Then sends them to `/settings/password?saved=1` ("Password changed").
+/// theirs, revokes their personal access tokens when `revoke_tokens` is ticked (the form ticks
+/// it by default), and records `password.changed` (`shared/SECURITY.md`, Passwords; ASVS 4.0.3
+/// V2.1.5, V3.3.3). The one server function, with `log_out`, that a person who must choose a
+/// new password may call. Then sends them to `/settings/password?saved=1` ("Password
+/// changed").
 ///
 /// Errors: `Unauthorized` when signed out; `Validation` per field (a wrong current password,
 /// a new one too short, too long, or guessable); `RateLimited` after repeated wrong current
@@ -73,13 +76,15 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
 pub async fn change_password(
     current_password: String,
     new_password: String,
+    revoke_tokens: Option<String>,
 ) -> Result<(), AppError> {
     let r = crate::auth::caller::this_request()?;
-    let me = r.caller.me()?;
+    let me = r.caller.me_to_change_password()?;
     let keep = r.caller.record().ok_or(AppError::Unauthorized)?;
     let form = ChangePasswordForm {
         current_password,
         new_password,
+        revoke_tokens,
     };
     let new = form.parse().map_err(AppError::Validation)?;
     let name = r
@@ -94,6 +99,7 @@ pub async fn change_password(
         &new,
         &name,
         keep,
+        form.revoke_tokens.is_some(),
         &r.ctx,
         r.state.now(),
     )

@@ -18,6 +18,9 @@ use crate::{domain::Password, error::FieldErrors};
 pub struct ChangePasswordForm {
     pub current_password: String,
     pub new_password: String,
+    /// "Also revoke my personal access tokens": present when ticked.
+    #[serde(default)]
+    pub revoke_tokens: Option<String>,
 }
 
 impl ChangePasswordForm {
@@ -139,12 +142,14 @@ mod tests {
         let same = ChangePasswordForm {
             current_password: "correct horse battery staple".into(),
             new_password: "correct horse battery staple".into(),
+            revoke_tokens: None,
         };
         assert!(same.parse().unwrap_err().get("new_password").is_some());
 
         let fine = ChangePasswordForm {
             current_password: "x".into(),
             new_password: "a new and long passphrase".into(),
+            revoke_tokens: None,
         };
         assert_eq!(fine.parse().unwrap().expose(), "a new and long passphrase");
     }

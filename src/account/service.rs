@@ -83,8 +83,8 @@ pub async fn end_sessions(
 
 /// Changes `me`'s password to `new` after checking `current` (throttled like a login) and
 /// the new one's strength (counting their email and `name`); ends every other session of
-/// theirs (all but `keep`, the caller's) and records `password.changed`, all in one
-/// transaction (`shared/SECURITY.md`, Passwords; ASVS 4.0.3 V2.1.5, V3.3.3). Returns how many
+/// theirs (all but `keep`, the caller's), revokes their personal access tokens with
+/// `revoke_tokens`, and records `password.changed`, all in one transaction (`shared/SECURITY.md`, Passwords; ASVS 4.0.3 V2.1.5, V3.3.3). Returns how many
 /// sessions ended.
 ///
 /// Errors: `Validation` at `current_password` (wrong) or `new_password` (guessable);
@@ -98,6 +98,7 @@ pub async fn change_password(
     new: &Password,
     name: &str,
     keep: i64,
+    revoke_tokens: bool,
     ctx: &RequestContext,
     now: i64,
 ) -> Result<u64, AppError> {
@@ -109,13 +110,19 @@ pub async fn change_password(
     let mut tx = begin_write(state.pool()).await?;
     users::set_password(&mut *tx, me.user_id(), &hash.0, false, now).await?;
     let ended = sessions::end(&mut tx, me.user_id(), Ending::AllBut(keep)).await?;
+    let revoked = if revoke_tokens {
+        crate::auth::tokens::delete_all(&mut *tx, me.user_id()).await?
+    } else {
+        0
+    };
     let event = AuditEvent::new(
         AuditAction::PasswordChanged,
         Some(me.user_id()),
         Some(me.user_id()),
         ctx,
     )
-    .with("other_sessions_ended", ended);
+    .with("other_sessions_ended", ended)
+    .with("tokens_revoked", revoked);
     record(&mut *tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     tracing::info!(other_sessions_ended = ended, "password changed");
@@ -127,7 +134,8 @@ pub async fn change_password(
 /// (the audit trail keeps the user's id, not their data). One transaction.
 ///
 /// Errors: `Validation` at `password` when it is wrong; `RateLimited` after repeated wrong
-/// passwords; `Internal` on failures.
+/// passwords; `Conflict` at `password` for the last active administrator (nothing deleted);
+/// `Internal` on failures.
 #[tracing::instrument(skip_all, fields(user_id = me.user_id()))]
 pub async fn delete_account(
     state: &AppState,
@@ -138,6 +146,18 @@ pub async fn delete_account(
 ) -> Result<(), AppError> {
     crate::auth::service::check_own_password(state, ctx, me, password, "password", now).await?;
     let mut tx = begin_write(state.pool()).await?;
+    let account = users::record(&mut *tx, me.user_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // As in the console: one active administrator always remains.
+    if account.is_active_admin() && users::other_active_admins(&mut *tx, me.user_id()).await? == 0 {
+        return Err(AppError::Conflict {
+            field: "password".into(),
+            message: "You are the last active administrator: make someone else an \
+                      administrator before deleting your account."
+                .into(),
+        });
+    }
     sessions::end(&mut tx, me.user_id(), Ending::All).await?;
     // profiles, user_sessions and tokens go with the user (ON DELETE CASCADE).
     users::delete(&mut *tx, me.user_id()).await?;

@@ -80,6 +80,16 @@ pub fn PasswordPage() -> impl IntoView {
                     name="new_password"
                     error=feedback.field("new_password")
                 />
+                <div class="check">
+                    <input
+                        type="checkbox"
+                        id="f-revoke_tokens"
+                        name="revoke_tokens"
+                        value="on"
+                        checked=true
+                    />
+                    <label for="f-revoke_tokens">"Also revoke my personal access tokens"</label>
+                </div>
                 <SubmitButton
                     label="Change password"
                     pending=action.pending().into()

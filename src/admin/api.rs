@@ -34,13 +34,16 @@ pub async fn admin_user(id: i64) -> Result<UserDetail, AppError> {
     let admin = r.caller.admin()?;
     let tz = r.caller.time_zone();
     let mut user = super::users::load(&r.state, &admin, id, &tz, r.state.now()).await?;
-    let session = TypedSession::from_request().await?;
-    if let Some((for_id, password)) = session.peek::<(i64, String)>(Stash::OneTimePassword).await {
-        if for_id == id {
-            let _ = session.take::<(i64, String)>(Stash::OneTimePassword).await;
-            user.one_time_password = Some(password);
-        }
-    }
+    let shown = TypedSession::from_request()
+        .await?
+        .take_secret::<(i64, String)>(
+            r.state.secrets(),
+            Stash::OneTimePassword,
+            r.state.now(),
+            |(for_id, _)| *for_id == id,
+        )
+        .await;
+    user.one_time_password = shown.map(|(_, password)| password);
     Ok(user)
 }
 
@@ -156,7 +159,12 @@ pub async fn admin_reset_password(id: i64) -> Result<(), AppError> {
     super::users::reset_password(&r.state, &admin, id, &hash, &r.ctx, r.state.now()).await?;
     TypedSession::from_request()
         .await?
-        .stash(Stash::OneTimePassword, &(id, one_time))
+        .stash_secret(
+            r.state.secrets(),
+            Stash::OneTimePassword,
+            &(id, one_time),
+            r.state.now(),
+        )
         .await?;
     leptos_axum::redirect(&crate::paths::flagged(
         &crate::paths::admin_user(id),

@@ -335,7 +335,10 @@ pub fn AdminUserPage() -> impl IntoView {
                     </ActionForm>
 
                     <h2>"Sessions"</h2>
-                    <p class="muted">{format!("{} active session(s).", u.active_sessions)}</p>
+                    <p class="muted">
+                        {format!("{} active session(s).", u.active_sessions)}
+                        " Signing out everywhere ends them all and revokes their personal access tokens."
+                    </p>
                     <Show when=move || signed_out.get()>
                         <p class="success" role="status">"Signed out everywhere"</p>
                     </Show>
@@ -349,7 +352,7 @@ pub fn AdminUserPage() -> impl IntoView {
                         {if u.must_change_password {
                             "Waiting for them to choose a new password."
                         } else {
-                            "Resetting gives a one-time password and signs them out everywhere."
+                            "Resetting gives a one-time password, signs them out everywhere and revokes their personal access tokens."
                         }}
                     </p>
                     <ActionForm action=reset>

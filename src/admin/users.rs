@@ -118,7 +118,7 @@ pub async fn create(
 }
 
 /// Applies `change` to user `id` as `admin`: profile fields, role and status. A disabled
-/// user's sessions end at once. `user.updated` records each changed field as `[before,
+/// user's sessions end at once, and so do the sessions of a user whose role changes. `user.updated` records each changed field as `[before,
 /// after]`. Nothing is written when nothing changed.
 ///
 /// Errors: `NotFound`; `Conflict` at `role`/`status` when an administrator would demote or
@@ -164,7 +164,9 @@ pub async fn update(
     }
     users::save_own_fields(&mut *tx, id, &own_after, now).await?;
     users::set_role_and_status(&mut *tx, id, role, status, now).await?;
-    if disabled {
+    // A disabled person's sessions end; so do those of a person whose role changes, who signs
+    // in again with the new one (`shared/SECURITY.md`, Sessions: rotation on privilege change).
+    if disabled || role != before.role {
         sessions::end(&mut tx, id, Ending::All).await?;
     }
     let event = AuditEvent::new(AuditAction::UserUpdated, admin.actor(), Some(id), ctx)
@@ -173,8 +175,9 @@ pub async fn update(
     tx.commit().await.or_internal()
 }
 
-/// Ends every session of user `id` ("Sign out everywhere") and records `session.ended` by
-/// `admin`. Returns how many ended.
+/// Ends every session of user `id` ("Sign out everywhere"), revokes their personal access
+/// tokens (a credential that outlived the sign-out would defeat it), and records
+/// `session.ended` by `admin`. Returns how many sessions ended.
 ///
 /// Errors: `NotFound`; `Internal` on database failures.
 #[tracing::instrument(skip_all, fields(target = id))]
@@ -188,16 +191,18 @@ pub async fn end_all_sessions(
     let mut tx = begin_write(state.pool()).await?;
     existing(&mut tx, id).await?;
     let ended = sessions::end(&mut tx, id, Ending::All).await?;
+    let revoked = crate::auth::tokens::delete_all(&mut *tx, id).await?;
     let event = AuditEvent::new(AuditAction::SessionEnded, admin.actor(), Some(id), ctx)
         .with("sessions", "all")
-        .with("count", ended);
+        .with("count", ended)
+        .with("tokens_revoked", revoked);
     record(&mut *tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     Ok(ended)
 }
 
 /// Gives user `id` the one-time password whose hash is `hash`: they must choose a new one at
-/// their next sign-in, and their sessions end. Records `user.password_reset` (never the
+/// their next sign-in, their sessions end and their personal access tokens are revoked. Records `user.password_reset` (never the
 /// password).
 ///
 /// Errors: `NotFound`; `Internal` on database failures.
@@ -214,8 +219,10 @@ pub async fn reset_password(
     existing(&mut tx, id).await?;
     users::set_password(&mut *tx, id, &hash.0, true, now).await?;
     let ended = sessions::end(&mut tx, id, Ending::All).await?;
+    let revoked = crate::auth::tokens::delete_all(&mut *tx, id).await?;
     let event = AuditEvent::new(AuditAction::PasswordReset, admin.actor(), Some(id), ctx)
-        .with("sessions_ended", ended);
+        .with("sessions_ended", ended)
+        .with("tokens_revoked", revoked);
     record(&mut *tx, &event, now).await?;
     tx.commit().await.or_internal()
 }

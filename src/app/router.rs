@@ -9,7 +9,7 @@ use axum::{
     http::StatusCode,
     middleware::from_fn,
     middleware::from_fn_with_state,
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
     Router,
 };
@@ -106,7 +106,19 @@ pub async fn build_router(
     // nothing there and there is no CSRF surface (`shared/SECURITY.md`, API tokens).
     let (api, _) = rest::router();
     let api = api.layer(from_fn_with_state(state.clone(), metrics::track));
+    // The built files, straight from disk (precompressed when the browser takes it); a file
+    // that is not there is a plain 404, never a rendered page.
+    let pkg = tower_http::services::ServeDir::new(format!(
+        "{}/{}",
+        leptos_options.site_root, leptos_options.site_pkg_dir
+    ))
+    .precompressed_br()
+    .precompressed_gzip()
+    .not_found_service(tower::service_fn(|_| async {
+        Ok::<_, std::convert::Infallible>((StatusCode::NOT_FOUND, "No such file.").into_response())
+    }));
     let router = Router::new()
+        .nest_service(paths::PKG_PREFIX, pkg)
         .nest(paths::API_V1, api)
         .route(paths::OPENAPI_JSON, get(rest::openapi::openapi_json))
         .route(paths::METRICS, get(metrics_page))
@@ -124,7 +136,7 @@ pub async fn build_router(
         .layer(from_fn(security::security_headers))
         .layer(request_log())
         // Outermost: every request, its log line and its errors name the id made here.
-        .layer(from_fn(context::request_context))
+        .layer(from_fn_with_state(state.clone(), context::request_context))
         .with_state(state.clone());
 
     Ok(BuiltApp { router, state })
@@ -201,17 +213,19 @@ type RequestLog = TraceLayer<
 >;
 
 /// One log line per request: method, path (never the query, which may hold form data),
-/// status, latency and request id. Cookies and bodies are never logged.
+/// client address, status, latency and request id. Cookies and bodies are never logged.
 fn request_log() -> RequestLog {
     fn span(req: &axum::http::Request<axum::body::Body>) -> Span {
-        let request_id = req
-            .extensions()
-            .get::<crate::request::RequestContext>()
-            .map_or("-", |ctx| ctx.request_id.as_str());
+        let ctx = req.extensions().get::<crate::request::RequestContext>();
+        let request_id = ctx.map_or("-", |ctx| ctx.request_id.as_str());
+        let client = ctx
+            .and_then(|ctx| ctx.client.ip)
+            .map_or_else(|| "-".to_string(), |ip| ip.to_string());
         tracing::info_span!(
             "request",
             method = %req.method(),
             path = %req.uri().path(),
+            client = %client,
             request_id = %request_id,
         )
     }

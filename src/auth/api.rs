@@ -96,7 +96,8 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
 /// When signed in, the caller's email and display name count as guessable too (sign-up checks
 /// its own on submit). Nothing is stored or logged.
 ///
-/// Errors: none of its own (bad input is judged, not refused).
+/// Errors: `RateLimited` after too many hints from one client (`Limits::hints_per_minute`);
+/// bad input is judged, not refused.
 #[server(prefix = "/fn", endpoint = "password_hint")]
 pub async fn password_hint(password: String) -> Result<Option<String>, AppError> {
     use crate::domain::Password;
@@ -105,6 +106,10 @@ pub async fn password_hint(password: String) -> Result<Option<String>, AppError>
         Err(message) => return Ok(Some(message)),
     };
     let r = super::caller::this_request()?;
+    // Public and CPU-bound: limited per client (and in how many run at once, by the check).
+    if let Some(retry_after) = r.state.throttle().hint(r.ctx.client.ip) {
+        return Err(AppError::RateLimited { retry_after });
+    }
     let context = r
         .caller
         .profile()

@@ -83,8 +83,24 @@ pub enum Caller {
 impl Caller {
     /// The caller's own-account capability.
     ///
-    /// Errors: `Unauthorized` when nobody is signed in or the account is not active.
+    /// Errors: `Unauthorized` when nobody is signed in or the account is not active;
+    /// `Forbidden` while the person must first choose a new password (after an administrator's
+    /// reset: `shared/SECURITY.md`, Sessions), when only [`Self::me_to_change_password`] holds.
     pub fn me(&self) -> Result<Me, AppError> {
+        match self {
+            Caller::Session {
+                viewer: Some(viewer),
+                ..
+            } if viewer.must_change_password => Err(AppError::Forbidden),
+            _ => self.me_to_change_password(),
+        }
+    }
+
+    /// The caller's own-account capability for changing the password, which a person who must
+    /// choose a new one holds too.
+    ///
+    /// Errors: `Unauthorized` when nobody is signed in or the account is not active.
+    pub fn me_to_change_password(&self) -> Result<Me, AppError> {
         match self {
             Caller::Session {
                 user_id,
@@ -99,14 +115,14 @@ impl Caller {
     /// demotion takes effect at once).
     ///
     /// Errors: `Unauthorized` when signed out (or not active); `Forbidden` for anyone but an
-    /// administrator.
+    /// administrator, and for an administrator who must first choose a new password.
     pub fn admin(&self) -> Result<Admin, AppError> {
         match self {
             Caller::Session {
                 user_id,
                 viewer: Some(viewer),
                 ..
-            } if viewer.is_admin() => Ok(Admin::new(*user_id)),
+            } if viewer.is_admin() && !viewer.must_change_password => Ok(Admin::new(*user_id)),
             Caller::Session {
                 viewer: Some(_), ..
             } => Err(AppError::Forbidden),
@@ -217,6 +233,10 @@ mod tests {
     use crate::domain::{Role, Theme};
 
     fn session(role: Role, active: bool) -> Caller {
+        session_with(role, active, false)
+    }
+
+    fn session_with(role: Role, active: bool, must_change_password: bool) -> Caller {
         Caller::Session {
             user_id: 7,
             record: 1,
@@ -225,7 +245,7 @@ mod tests {
                 theme: Theme::System,
                 time_zone: "UTC".into(),
                 role,
-                must_change_password: false,
+                must_change_password,
             }),
             profile: Box::new(ProfileRow {
                 email: "ann@example.org".into(),
@@ -249,6 +269,16 @@ mod tests {
         let admin = session(Role::Admin, true).admin().unwrap();
         assert!(admin.is(7) && admin.actor() == Some(7));
         assert_eq!(Admin::operator().actor(), None);
+    }
+
+    #[test]
+    fn a_person_who_must_choose_a_new_password_may_only_do_that() {
+        for role in [Role::User, Role::Admin] {
+            let caller = session_with(role, true, true);
+            assert_eq!(caller.me(), Err(AppError::Forbidden));
+            assert_eq!(caller.admin(), Err(AppError::Forbidden));
+            assert_eq!(caller.me_to_change_password().map(|m| m.user_id()), Ok(7));
+        }
     }
 
     #[test]

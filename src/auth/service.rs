@@ -33,6 +33,10 @@ pub async fn sign_up(
     account: &NewAccount,
     now: i64,
 ) -> Result<i64, AppError> {
+    // The throttle first: the strength check is CPU work an anonymous caller asks for.
+    if let Some(retry_after) = state.throttle().sign_up_attempt(ctx.client.ip, now) {
+        return Err(AppError::RateLimited { retry_after });
+    }
     password::refuse_guessable(
         &account.password,
         "password",
@@ -40,9 +44,6 @@ pub async fn sign_up(
         account.display_name.as_str(),
     )
     .await?;
-    if let Some(retry_after) = state.throttle().sign_up_attempt(ctx.client.ip, now) {
-        return Err(AppError::RateLimited { retry_after });
-    }
     let hash = password::hash(&account.password).await?;
     let mut tx = begin_write(state.pool()).await?;
     let new = users::NewUser {
@@ -103,7 +104,9 @@ pub async fn sign_in(
         |e| e.as_str().to_string(),
     );
     let ip = ctx.client.ip;
-    if let Some(retry_after) = state.throttle().login_wait(&throttle_key, ip, now) {
+    // Counted as a failure before the password is checked, in one step with the check, so
+    // attempts sent at once are limited like attempts sent one by one.
+    if let Err(retry_after) = state.throttle().login_attempt(&throttle_key, ip, now) {
         tracing::info!(retry_after, "login throttled");
         return Err(AppError::RateLimited { retry_after });
     }
@@ -123,7 +126,6 @@ pub async fn sign_in(
     let target = account.as_ref().map(|a| a.id);
     let Some(account) = account.filter(|_| matched) else {
         tracing::info!("login failed");
-        state.throttle().login_failed(&throttle_key, ip, now);
         state.metrics().login(false);
         // The email only when it is one: a password typed into the email field is not kept.
         let mut event = AuditEvent::new(AuditAction::LoginFailed, None, target, ctx);
@@ -135,7 +137,7 @@ pub async fn sign_in(
     };
     let user_id = account.id;
     tracing::Span::current().record("user_id", user_id);
-    state.throttle().login_succeeded(&throttle_key);
+    state.throttle().login_succeeded(&throttle_key, ip);
     if account.status != AccountStatus::Active {
         // Said only to someone who knows the password, so it tells nothing to a guesser.
         let event = AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id), ctx)
@@ -144,16 +146,50 @@ pub async fn sign_in(
         state.metrics().login(false);
         return Err(AppError::AccountDisabled);
     }
+    let mut verified_hash = account.password_hash.clone();
     if password::needs_rehash(&account.password_hash) {
         let fresh = password::hash_verified(&form.password).await?;
         if users::replace_hash(state.pool(), user_id, &account.password_hash, &fresh.0, now).await?
         {
             tracing::info!(user_id, "password rehashed with current parameters");
+            verified_hash = fresh.0;
         }
     }
     let remember = form.remember.is_some();
-    start_session(state, ctx, session, user_id, remember, now).await?;
-    users::record_login(state.pool(), user_id, now).await?;
+    // The password took a while to check: whatever happened to the account meanwhile (disabled,
+    // password reset or changed) decides, read again in the transaction that records the
+    // session, so a login in flight during such a change gets no session.
+    let mut tx = begin_write(state.pool()).await?;
+    let now_stored = users::credentials(&mut *tx, users::Account::Id(user_id)).await?;
+    match now_stored {
+        Some(c) if c.password_hash != verified_hash => {
+            drop(tx);
+            state.metrics().login(false);
+            let event = AuditEvent::new(AuditAction::LoginFailed, None, Some(user_id), ctx)
+                .with("reason", "password changed during sign-in");
+            record(state.pool(), &event, now).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+        Some(c) if c.status != AccountStatus::Active => {
+            drop(tx);
+            state.metrics().login(false);
+            let event =
+                AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id), ctx)
+                    .with("reason", "account disabled");
+            record(state.pool(), &event, now).await?;
+            return Err(AppError::AccountDisabled);
+        }
+        Some(_) => {}
+        None => {
+            drop(tx);
+            state.metrics().login(false);
+            return Err(AppError::InvalidCredentials);
+        }
+    }
+    let timeouts = state.config().session_timeouts(remember);
+    let session_record =
+        sessions::start(&mut *tx, user_id, remember, timeouts, &ctx.client, now).await?;
+    users::record_login(&mut *tx, user_id, now).await?;
     let event = AuditEvent::new(
         AuditAction::LoginSucceeded,
         Some(user_id),
@@ -161,7 +197,10 @@ pub async fn sign_in(
         ctx,
     )
     .with("remember_me", remember);
-    record(state.pool(), &event, now).await?;
+    record(&mut *tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    let expires_at = now.saturating_add(timeouts.absolute.as_secs() as i64);
+    session.sign_in(user_id, session_record, expires_at).await?;
     state.metrics().login(true);
     tracing::info!(user_id, "login succeeded");
     Ok(SignedIn {
@@ -241,7 +280,7 @@ pub async fn check_own_password(
         .await?
         .ok_or(AppError::NotFound)?;
     let ip = ctx.client.ip;
-    if let Some(retry_after) = state.throttle().login_wait(&account.email, ip, now) {
+    if let Err(retry_after) = state.throttle().login_attempt(&account.email, ip, now) {
         return Err(AppError::RateLimited { retry_after });
     }
     if !state
@@ -249,11 +288,10 @@ pub async fn check_own_password(
         .verify(candidate, Some(&account.password_hash))
         .await?
     {
-        state.throttle().login_failed(&account.email, ip, now);
         let mut errors = FieldErrors::new();
         errors.add(field, WRONG_PASSWORD);
         return Err(AppError::Validation(errors));
     }
-    state.throttle().login_succeeded(&account.email);
+    state.throttle().login_succeeded(&account.email, ip);
     Ok(account.email)
 }

@@ -5,7 +5,10 @@
 use serde::{de::DeserializeOwned, Serialize};
 use tower_sessions::{cookie::time, Expiry, Session};
 
-use crate::error::{AppError, OrInternal};
+use crate::{
+    error::{AppError, OrInternal},
+    server::secrets::Secrets,
+};
 
 /// Key of the signed-in user's id (`users.id`).
 const USER_ID_KEY: &str = "user_id";
@@ -15,10 +18,11 @@ const RECORD_KEY: &str = "session_record";
 /// What else a session holds for a while: a value a page shows after a plain-form redirect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stash {
-    /// A personal access token just made: shown once on `/settings/tokens`.
+    /// A personal access token just made: shown once on `/settings/tokens` (a secret: see
+    /// [`TypedSession::stash_secret`]).
     NewToken,
     /// A one-time password an administrator just set: `(user id, password)`, shown once on
-    /// that user's page.
+    /// that user's page (a secret).
     OneTimePassword,
     /// The administrator's last import: its CSV and report (`admin::ImportState`).
     AdminImport,
@@ -110,13 +114,43 @@ impl TypedSession {
         self.0.insert(key.key(), value).await.or_internal()
     }
 
-    /// The value under `key`, removed: shown once.
-    pub async fn take<T: DeserializeOwned>(&self, key: Stash) -> Option<T> {
-        self.0.remove::<T>(key.key()).await.ok().flatten()
-    }
-
     /// The value under `key`, kept.
     pub async fn peek<T: DeserializeOwned>(&self, key: Stash) -> Option<T> {
         self.0.get::<T>(key.key()).await.ok().flatten()
+    }
+
+    /// Keeps a show-once secret under `key`: the value in `secrets` (memory, a few minutes),
+    /// only a random reference to it in the session.
+    ///
+    /// Errors: `Internal` when the value cannot be written down or the session store fails.
+    pub async fn stash_secret<T: Serialize>(
+        &self,
+        secrets: &Secrets,
+        key: Stash,
+        value: &T,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let text = serde_json::to_string(value).or_internal()?;
+        let reference = secrets.put(text, now);
+        self.0.insert(key.key(), reference).await.or_internal()
+    }
+
+    /// The secret under `key` when `wanted` accepts it, removed (shown once); else it stays for
+    /// the page it is meant for.
+    pub async fn take_secret<T: DeserializeOwned>(
+        &self,
+        secrets: &Secrets,
+        key: Stash,
+        now: i64,
+        wanted: impl Fn(&T) -> bool,
+    ) -> Option<T> {
+        let reference = self.0.get::<String>(key.key()).await.ok().flatten()?;
+        let value: T = serde_json::from_str(&secrets.peek(&reference, now)?).ok()?;
+        if !wanted(&value) {
+            return None;
+        }
+        let _ = self.0.remove_value(key.key()).await;
+        secrets.take(&reference, now);
+        Some(value)
     }
 }

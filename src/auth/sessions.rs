@@ -43,7 +43,7 @@ pub struct SessionRecord {
 ///
 /// Errors: `Internal` when the database write fails.
 pub async fn start(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     user_id: i64,
     remember_me: bool,
     timeouts: SessionTimeouts,
@@ -63,7 +63,7 @@ pub async fn start(
     .bind(now.saturating_add(timeouts.absolute.as_secs() as i64))
     .bind(client.ip_text())
     .bind(client.user_agent.as_deref())
-    .fetch_one(pool)
+    .fetch_one(db)
     .await
     .or_internal()
 }
@@ -338,6 +338,13 @@ pub async fn session_guard(
             }
         }
     }
+    let personal = matches!(caller, Caller::Session { .. });
     parts.extensions.insert(caller);
-    next.run(Request::from_parts(parts, body)).await
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if personal {
+        // Rendered for someone: never a page for the anonymous cache.
+        res.extensions_mut()
+            .insert(crate::server::page_cache::Personal);
+    }
+    res
 }

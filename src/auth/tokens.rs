@@ -117,6 +117,8 @@ pub enum TokenRefusal {
     Expired,
     /// The owner's account is disabled.
     OwnerDisabled,
+    /// The owner must choose a new password first (an administrator reset it).
+    PasswordChangeRequired,
 }
 
 /// One stored token, as its owner may see it (never its hash). Times are Unix seconds, UTC.
@@ -189,6 +191,19 @@ pub async fn insert(
     .or_internal()
 }
 
+/// Deletes every token of `user_id` (an administrator's "Sign out everywhere" and "Reset
+/// password", the person's own password change when they ask). Returns how many went.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn delete_all(db: impl sqlx::SqliteExecutor<'_>, user_id: i64) -> Result<u64, AppError> {
+    sqlx::query("DELETE FROM personal_access_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await
+        .or_internal()
+        .map(|done| done.rows_affected())
+}
+
 /// Deletes token `token_id` of `user_id`; from now on it authenticates nothing. Returns its
 /// name, or `None` when `user_id` has no such token.
 ///
@@ -217,6 +232,7 @@ struct TokenRow {
     last_used_at: Option<i64>,
     role: Role,
     status: AccountStatus,
+    must_change_password: bool,
 }
 
 /// Checks bearer token `token` at time `now` (Unix seconds) and records its use (to the
@@ -233,7 +249,8 @@ pub async fn check(
         return Err(Ok(TokenRefusal::Invalid));
     }
     let row: Option<TokenRow> = sqlx::query_as(
-        "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.last_used_at, u.role, u.status \
+        "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.last_used_at, u.role, u.status, \
+         u.must_change_password \
          FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
     .bind(hash(token))
@@ -249,6 +266,9 @@ pub async fn check(
     }
     if row.status != AccountStatus::Active {
         return Err(Ok(TokenRefusal::OwnerDisabled));
+    }
+    if row.must_change_password {
+        return Err(Ok(TokenRefusal::PasswordChangeRequired));
     }
     if row
         .last_used_at

@@ -86,6 +86,9 @@ impl FromRequestParts<AppState> for Bearer {
                 Ok(TokenRefusal::OwnerDisabled) => {
                     Problem::invalid_token("The token's account is disabled.")
                 }
+                Ok(TokenRefusal::PasswordChangeRequired) => {
+                    Problem::invalid_token("The token's owner must choose a new password first.")
+                }
                 Err(error) => Problem::from(error),
             })?;
         if let Some(wait) = state.throttle().api_call(token.id()) {

@@ -37,6 +37,20 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How often ended sessions are purged from the database (default 1 min).
     pub session_purge_period: Duration,
+    /// A connection that does not deliver a request's headers within this long (including an
+    /// idle keep-alive connection waiting for its next request, and a TLS handshake) is closed
+    /// (default 20 s; `ROSTER_HEADER_READ_TIMEOUT`; `shared/SECURITY.md`, Connections).
+    pub header_read_timeout: Duration,
+    /// Open connections served at once; further ones wait in the listen queue (default 1024;
+    /// `ROSTER_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// Proxies whose `X-Forwarded-For` is believed (`ROSTER_TRUSTED_PROXIES`, CIDRs; default
+    /// none): when the TCP peer is one of them, the client is the right-most address in the
+    /// header that is not itself a trusted proxy. See [`crate::server::context`].
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve HTTPS with this certificate chain and key (PEM files; `ROSTER_TLS_CERT_FILE`,
+    /// `ROSTER_TLS_KEY_FILE`); `None` serves plain HTTP (behind a TLS proxy, or on localhost).
+    pub tls: Option<TlsFiles>,
     /// Login and sign-up throttling limits.
     pub throttle: Limits,
     /// The time source (tests use a manual one).
@@ -54,6 +68,10 @@ impl Default for Config {
             remember_me_absolute_timeout: Duration::from_secs(30 * 24 * 3600),
             request_timeout: Duration::from_secs(30),
             session_purge_period: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(20),
+            max_connections: 1024,
+            trusted_proxies: Vec::new(),
+            tls: None,
             throttle: Limits::default(),
             clock: Arc::new(SystemClock),
         }
@@ -87,9 +105,48 @@ impl Config {
     }
 }
 
+/// The PEM files of the server's certificate chain and private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+/// Parses `ROSTER_TRUSTED_PROXIES`: comma-separated CIDRs (`10.0.0.0/8, ::1/128`) or bare
+/// addresses (a single host). Empty text trusts nobody.
+///
+/// Errors (as a message): an entry that is neither.
+pub fn parse_trusted_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{entry:?} is not an address or CIDR block (like 10.0.0.0/8)"))
+        })
+        .collect()
+}
+
 /// How long a session may stay unused (`idle`) and live at all (`absolute`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimeouts {
     pub idle: Duration,
     pub absolute: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_hosts() {
+        let proxies = parse_trusted_proxies(" 10.0.0.0/8, 192.0.2.7 ,::1/128,").unwrap();
+        assert_eq!(proxies.len(), 3);
+        assert!(proxies[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap()));
+        assert!(parse_trusted_proxies("").unwrap().is_empty());
+        assert!(parse_trusted_proxies("10.0.0.0/33").is_err());
+        assert!(parse_trusted_proxies("nginx").is_err());
+    }
 }

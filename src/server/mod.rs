@@ -11,9 +11,11 @@ pub mod metrics;
 pub mod middleware;
 pub mod page_cache;
 pub mod password;
+pub mod secrets;
 pub mod security;
 pub mod state;
 pub mod throttle;
+pub mod tls;
 
 pub use config::Config;
 pub use state::AppState;

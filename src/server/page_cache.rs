@@ -4,8 +4,11 @@
 //!
 //! Only a `GET` of a path in [`CACHEABLE_PAGES`], without a query string and without the
 //! session cookie, is served from the cache; anything else (a signed-in visitor, a stale
-//! cookie, `?next=...`) is rendered as usual. Only a `200` HTML answer that sets no cookie and
-//! carries a nonced policy is kept. A fresh nonce (128 bits from a CSPRNG, as Leptos makes them)
+//! cookie, `?next=...`) is rendered as usual. "Without the session cookie" is decided by the
+//! very parse the session layer uses (`tower-cookies`: each `Cookie` header as UTF-8, split at
+//! `;`, each cookie trimmed and percent-decoded), so no spelling of the cookie can look signed
+//! out here and signed in there. Only a `200` HTML answer that sets no cookie, carries a
+//! nonced policy and was rendered for nobody ([`Personal`] absent) is kept. A fresh nonce (128 bits from a CSPRNG, as Leptos makes them)
 //! replaces every occurrence of the first one, in the body and in the policy, so no two
 //! responses share a nonce (`shared/SECURITY.md`, Requests). The pages depend only on the build
 //! and the configuration, so entries never go stale while the process runs.
@@ -112,6 +115,24 @@ impl PageCache {
     }
 }
 
+/// A response extension saying the page was rendered for a signed-in caller (the session guard
+/// adds it): such a page is never kept, whatever the request looked like.
+#[derive(Debug, Clone, Copy)]
+pub struct Personal;
+
+/// Whether `headers` carry a cookie named `name`, read as the session layer reads them
+/// (`tower_cookies`' jar: each header's bytes as UTF-8, split at `;`, each part through
+/// `Cookie::parse_encoded`, which trims and percent-decodes the name).
+pub fn has_cookie(headers: &HeaderMap, name: &str) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| tower_sessions::cookie::Cookie::parse_encoded(c.to_owned()).ok())
+        .any(|c| c.name() == name)
+}
+
 /// The cacheable page `req` asks for, if it may be answered from the cache.
 fn cacheable(req: &Request, cookie_name: &str) -> Option<&'static str> {
     if req.method() != Method::GET || req.uri().query().is_some() {
@@ -120,18 +141,7 @@ fn cacheable(req: &Request, cookie_name: &str) -> Option<&'static str> {
     let path = CACHEABLE_PAGES
         .into_iter()
         .find(|p| *p == req.uri().path())?;
-    let has_session_cookie = req
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|c| {
-            c.trim_start()
-                .split_once('=')
-                .is_some_and(|(name, _)| name == cookie_name)
-        });
-    (!has_session_cookie).then_some(path)
+    (!has_cookie(req.headers(), cookie_name)).then_some(path)
 }
 
 /// The nonce of a page's policy (`'nonce-<value>'` in `script-src`).
@@ -162,6 +172,7 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let keep = res.status() == StatusCode::OK
+        && res.extensions().get::<Personal>().is_none()
         && html
         && !res.headers().contains_key(header::SET_COOKIE)
         && !res.headers().contains_key(header::CONTENT_ENCODING);
@@ -235,6 +246,28 @@ mod tests {
             ),
             None
         );
+        // Every spelling the session layer reads as its cookie is one here too.
+        for spelling in [
+            "__Host-roster_session =x",
+            " __Host-roster_session= x",
+            "__Host-roster%5Fsession=x",
+            "theme=dark;__Host-roster_session=x",
+        ] {
+            assert_eq!(
+                cacheable(&req(Method::GET, "/login", Some(spelling)), name),
+                None,
+                "{spelling}"
+            );
+        }
+        let non_ascii = Request::builder()
+            .uri("/login")
+            .header(
+                header::COOKIE,
+                HeaderValue::from_bytes("note=é; __Host-roster_session=x".as_bytes()).unwrap(),
+            )
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(cacheable(&non_ascii, name), None);
     }
 
     #[test]

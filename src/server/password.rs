@@ -168,7 +168,15 @@ pub fn warm_up() {
 async fn run_blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let _permit = permits().acquire().await.or_internal()?;
+    run_capped(permits(), work).await
+}
+
+/// `work` on the blocking pool once one of `permits` is free.
+async fn run_capped<T: Send + 'static>(
+    permits: &Semaphore,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = permits.acquire().await.or_internal()?;
     spawn_blocking_in_span(work).await
 }
 
@@ -186,15 +194,25 @@ pub async fn spawn_blocking_in_span<T: Send + 'static>(
         .or_internal()
 }
 
-/// [`check_strength`] on the blocking pool (zxcvbn takes milliseconds on long input), for
-/// callers on the async runtime.
+/// How many strength checks may run at once: zxcvbn takes milliseconds of CPU on long input,
+/// and the hint under a new-password field is public, so a flood of hints queues here instead
+/// of taking the blocking pool.
+pub const CONCURRENT_STRENGTH_CHECKS: usize = 2;
+
+fn strength_permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(CONCURRENT_STRENGTH_CHECKS))
+}
+
+/// [`check_strength`] on the blocking pool (zxcvbn takes milliseconds on long input), at most
+/// [`CONCURRENT_STRENGTH_CHECKS`] at a time, for callers on the async runtime.
 ///
 /// Errors: `Internal` if the blocking task fails; the inner `Err` is the refusal message.
 pub async fn judge_strength(
     password: Password,
     context: Vec<String>,
 ) -> Result<Result<(), String>, AppError> {
-    spawn_blocking_in_span(move || {
+    run_capped(strength_permits(), move || {
         let context: Vec<&str> = context.iter().map(String::as_str).collect();
         check_strength(&password, &context)
     })
@@ -372,16 +390,32 @@ mod tests {
     /// at once on the blocking pool.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_hashing_is_capped_at_the_cpu_count() {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let peak = peak_concurrency(permits(), 4 * cpus).await;
+        assert!(peak >= 1 && peak <= cpus, "peak {peak} with {cpus} CPUs");
+    }
+
+    /// `shared/SECURITY.md` (issue 13): the public strength hint cannot take the blocking
+    /// pool; at most two checks run at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_strength_checks_are_capped_at_two() {
+        let peak = peak_concurrency(strength_permits(), 12).await;
+        assert!(
+            (1..=CONCURRENT_STRENGTH_CHECKS).contains(&peak),
+            "peak {peak}"
+        );
+    }
+
+    /// Runs `jobs` sleeping jobs through `permits` at once; how many ran at the same time.
+    async fn peak_concurrency(permits: &'static Semaphore, jobs: usize) -> usize {
         use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
         use std::sync::Arc;
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let running = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
-
-        let jobs: Vec<_> = (0..4 * cpus)
+        let jobs: Vec<_> = (0..jobs)
             .map(|_| {
                 let (running, peak) = (running.clone(), peak.clone());
-                tokio::spawn(run_blocking(move || {
+                tokio::spawn(run_capped(permits, move || {
                     let now = running.fetch_add(1, SeqCst) + 1;
                     peak.fetch_max(now, SeqCst);
                     std::thread::sleep(std::time::Duration::from_millis(30));
@@ -392,9 +426,7 @@ mod tests {
         for job in jobs {
             job.await.unwrap().unwrap();
         }
-
-        let peak = peak.load(SeqCst);
-        assert!(peak >= 1 && peak <= cpus, "peak {peak} with {cpus} CPUs");
+        peak.load(SeqCst)
     }
 
     #[test]

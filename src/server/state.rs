@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 
 use super::{
     assets::AssetNames, metrics::Metrics, page_cache::PageCache, password::Passwords,
-    throttle::Throttle, Config,
+    secrets::Secrets, throttle::Throttle, Config,
 };
 
 /// What handlers and server functions reach through axum state or Leptos context.
@@ -28,6 +28,7 @@ struct App {
     pages: PageCache,
     metrics: Metrics,
     passwords: Passwords,
+    secrets: Secrets,
 }
 
 impl AppState {
@@ -40,6 +41,7 @@ impl AppState {
             pages: PageCache::default(),
             metrics: Metrics::new(),
             passwords: Passwords::default(),
+            secrets: Secrets::default(),
             leptos_options,
             pool,
             config,
@@ -79,6 +81,11 @@ impl AppState {
     /// This app's password checks.
     pub fn passwords(&self) -> &Passwords {
         &self.0.passwords
+    }
+
+    /// The show-once secrets waiting to be shown.
+    pub fn secrets(&self) -> &Secrets {
+        &self.0.secrets
     }
 
     /// Leptos' options (site root, output name, ...).

@@ -18,7 +18,7 @@ pub async fn get_tokens() -> Result<TokensPage, AppError> {
     let tokens = super::service::list(&r.state, &me, &tz, r.state.now()).await?;
     let new_token = TypedSession::from_request()
         .await?
-        .take::<String>(Stash::NewToken)
+        .take_secret::<String>(r.state.secrets(), Stash::NewToken, r.state.now(), |_| true)
         .await;
     Ok(TokensPage {
         tokens,
@@ -57,7 +57,7 @@ pub async fn create_token(
     let (_, text) = super::service::create(&r.state, &me, &token, &r.ctx, r.state.now()).await?;
     TypedSession::from_request()
         .await?
-        .stash(Stash::NewToken, &text)
+        .stash_secret(r.state.secrets(), Stash::NewToken, &text, r.state.now())
         .await?;
     leptos_axum::redirect(&crate::paths::flagged(
         crate::paths::SETTINGS_TOKENS,

@@ -140,12 +140,23 @@ async fn another_admin_can_be_demoted_while_one_active_admin_remains() {
         .await
         .unwrap();
     assert_eq!(admins, 1);
-    // The demoted admin's open session loses the console with its very next request.
+    // A role change ends the person's sessions (rotation on privilege change): the demoted
+    // admin's open session loses the console, and everything else, with its very next request.
     let list = app
         .call("admin_users", &LIST_QUERY, Some(&second_cookie))
         .await;
-    assert_eq!(list.status(), StatusCode::FORBIDDEN);
+    assert_eq!(list.status(), StatusCode::UNAUTHORIZED);
     let page = app.get("/admin/users", Some(&second_cookie)).await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    // Signed in again, with the new role: the console is refused.
+    let again = crate::common::session_cookie(
+        &app.log_in("second@example.org", crate::common::PASSWORD, None)
+            .await,
+    )
+    .unwrap();
+    let list = app.call("admin_users", &LIST_QUERY, Some(&again)).await;
+    assert_eq!(list.status(), StatusCode::FORBIDDEN);
+    let page = app.get("/admin/users", Some(&again)).await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
 }
 

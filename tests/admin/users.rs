@@ -315,3 +315,80 @@ async fn a_change_whose_audit_event_cannot_be_written_is_not_made() {
         ("Bob", "user", "active")
     );
 }
+
+/// A credential that outlives "Sign out everywhere" or "Reset password" would defeat them: both
+/// revoke the person's personal access tokens too (issue 13).
+#[tokio::test]
+async fn sign_out_everywhere_and_reset_password_revoke_the_persons_tokens() {
+    let app = spawn_app().await;
+    let cookie = app.with_admin("root@example.org").await;
+    for endpoint in ["admin_sign_out_everywhere", "admin_reset_password"] {
+        let email = format!("{endpoint}@example.org");
+        let bob_cookie = app.sign_up(&email, "Bob").await;
+        let bob = app.user_id(&email).await.to_string();
+        let token = app.with_token(&bob_cookie, &["profile_read"], "30").await;
+        let me = |token: String| {
+            let app = &app;
+            async move {
+                app.client
+                    .get(app.url("/api/v1/me"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(me(token.clone()).await, StatusCode::OK);
+
+        let res = app.call(endpoint, &[("id", &bob)], Some(&cookie)).await;
+
+        assert_eq!(res.status(), StatusCode::OK, "{endpoint}");
+        assert_eq!(me(token).await, StatusCode::UNAUTHORIZED, "{endpoint}");
+        let left: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = ?")
+                .bind(bob.parse::<i64>().unwrap())
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        assert_eq!(left, 0, "{endpoint}");
+    }
+    let page = app
+        .get(
+            &format!("/admin/users/{}", app.user_id("root@example.org").await),
+            Some(&cookie),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("revokes their personal access tokens"),
+        "the page says so"
+    );
+}
+
+/// A change of role ends the person's sessions: they sign in again with the new role
+/// (`shared/SECURITY.md`, Sessions: rotation on privilege change).
+#[tokio::test]
+async fn a_role_change_ends_the_persons_sessions() {
+    let app = spawn_app().await;
+    let cookie = app.with_admin("root@example.org").await;
+    let bob_cookie = app.sign_up("bob@example.org", "Bob").await;
+    let bob = app.user_id("bob@example.org").await.to_string();
+
+    let res = update(&app, &cookie, &edit_form(&bob, "admin", "active")).await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let profile = app.get("/profile", Some(&bob_cookie)).await;
+    assert_eq!(
+        profile.status(),
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+    let again = session_cookie(&app.log_in("bob@example.org", PASSWORD, None).await).unwrap();
+    assert_eq!(
+        app.get("/admin/users", Some(&again)).await.status(),
+        StatusCode::OK
+    );
+}

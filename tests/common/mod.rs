@@ -18,6 +18,8 @@ pub const USER_AGENT: &str = "roster-tests/1.0";
 
 pub struct TestApp {
     pub base: String,
+    /// Where the app listens.
+    pub addr: std::net::SocketAddr,
     pub pool: SqlitePool,
     /// The app's state (its caches, configuration).
     pub state: roster::server::AppState,
@@ -51,23 +53,24 @@ pub async fn spawn_app_serving(
         ..Config::default()
     };
     adjust(&mut config);
+    let serving = roster::app::serve::Serving::from_config(&config).expect("TLS files load");
+    let tls = serving.tls.is_some();
     let built = build_router(config, options).await.expect("app builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            built
-                .router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
+    // The very serving code of `roster serve`: its timers and limits apply in every test.
+    tokio::spawn(roster::app::serve::serve_on(
+        listener,
+        built.router,
+        serving,
+        std::future::pending(),
+    ));
+    let scheme = if tls { "https" } else { "http" };
     TestApp {
-        base: format!("http://{addr}"),
+        base: format!("{scheme}://{addr}"),
+        addr,
         pool: built.state.pool().clone(),
         state: built.state.clone(),
         clock,
