@@ -62,7 +62,7 @@ pub fn ApiDocsPage() -> impl IntoView {
             content=|reference: ApiReference| {
                 view! {
                     <p>
-                        "Base URL " <code>"/api/v1"</code> ". Authenticate with "
+                        "Base URL " <code>{paths::API_V1}</code> ". Authenticate with "
                         <code>"Authorization: Bearer roster_pat_…"</code>
                         " (make a token on " <a href=paths::SETTINGS_TOKENS>"Tokens"</a>
                         "); a token in the URL is refused. Bodies are JSON ("
@@ -92,7 +92,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                             .map(|(slug, status, title, when)| {
                                 view! {
                                     <dt id=format!("problem-{slug}")>
-                                        <code>{format!("/api/docs#problem-{slug}")}</code>
+                                        <code>{format!("{}#problem-{slug}", paths::API_DOCS)}</code>
                                         " " {status} " " {title}
                                     </dt>
                                     <dd>{when}</dd>

@@ -102,7 +102,7 @@ impl ProblemType {
 
     /// The `type` member: a relative URI of the problem's entry on the reference page.
     pub fn uri(self) -> String {
-        format!("/api/docs#problem-{}", self.slug())
+        format!("{}#problem-{}", crate::paths::API_DOCS, self.slug())
     }
 
     /// The type answered for an error status that carries no more detail.
