@@ -246,3 +246,32 @@ fn NotFound() -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use std::time::Duration;
+
+    use leptos::prelude::{provide_context, Owner};
+
+    /// `patches/reactive_graph` (issue 20): a context lookup that drops the last reference to
+    /// an ancestor owner (as when another thread drops it mid-render) does not deadlock its
+    /// thread. Hangs with reactive_graph 0.2.16 as released.
+    #[test]
+    fn a_context_lookup_that_drops_its_ancestor_does_not_deadlock() {
+        struct Marker;
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let parent = Owner::new();
+            parent.with(|| provide_context(Marker));
+            let child = parent.child();
+            let slot = std::sync::Mutex::new(Some(parent));
+            let found = child.with(|| {
+                leptos::reactive::owner::with_context::<Marker, _>(|_| {
+                    slot.lock().unwrap().take();
+                })
+            });
+            let _ = done.send(found.is_some());
+        });
+        assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok(true));
+    }
+}
