@@ -27,6 +27,8 @@ Environment (durations like 90s, 30m, 12h, 14days):
   ROSTER_HEADER_READ_TIMEOUT           a connection must send its headers within this
                                        [default: 20s]
   ROSTER_MAX_CONNECTIONS               open connections served at once [default: 1024]
+  ROSTER_WORKER_STALL_AFTER            a runtime worker without progress this long is stalled
+                                       (/readyz answers 503) [default: 10s]
   ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
   LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
   LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
@@ -84,6 +86,11 @@ pub struct Cli {
     /// finish its handshake) is closed; idle keep-alive connections too.
     #[arg(long, env = "ROSTER_HEADER_READ_TIMEOUT", default_value = "20s", value_parser = timeout, global = true)]
     header_read_timeout: Duration,
+
+    /// A runtime worker that makes no progress for this long counts as stalled: it is logged,
+    /// counted in /metrics (runtime_workers_stalled) and makes /readyz answer 503.
+    #[arg(long, env = "ROSTER_WORKER_STALL_AFTER", default_value = "10s", value_parser = timeout, global = true)]
+    worker_stall_after: Duration,
 
     /// Open connections served at once; further ones wait until one closes.
     #[arg(
@@ -202,6 +209,11 @@ fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
 }
 
 impl Cli {
+    /// How long a runtime worker may go without progress (the watchdog's threshold).
+    pub fn worker_stall_after(&self) -> Duration {
+        self.worker_stall_after
+    }
+
     /// The server configuration these options give.
     ///
     /// Errors (as a message): only one of the two TLS files is given.

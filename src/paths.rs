@@ -63,6 +63,12 @@ pub const FN_PREFIX: &str = "/fn";
 /// Where the built wasm, JS and CSS are served from.
 pub const PKG_PREFIX: &str = "/pkg";
 
+/// Debug builds started with `ROSTER_TEST_HANGS=1` only: a request that blocks the runtime
+/// worker serving it (tests of the watchdog and of a bounded shutdown).
+pub const TEST_HANG_WORKER: &str = "/__test/hang-worker";
+/// Debug builds with `ROSTER_TEST_HANGS=1` only: starts a blocking task that never ends.
+pub const TEST_HANG_BLOCKING: &str = "/__test/hang-blocking";
+
 /// Paths under which every page needs a signed-in person; anonymous visitors are sent to
 /// `/login?next=...`.
 pub const SIGNED_IN_PREFIXES: [&str; 3] = [PROFILE, SETTINGS, "/admin"];

@@ -63,9 +63,15 @@ impl Drop for Server {
 }
 
 async fn serve(database_url: &str) -> Server {
+    serve_with(database_url, &[]).await
+}
+
+/// [`serve`] with extra environment variables.
+async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let child = Command::new(BIN)
         .arg("serve")
+        .envs(env.iter().copied())
         .env("ROSTER_DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "roster")
@@ -302,4 +308,113 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
             .status(),
         StatusCode::OK
     );
+}
+
+/// Fires a request that never gets its answer (it hangs on purpose) and does not wait for it.
+fn fire_and_forget(server: &Server, path: &str) {
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    stream.flush().unwrap();
+    std::mem::forget(stream);
+}
+
+/// SIGTERM ends the process within 30 s whatever a worker or a blocking task is doing: here one
+/// runtime worker is blocked for an hour and a blocking task sleeps for an hour (issue 20).
+#[tokio::test]
+async fn sigterm_exits_within_30_seconds_with_a_stuck_worker_and_a_stuck_blocking_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let mut server = serve_with(&url, &[("ROSTER_TEST_HANGS", "1")]).await;
+    fire_and_forget(&server, "/__test/hang-blocking");
+    fire_and_forget(&server, "/__test/hang-worker");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "the other worker still serves"
+    );
+
+    let stopped = Instant::now();
+    signal(&server, "TERM");
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(32),
+            "still running {:?} after SIGTERM",
+            stopped.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        stopped.elapsed() <= Duration::from_secs(30),
+        "{:?}",
+        stopped.elapsed()
+    );
+    assert!(status.code().is_some(), "exited, not killed: {status:?}");
+}
+
+/// A worker that stops making progress is noticed within the stall time: `/metrics` counts it
+/// and `/readyz` answers 503, so an orchestrator replaces the process (issue 20).
+#[tokio::test]
+async fn a_stuck_worker_is_counted_in_metrics_and_fails_readiness() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let server = serve_with(
+        &url,
+        &[
+            ("ROSTER_TEST_HANGS", "1"),
+            ("ROSTER_WORKER_STALL_AFTER", "2s"),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let ready = client
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+
+    fire_and_forget(&server, "/__test/hang-worker");
+    let started = Instant::now();
+    loop {
+        let res = client
+            .get(format!("{}/readyz", server.base))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(res.text().await.unwrap(), "workers stalled");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the stuck worker was never noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let metrics = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let stalled: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("runtime_workers_stalled "))
+        .expect("the gauge is exported")
+        .parse()
+        .unwrap();
+    assert!(stalled >= 1.0, "{metrics}");
 }

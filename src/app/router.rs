@@ -123,6 +123,7 @@ pub async fn build_router(
         .route(paths::OPENAPI_JSON, get(rest::openapi::openapi_json))
         .route(paths::METRICS, get(metrics_page))
         .merge(pages)
+        .merge(test_hangs())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
@@ -151,8 +152,13 @@ async fn healthz() -> &'static str {
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /readyz`: readiness. 200 `ready` when the database answers `SELECT 1` within
-/// [`READY_TIMEOUT`], else 503 `database unavailable` (the cause is logged).
+/// [`READY_TIMEOUT`], else 503 `database unavailable` (the cause is logged); 503 `workers
+/// stalled` while the runtime watchdog sees a worker that makes no progress, so an
+/// orchestrator replaces the process.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if crate::server::watchdog::Watchdog::global().is_some_and(|w| w.stalled() > 0) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "workers stalled");
+    }
     let check = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(state.pool());
     match tokio::time::timeout(READY_TIMEOUT, check).await {
         Ok(Ok(_)) => (StatusCode::OK, "ready"),
@@ -174,6 +180,34 @@ async fn metrics_page(State(state): State<AppState>) -> Response {
         .await
         .ok();
     metrics::render(&state, active)
+}
+
+/// The test-only routes that hang on purpose (debug builds with `ROSTER_TEST_HANGS=1`; a
+/// release build has none): one blocks the runtime worker that serves it, one starts a
+/// blocking task that never ends. They prove the watchdog and a bounded shutdown.
+fn test_hangs() -> Router<AppState> {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("ROSTER_TEST_HANGS").is_some() {
+        tracing::warn!("ROSTER_TEST_HANGS: routes that hang on purpose are on");
+        const FOREVER: Duration = Duration::from_secs(3600);
+        return Router::new()
+            .route(
+                paths::TEST_HANG_WORKER,
+                get(|| async {
+                    // Deliberately blocking inside async code.
+                    std::thread::sleep(FOREVER);
+                    "never"
+                }),
+            )
+            .route(
+                paths::TEST_HANG_BLOCKING,
+                get(|| async {
+                    tokio::task::spawn_blocking(|| std::thread::sleep(FOREVER));
+                    "started"
+                }),
+            );
+    }
+    Router::new()
 }
 
 type Params = Query<std::collections::HashMap<String, String>>;

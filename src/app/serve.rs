@@ -21,8 +21,16 @@ use tower::ServiceExt;
 use crate::server::{assets, db, tls::Certificates, Config};
 
 /// How long requests in flight may run on after SIGTERM/SIGINT; with the database's
-/// checkpoint and close after it, the process exits within 30 s.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
+/// checkpoint and close after it (each with its own limit) and the runtime's own shutdown, the
+/// process exits within 30 s.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Longest the write-ahead log checkpoint at shutdown may take.
+const CHECKPOINT_LIMIT: Duration = Duration::from_secs(3);
+
+/// Longest the pool may take to close at shutdown (a connection held by a stuck request is
+/// abandoned).
+const CLOSE_LIMIT: Duration = Duration::from_secs(2);
 
 /// How connections are served.
 #[derive(Clone)]
@@ -175,8 +183,21 @@ pub async fn serve(config: Config, mut options: LeptosOptions) -> Result<(), Str
         tracing::info!("shutting down: finishing the requests in flight");
     };
     serve_on(listener, app.router, serving, signal).await;
-    db::checkpoint_and_optimize(app.state.pool()).await;
-    app.state.pool().close().await;
+    if tokio::time::timeout(
+        CHECKPOINT_LIMIT,
+        db::checkpoint_and_optimize(app.state.pool()),
+    )
+    .await
+    .is_err()
+    {
+        tracing::warn!("the shutdown checkpoint took too long; the log is folded in at next start");
+    }
+    if tokio::time::timeout(CLOSE_LIMIT, app.state.pool().close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use at shutdown; abandoned");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! route}` histogram (route is the matched route pattern, e.g. `/api/v1/users/{id}`, never the
 //! raw path, and a method outside the standard set is `other`, so labels stay few:
 //! `shared/SECURITY.md`, Connections); per login attempt: `logins_total{result="ok"|"failed"}`.
-//! Read at each scrape: `sessions_active` and `db_pool_connections{state="idle"|"in_use"}`.
+//! Read at each scrape: `sessions_active`, `db_pool_connections{state="idle"|"in_use"}` and
+//! `runtime_workers_stalled` (the watchdog's count, when the process has one).
 //!
 //! Each app has its own recorder ([`Metrics`], in the state), used through
 //! `metrics::with_local_recorder`: nothing global, so two apps in one process (the tests) never
@@ -122,6 +123,9 @@ pub fn render(state: &AppState, sessions_active: Option<i64>) -> Response {
     state.metrics().record(|| {
         if let Some(active) = sessions_active {
             metrics::gauge!("sessions_active").set(active as f64);
+        }
+        if let Some(watchdog) = super::watchdog::Watchdog::global() {
+            metrics::gauge!("runtime_workers_stalled").set(watchdog.stalled() as f64);
         }
         metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
         metrics::gauge!("db_pool_connections", "state" => "in_use").set((size - idle) as f64);

@@ -16,6 +16,7 @@ pub mod security;
 pub mod state;
 pub mod throttle;
 pub mod tls;
+pub mod watchdog;
 
 pub use config::Config;
 pub use state::AppState;
