@@ -3,11 +3,14 @@
 # Builds release, seeds USERS users (default 2,000), then runs ROUNDS rounds (default: as many
 # as fit in MINUTES, default 30) of ROUND seconds each (default 60). In each round one server
 # takes, all at once on separate connections: signed-in /profile, the admin list, the audit
-# page, /api/v1/me with a token, anonymous / and /login, and a login storm. Every PROBE_EVERY
+# page, /api/v1/me with a token, anonymous / and /login, a login storm, and ABANDON (default 8)
+# loops of signed-in pages abandoned mid-answer (bench/abandon.py). Every PROBE_EVERY
 # seconds (default 5), and once more after the load stops, PROBES requests (default 8, more
-# than the worker count) to /healthz must each answer within 1 s: a stuck worker fails them.
-# Then SIGTERM: the process must exit within 30 s. A wedge (probes failing after the load, or
-# no exit) is recorded with a backtrace of every thread (gdb, when installed) in
+# than the worker count) to /healthz must each answer within 1 s: every worker stuck fails them;
+# after the load /readyz must not say "workers stalled" (the watchdog's word for one stuck
+# worker). Then SIGTERM: the process must exit within 5 s (nothing is in flight; a bounded stop
+# that waits out its grace for a stuck worker takes 20 s or more). A wedge (probes failing or
+# workers stalled after the load, a slow stop, or none) is recorded with a backtrace of every thread (gdb, when installed) in
 # bench/results/soak-<time>/.
 #   bench/soak.sh                  # 30 minutes
 #   bench/soak.sh --smoke          # one 20-second round (scripts/test runs it)
@@ -23,6 +26,7 @@ else
 fi
 PROBE_EVERY=${PROBE_EVERY:-5}
 PROBES=${PROBES:-8}
+ABANDON=${ABANDON:-8}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
 # BIN and SITE_ROOT point at another build (e.g. one from before a fix); SKIP_BUILD=1 uses the
@@ -80,7 +84,7 @@ wedges=0; slow_probes=0; exits=(); started_at=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do
   port=$(free_port); base="http://127.0.0.1:$port"
   LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$site" LEPTOS_ENV=PROD \
-    ROSTER_DATABASE_URL="$db" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 \
+    ROSTER_DATABASE_URL="$db" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 ROSTER_WORKER_STALL_AFTER=3s \
     "$bin" serve >"$tmp/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/healthz" && break; sleep 0.1; done
@@ -96,6 +100,9 @@ for round in $(seq 1 "$ROUNDS"); do
   run "$base/"
   run "$base/login"
   METHOD=POST BODY="$login_body" run -s bench/summary.lua "$base/fn/log_in"
+  python3 bench/abandon.py "$base" "$ROUND" "$ABANDON" "$admin" /profile /settings \
+    /settings/sessions /admin/users "/admin/users?q=seed-1" /admin/audit / >"$tmp/abandon.txt" 2>&1 &
+  loads+=($!)
   round_end=$(( $(date +%s) + ROUND ))
   while [ "$(date +%s)" -lt "$round_end" ]; do
     sleep "$PROBE_EVERY"
@@ -108,6 +115,13 @@ for round in $(seq 1 "$ROUNDS"); do
   if ! probe "$base" && ! { sleep 2; probe "$base"; }; then
     wedged=true
     backtrace "$server" "$out/round-$round-probe.txt"
+  fi
+  # One stuck worker of several does not fail the probes (the others steal its queue), but the
+  # watchdog of a build that has one says so in /readyz within ROSTER_WORKER_STALL_AFTER.
+  sleep 4 # > ROSTER_WORKER_STALL_AFTER below
+  if ! $wedged && [ "$(curl -s --max-time 2 "$base/readyz")" = "workers stalled" ]; then
+    wedged=true
+    backtrace "$server" "$out/round-$round-stalled.txt"
   fi
   stop_started=$(date +%s.%N)
   kill -TERM "$server"
@@ -122,14 +136,16 @@ for round in $(seq 1 "$ROUNDS"); do
     backtrace "$server" "$out/round-$round-shutdown.txt"
     kill -9 "$server" 2>/dev/null || true
     took=">35"
-  elif python3 -c "import sys; sys.exit(0 if $took > 30 else 1)"; then
-    wedged=true # it stopped, but later than the 30 s an orchestrator allows
+  elif python3 -c "import sys; sys.exit(0 if $took > 5 else 1)"; then
+    # Nothing is in flight once the load has stopped, so a healthy server stops at once; a
+    # bounded shutdown that had to wait out its grace for a stuck worker stops by 30 s.
+    wedged=true
   fi
   wait "$server" 2>/dev/null || true
   server=
   exits+=("$took")
   $wedged && wedges=$((wedges + 1))
-  echo "round $round/$ROUNDS: $($wedged && echo WEDGED || echo ok), exit after ${took}s"
+  echo "round $round/$ROUNDS: $($wedged && echo WEDGED || echo ok), exit after ${took}s; $(cat "$tmp/abandon.txt")"
 done
 minutes=$(python3 -c "print(round(($(date +%s) - $started_at) / 60, 1))")
 summary="rounds $ROUNDS of ${ROUND}s, ${minutes} min, wedges $wedges, slow probe rounds during load $slow_probes, exit seconds: ${exits[*]}"
