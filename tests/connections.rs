@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::common::{spawn_app_with, TestApp};
+use crate::common::{free_port, spawn_app_with, Killed, TestApp, BIN};
 use roster::server::config::TlsFiles;
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
@@ -229,26 +229,6 @@ async fn bad_or_mismatched_tls_files_stop_start_up_with_a_clear_message() {
     assert!(swapped.contains("holds no certificate"), "{swapped}");
 }
 
-const BIN: &str = env!("CARGO_BIN_EXE_roster");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `roster serve` process; killed when dropped.
-struct Process(std::process::Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn roster_serve(dir: &Path, port: u16, files: &TlsFiles) -> std::process::Command {
     let mut command = std::process::Command::new(BIN);
     command
@@ -284,7 +264,7 @@ async fn sighup_reads_the_certificate_again_without_dropping_connections() {
     let dir = tempfile::tempdir().unwrap();
     let (files, first) = certificate(dir.path(), "server");
     let port = free_port();
-    let process = Process(
+    let process = Killed(
         roster_serve(dir.path(), port, &files)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

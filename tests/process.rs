@@ -4,22 +4,12 @@
 
 use std::{
     io::{Read, Write},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use crate::common::{spawn_app, PASSWORD};
+use crate::common::{free_port, spawn_app, Killed, BIN, PASSWORD};
 use reqwest::StatusCode;
-
-const BIN: &str = env!("CARGO_BIN_EXE_roster");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `roster <args>` on `database_url`, to completion; its standard output.
 fn roster(database_url: &str, args: &[&str], stdin: Option<&str>) -> String {
@@ -51,15 +41,8 @@ fn roster(database_url: &str, args: &[&str], stdin: Option<&str>) -> String {
 
 /// A `roster serve` process on a free port; killed when dropped.
 struct Server {
-    child: Child,
+    child: Killed,
     base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn serve(database_url: &str) -> Server {
@@ -82,7 +65,7 @@ async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
         .spawn()
         .expect("roster serve starts");
     let server = Server {
-        child,
+        child: Killed(child),
         base: format!("http://127.0.0.1:{port}"),
     };
     let started = Instant::now();
@@ -101,7 +84,7 @@ async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
 
 fn signal(server: &Server, name: &str) {
     let ok = Command::new("kill")
-        .args([&format!("-{name}"), &server.child.id().to_string()])
+        .args([&format!("-{name}"), &server.child.0.id().to_string()])
         .status()
         .unwrap()
         .success();
@@ -199,7 +182,7 @@ async fn sigterm_lets_the_request_in_flight_finish_then_exits() {
 
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.child.0.try_wait().unwrap() {
             break status;
         }
         assert!(
@@ -277,8 +260,8 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    server.child.kill().unwrap(); // SIGKILL
-    server.child.wait().unwrap();
+    server.child.0.kill().unwrap(); // SIGKILL
+    server.child.0.wait().unwrap();
     let mut acknowledged = Vec::new();
     for writer in writers {
         acknowledged.extend(writer.await.unwrap());
@@ -341,7 +324,7 @@ async fn sigterm_exits_within_30_seconds_with_a_stuck_worker_and_a_stuck_blockin
     let stopped = Instant::now();
     signal(&server, "TERM");
     let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.child.0.try_wait().unwrap() {
             break status;
         }
         assert!(

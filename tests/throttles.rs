@@ -24,34 +24,45 @@ async fn log_in_as(
     req.send().await.unwrap()
 }
 
-/// Counts the statuses of `responses`: `(expected, 429, other)`.
-fn tally(statuses: &[StatusCode], expected: StatusCode) -> (usize, usize, usize) {
-    let ok = statuses.iter().filter(|s| **s == expected).count();
+/// Sends `calls` all at once and checks the throttle's promise for a password: of the answers,
+/// at most five are `checked` (the password was verified and refused) and the rest 429, and at
+/// most five passwords were verified meanwhile. `what` names the case in a failure.
+async fn at_most_five_checked<F>(
+    app: &TestApp,
+    calls: impl IntoIterator<Item = F>,
+    checked: StatusCode,
+    what: &str,
+) where
+    F: std::future::Future<Output = reqwest::Response>,
+{
+    let verified_before = app.state.passwords().verified();
+    let statuses: Vec<StatusCode> = join_all(calls)
+        .await
+        .into_iter()
+        .map(|res| res.status())
+        .collect();
+    let refused = statuses.iter().filter(|s| **s == checked).count();
     let limited = statuses
         .iter()
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
-    (ok, limited, statuses.len() - ok - limited)
+    assert_eq!(refused + limited, statuses.len(), "{what}: {statuses:?}");
+    assert!(
+        refused <= 5,
+        "{what}: {refused} passwords checked: {statuses:?}"
+    );
+    assert!(
+        app.state.passwords().verified() - verified_before <= 5,
+        "{what}"
+    );
 }
 
 #[tokio::test]
 async fn sixty_wrong_passwords_at_once_for_one_account_check_at_most_five() {
     let app = spawn_app().await;
     app.sign_up("ann@example.org", "Ann").await;
-    let checked_before = app.state.passwords().verified();
-
-    let statuses: Vec<StatusCode> =
-        join_all((0..60).map(|_| app.log_in("ann@example.org", "not the password!", None)))
-            .await
-            .into_iter()
-            .map(|res| res.status())
-            .collect();
-
-    let (refused, limited, other) = tally(&statuses, StatusCode::UNAUTHORIZED);
-    assert_eq!(other, 0, "{statuses:?}");
-    assert!(refused <= 5, "{refused} passwords checked: {statuses:?}");
-    assert_eq!(refused + limited, 60);
-    assert!(app.state.passwords().verified() - checked_before <= 5);
+    let calls = (0..60).map(|_| app.log_in("ann@example.org", "not the password!", None));
+    at_most_five_checked(&app, calls, StatusCode::UNAUTHORIZED, "log_in").await;
 }
 
 #[tokio::test]
@@ -62,7 +73,6 @@ async fn sixty_wrong_current_passwords_at_once_check_at_most_five_on_both_forms(
         ("change_password", "current_password"),
         ("delete_account", "password"),
     ] {
-        let checked_before = app.state.passwords().verified();
         let form: Vec<(&str, &str)> = match endpoint {
             "change_password" => vec![
                 (field, "not the password!"),
@@ -70,17 +80,8 @@ async fn sixty_wrong_current_passwords_at_once_check_at_most_five_on_both_forms(
             ],
             _ => vec![(field, "not the password!")],
         };
-        let statuses: Vec<StatusCode> =
-            join_all((0..60).map(|_| app.call(endpoint, &form, Some(&cookie))))
-                .await
-                .into_iter()
-                .map(|res| res.status())
-                .collect();
-        let (refused, limited, other) = tally(&statuses, StatusCode::BAD_REQUEST);
-        assert_eq!(other, 0, "{endpoint}: {statuses:?}");
-        assert!(refused <= 5, "{endpoint}: {refused} checked");
-        assert_eq!(refused + limited, 60);
-        assert!(app.state.passwords().verified() - checked_before <= 5);
+        let calls = (0..60).map(|_| app.call(endpoint, &form, Some(&cookie)));
+        at_most_five_checked(&app, calls, StatusCode::BAD_REQUEST, endpoint).await;
         // The account's count starts again only after a right password; wait out the block
         // (the old session has expired meanwhile: sign in again).
         app.clock.advance(3600);

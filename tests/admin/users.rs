@@ -4,7 +4,7 @@
 
 use super::{audit_rows, edit_form, update};
 use crate::common::{location, session_cookie, spawn_app, PASSWORD};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 #[tokio::test]
 async fn each_change_writes_one_audit_event_with_before_and_after_and_a_refused_one_none() {
@@ -327,24 +327,19 @@ async fn sign_out_everywhere_and_reset_password_revoke_the_persons_tokens() {
         let bob_cookie = app.sign_up(&email, "Bob").await;
         let bob = app.user_id(&email).await.to_string();
         let token = app.with_token(&bob_cookie, &["profile_read"], "30").await;
-        let me = |token: String| {
-            let app = &app;
-            async move {
-                app.client
-                    .get(app.url("/api/v1/me"))
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            }
-        };
-        assert_eq!(me(token.clone()).await, StatusCode::OK);
+        assert_eq!(
+            app.api(Method::GET, "/me", &token, None).await.status(),
+            StatusCode::OK
+        );
 
         let res = app.call(endpoint, &[("id", &bob)], Some(&cookie)).await;
 
         assert_eq!(res.status(), StatusCode::OK, "{endpoint}");
-        assert_eq!(me(token).await, StatusCode::UNAUTHORIZED, "{endpoint}");
+        assert_eq!(
+            app.api(Method::GET, "/me", &token, None).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{endpoint}"
+        );
         let left: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = ?")
                 .bind(bob.parse::<i64>().unwrap())

@@ -1,6 +1,6 @@
 //! `/me`: the token owner's own profile and settings, by the forms' rules.
 
-use super::{api, person, validation_error};
+use super::{person, validation_error};
 use crate::common::{problem, spawn_app};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
@@ -13,21 +13,21 @@ async fn get_and_patch_me_with_one_validation_and_one_audit_trail() {
         .with_token(&cookie, &["profile_read", "profile_write"], "30")
         .await;
 
-    let res = api(&app, Method::GET, "/me", &token, None).await;
+    let res = app.api(Method::GET, "/me", &token, None).await;
     assert_eq!(res.status(), StatusCode::OK);
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["email"], "pat@example.org");
     assert_eq!(me["display_name"], "Pat Person");
     assert_eq!(me["role"], "user");
 
-    let res = api(
-        &app,
-        Method::PATCH,
-        "/me",
-        &token,
-        Some(json!({"bio": "Hello", "time_zone": "Europe/Lisbon", "theme": "dark"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::PATCH,
+            "/me",
+            &token,
+            Some(json!({"bio": "Hello", "time_zone": "Europe/Lisbon", "theme": "dark"})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let me: Value = res.json().await.unwrap();
     assert_eq!(
@@ -57,14 +57,14 @@ async fn get_and_patch_me_with_one_validation_and_one_audit_trail() {
     assert_eq!(details["changes"]["bio"], json!(["", "Hello"]));
 
     // The forms' rules, each field named.
-    let res = api(
-        &app,
-        Method::PATCH,
-        "/me",
-        &token,
-        Some(json!({"website": "ftp://x.org", "display_name": "", "time_zone": "Mars/Base"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::PATCH,
+            "/me",
+            &token,
+            Some(json!({"website": "ftp://x.org", "display_name": "", "time_zone": "Mars/Base"})),
+        )
+        .await;
     assert_eq!(
         problem(res, StatusCode::BAD_REQUEST).await,
         validation_error(&[
@@ -76,7 +76,8 @@ async fn get_and_patch_me_with_one_validation_and_one_audit_trail() {
             ("time_zone", "Choose a time zone from the list"),
         ])
     );
-    let me: Value = api(&app, Method::GET, "/me", &token, None)
+    let me: Value = app
+        .api(Method::GET, "/me", &token, None)
         .await
         .json()
         .await

@@ -9,7 +9,6 @@ mod tokens;
 mod users;
 
 use crate::common::TestApp;
-use reqwest::{header, Method, Response};
 use serde_json::Value;
 
 /// Every scope's form field.
@@ -23,24 +22,6 @@ pub async fn person(app: &TestApp, email: &str, admin: bool) -> String {
     } else {
         app.sign_up(email, "Pat Person").await
     }
-}
-
-/// Calls `/api/v1{path}` with `token`, and `body` as JSON.
-pub async fn api(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Response {
-    let mut req = app
-        .client
-        .request(method, app.url(&format!("/api/v1{path}")))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    req.send().await.unwrap()
 }
 
 /// The problem body every refused bearer token gets.

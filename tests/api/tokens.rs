@@ -1,7 +1,7 @@
 //! Personal access tokens: made and shown once, stored as SHA-256, refused in every wrong
 //! form, never able to manage tokens, rate limited.
 
-use super::{api, invalid_token, no_such_route, person, ALL_SCOPES};
+use super::{invalid_token, no_such_route, person, ALL_SCOPES};
 use crate::common::{problem, spawn_app, spawn_app_with};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
@@ -130,7 +130,7 @@ async fn missing_invalid_revoked_expired_and_misplaced_tokens_are_refused() {
 
     // Not a token, or a token-shaped guess.
     for bad in ["nonsense", &format!("roster_pat_{}", "A".repeat(32))] {
-        let res = api(&app, Method::GET, "/me", bad, None).await;
+        let res = app.api(Method::GET, "/me", bad, None).await;
         assert_eq!(
             res.headers()[header::WWW_AUTHENTICATE],
             "Bearer realm=\"roster\", error=\"invalid_token\", \
@@ -185,7 +185,7 @@ async fn missing_invalid_revoked_expired_and_misplaced_tokens_are_refused() {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(
-        api(&app, Method::GET, "/me", &token, None).await.status(),
+        app.api(Method::GET, "/me", &token, None).await.status(),
         StatusCode::OK,
         "the stranger's attempt changed nothing"
     );
@@ -193,7 +193,7 @@ async fn missing_invalid_revoked_expired_and_misplaced_tokens_are_refused() {
     // Revoked by its owner: refused at once.
     let other = app.with_token(&cookie, &["profile_read"], "never").await;
     assert_eq!(
-        api(&app, Method::GET, "/me", &other, None).await.status(),
+        app.api(Method::GET, "/me", &other, None).await.status(),
         StatusCode::OK
     );
     let id = token_id("IS NULL").await;
@@ -203,7 +203,7 @@ async fn missing_invalid_revoked_expired_and_misplaced_tokens_are_refused() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         problem(
-            api(&app, Method::GET, "/me", &other, None).await,
+            app.api(Method::GET, "/me", &other, None).await,
             StatusCode::UNAUTHORIZED
         )
         .await,
@@ -212,13 +212,13 @@ async fn missing_invalid_revoked_expired_and_misplaced_tokens_are_refused() {
 
     // Good now; expired after its 7 days.
     assert_eq!(
-        api(&app, Method::GET, "/me", &token, None).await.status(),
+        app.api(Method::GET, "/me", &token, None).await.status(),
         StatusCode::OK
     );
     app.clock.advance(7 * 86_400 + 1);
     assert_eq!(
         problem(
-            api(&app, Method::GET, "/me", &token, None).await,
+            app.api(Method::GET, "/me", &token, None).await,
             StatusCode::UNAUTHORIZED
         )
         .await,
@@ -252,7 +252,9 @@ async fn a_token_cannot_make_list_or_revoke_tokens() {
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{endpoint}");
     }
     assert_eq!(app.count("personal_access_tokens").await, 1);
-    let res = api(&app, Method::POST, "/tokens", &token, Some(json!({}))).await;
+    let res = app
+        .api(Method::POST, "/tokens", &token, Some(json!({})))
+        .await;
     assert_eq!(problem(res, StatusCode::NOT_FOUND).await, no_such_route());
 }
 
@@ -265,11 +267,11 @@ async fn each_token_is_rate_limited_with_retry_after() {
 
     for _ in 0..2 {
         assert_eq!(
-            api(&app, Method::GET, "/me", &token, None).await.status(),
+            app.api(Method::GET, "/me", &token, None).await.status(),
             StatusCode::OK
         );
     }
-    let res = api(&app, Method::GET, "/me", &token, None).await;
+    let res = app.api(Method::GET, "/me", &token, None).await;
     let wait: u64 = res.headers()[header::RETRY_AFTER]
         .to_str()
         .unwrap()
@@ -288,7 +290,7 @@ async fn each_token_is_rate_limited_with_retry_after() {
         })
     );
     assert_eq!(
-        api(&app, Method::GET, "/me", &other, None).await.status(),
+        app.api(Method::GET, "/me", &other, None).await.status(),
         StatusCode::OK
     );
 }

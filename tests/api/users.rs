@@ -1,7 +1,7 @@
 //! `/users`: the scope matrix, the console's rules through administrators' tokens, and
 //! keyset pages.
 
-use super::{api, insufficient_scope, invalid_token, person, validation_error, ALL_SCOPES};
+use super::{insufficient_scope, invalid_token, person, validation_error, ALL_SCOPES};
 use crate::common::{problem, spawn_app};
 use reqwest::{header, Method, StatusCode};
 use roster::server::clock::Clock;
@@ -65,7 +65,7 @@ async fn scopes_decide_each_call_and_a_demoted_admin_loses_users_scopes_at_once(
         ),
     ];
     for (token, method, path, body, status) in matrix {
-        let res = api(&app, method.clone(), path, token, body).await;
+        let res = app.api(method.clone(), path, token, body).await;
         assert_eq!(res.status(), status, "{method} {path}");
         if status == StatusCode::FORBIDDEN {
             let scope = if method == Method::PATCH && path == "/me" {
@@ -88,41 +88,41 @@ async fn scopes_decide_each_call_and_a_demoted_admin_loses_users_scopes_at_once(
     let other = person(&app, "bo@example.org", true).await;
     let other_token = app.with_token(&other, &ALL_SCOPES, "30").await;
     let ada = app.user_id("ada@example.org").await;
-    let res = api(
-        &app,
-        Method::PATCH,
-        &format!("/users/{ada}"),
-        &other_token,
-        Some(json!({"role": "user"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{ada}"),
+            &other_token,
+            Some(json!({"role": "user"})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         problem(
-            api(&app, Method::GET, "/users", &reader, None).await,
+            app.api(Method::GET, "/users", &reader, None).await,
             StatusCode::FORBIDDEN
         )
         .await,
         insufficient_scope("users:read", true)
     );
     assert_eq!(
-        api(&app, Method::GET, "/me", &reader, None).await.status(),
+        app.api(Method::GET, "/me", &reader, None).await.status(),
         StatusCode::OK
     );
 
     // Disabled: every token of theirs stops.
-    let res = api(
-        &app,
-        Method::PATCH,
-        &format!("/users/{ada}"),
-        &other_token,
-        Some(json!({"status": "disabled"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{ada}"),
+            &other_token,
+            Some(json!({"status": "disabled"})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         problem(
-            api(&app, Method::GET, "/me", &reader, None).await,
+            app.api(Method::GET, "/me", &reader, None).await,
             StatusCode::UNAUTHORIZED
         )
         .await,
@@ -137,14 +137,14 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
     let token = app.with_token(&admin, &ALL_SCOPES, "30").await;
     let ada = app.user_id("ada@example.org").await;
 
-    let res = api(
-        &app,
-        Method::POST,
-        "/users",
-        &token,
-        Some(json!({"email": "Cy@Example.org", "display_name": "Cy"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::POST,
+            "/users",
+            &token,
+            Some(json!({"email": "Cy@Example.org", "display_name": "Cy"})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let location = res.headers()[header::LOCATION]
         .to_str()
@@ -169,14 +169,14 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
     assert_eq!(details["via"], "api");
     assert!(details["token_id"].is_i64());
 
-    let res = api(
-        &app,
-        Method::POST,
-        "/users",
-        &token,
-        Some(json!({"email": "cy@example.org", "display_name": "Cy 2"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::POST,
+            "/users",
+            &token,
+            Some(json!({"email": "cy@example.org", "display_name": "Cy 2"})),
+        )
+        .await;
     let taken = "An account with this email already exists.";
     assert_eq!(
         problem(res, StatusCode::CONFLICT).await,
@@ -189,26 +189,26 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
             "errors": [{"field": "email", "message": taken}],
         })
     );
-    let res = api(
-        &app,
-        Method::POST,
-        "/users",
-        &token,
-        Some(json!({"email": "not-an-email", "display_name": "X"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::POST,
+            "/users",
+            &token,
+            Some(json!({"email": "not-an-email", "display_name": "X"})),
+        )
+        .await;
     assert_eq!(
         problem(res, StatusCode::BAD_REQUEST).await,
         validation_error(&[("email", "Enter an email address like name@example.com")])
     );
-    let res = api(
-        &app,
-        Method::POST,
-        "/users",
-        &token,
-        Some(json!({"display_name": "X"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::POST,
+            "/users",
+            &token,
+            Some(json!({"display_name": "X"})),
+        )
+        .await;
     assert_eq!(
         problem(res, StatusCode::BAD_REQUEST).await,
         json!({
@@ -221,16 +221,18 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
         })
     );
 
-    let res = api(&app, Method::GET, &format!("/users/{id}"), &token, None).await;
+    let res = app
+        .api(Method::GET, &format!("/users/{id}"), &token, None)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = api(
-        &app,
-        Method::PATCH,
-        &format!("/users/{id}"),
-        &token,
-        Some(json!({"role": "admin", "location": "Porto"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            &token,
+            Some(json!({"role": "admin", "location": "Porto"})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let cy: Value = res.json().await.unwrap();
     assert_eq!(
@@ -249,19 +251,21 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
             "errors": [{"field": field, "message": message}],
         })
     };
-    let res = api(
-        &app,
-        Method::PATCH,
-        &format!("/users/{ada}"),
-        &token,
-        Some(json!({"role": "user"})),
-    )
-    .await;
+    let res = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{ada}"),
+            &token,
+            Some(json!({"role": "user"})),
+        )
+        .await;
     assert_eq!(
         problem(res, StatusCode::CONFLICT).await,
         conflict("role", "You cannot demote or disable your own account.")
     );
-    let res = api(&app, Method::DELETE, &format!("/users/{ada}"), &token, None).await;
+    let res = app
+        .api(Method::DELETE, &format!("/users/{ada}"), &token, None)
+        .await;
     assert_eq!(
         problem(res, StatusCode::CONFLICT).await,
         conflict(
@@ -270,7 +274,9 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
         )
     );
 
-    let res = api(&app, Method::DELETE, &format!("/users/{id}"), &token, None).await;
+    let res = app
+        .api(Method::DELETE, &format!("/users/{id}"), &token, None)
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let not_found = json!({
         "type": "/api/docs#problem-not-found",
@@ -279,11 +285,15 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
         "detail": "No such user.",
         "request_id": "<request-id>",
     });
-    let res = api(&app, Method::GET, &format!("/users/{id}"), &token, None).await;
+    let res = app
+        .api(Method::GET, &format!("/users/{id}"), &token, None)
+        .await;
     assert_eq!(problem(res, StatusCode::NOT_FOUND).await, not_found);
-    let res = api(&app, Method::DELETE, &format!("/users/{id}"), &token, None).await;
+    let res = app
+        .api(Method::DELETE, &format!("/users/{id}"), &token, None)
+        .await;
     assert_eq!(problem(res, StatusCode::NOT_FOUND).await, not_found);
-    let res = api(&app, Method::GET, "/users/abc", &token, None).await;
+    let res = app.api(Method::GET, "/users/abc", &token, None).await;
     assert_eq!(
         problem(res, StatusCode::BAD_REQUEST).await,
         json!({
@@ -294,7 +304,7 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
             "request_id": "<request-id>",
         })
     );
-    let res = api(&app, Method::PUT, "/users/1", &token, None).await;
+    let res = app.api(Method::PUT, "/users/1", &token, None).await;
     assert_eq!(res.headers()[header::ALLOW], "GET,HEAD,PATCH,DELETE");
     assert_eq!(
         problem(res, StatusCode::METHOD_NOT_ALLOWED).await,
@@ -329,7 +339,8 @@ async fn paging_returns_every_user_exactly_once_while_users_are_added() {
             Some(c) => format!("/users?limit=7&cursor={c}"),
             None => "/users?limit=7".to_string(),
         };
-        let page: Value = api(&app, Method::GET, &path, &token, None)
+        let page: Value = app
+            .api(Method::GET, &path, &token, None)
             .await
             .json()
             .await
@@ -356,17 +367,17 @@ async fn paging_returns_every_user_exactly_once_while_users_are_added() {
     }
 
     // Filters, and bad parameters.
-    let page: Value = api(
-        &app,
-        Method::GET,
-        "/users?q=seed-1&role=user&limit=200",
-        &token,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let page: Value = app
+        .api(
+            Method::GET,
+            "/users?q=seed-1&role=user&limit=200",
+            &token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let emails: Vec<&str> = page["users"]
         .as_array()
         .unwrap()
@@ -377,7 +388,8 @@ async fn paging_returns_every_user_exactly_once_while_users_are_added() {
         !emails.is_empty() && emails.iter().all(|e| e.contains("seed-1")),
         "{emails:?}"
     );
-    let admins: Value = api(&app, Method::GET, "/users?role=admin", &token, None)
+    let admins: Value = app
+        .api(Method::GET, "/users?role=admin", &token, None)
         .await
         .json()
         .await
@@ -389,7 +401,7 @@ async fn paging_returns_every_user_exactly_once_while_users_are_added() {
         "/users?cursor=abc",
         "/users?role=owner",
     ] {
-        let res = api(&app, Method::GET, bad, &token, None).await;
+        let res = app.api(Method::GET, bad, &token, None).await;
         let body = problem(res, StatusCode::BAD_REQUEST).await;
         assert_eq!(body["type"], "/api/docs#problem-invalid-parameter", "{bad}");
     }

@@ -159,6 +159,24 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Calls `/api/v1{path}` with the bearer `token`, and `body` as JSON.
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut req = self.client.get(self.url(path));
         if let Some(cookie) = cookie {
@@ -284,4 +302,26 @@ fn uuid_shaped(id: &str) -> bool {
     let parts: Vec<&str> = id.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+}
+
+/// The `roster` binary Cargo built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_roster");
+
+/// A TCP port free on 127.0.0.1 at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process (a `roster serve`), killed and reaped when dropped.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::common::{
     location, session_cookie, set_cookie_header, spawn_app, spawn_app_with, TestApp, PASSWORD,
 };
-use reqwest::{header, StatusCode};
+use reqwest::{header, Method, StatusCode};
 use roster::server::clock::Clock;
 
 pub const MINUTE: i64 = 60;

@@ -137,15 +137,7 @@ async fn a_password_change_revokes_the_persons_tokens_when_asked() {
     let kept = app.with_token(&cookie, &["profile_read"], "30").await;
     let status = |token: String| {
         let app = &app;
-        async move {
-            app.client
-                .get(app.url("/api/v1/me"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
+        async move { app.api(Method::GET, "/me", &token, None).await.status() }
     };
 
     let unticked = app
@@ -250,13 +242,7 @@ async fn a_person_who_must_choose_a_new_password_can_do_nothing_else() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let api = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&ann_token)
-        .send()
-        .await
-        .unwrap();
+    let api = app.api(Method::GET, "/me", &ann_token, None).await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = api.json().await.unwrap();
     assert_eq!(
