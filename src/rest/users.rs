@@ -116,15 +116,21 @@ pub struct NewUserBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
+    /// 1 to 64 characters, no control characters, no space at either end.
     #[schema(schema_with = display_name_schema)]
     pub display_name: Option<String>,
+    /// At most 1,000 characters; line breaks (`\n`) and tabs allowed.
     #[schema(schema_with = bio_schema)]
     pub bio: Option<String>,
+    /// At most 100 characters, one line.
     #[schema(schema_with = location_schema)]
     pub location: Option<String>,
+    /// Empty, or an http(s) URL of at most 2,048 characters.
     #[schema(schema_with = website_schema)]
     pub website: Option<String>,
+    /// `user` or `admin`; not for one's own account.
     pub role: Option<Role>,
+    /// `active` or `disabled`; disabling ends the user's sessions. Not for one's own account.
     pub status: Option<AccountStatus>,
 }
 
