@@ -11,7 +11,8 @@ use roster::{
 
 const ENVIRONMENT_HELP: &str = "\
 Environment (durations like 90s, 30m, 12h, 14days):
-  ROSTER_DATABASE_URL                  SQLite database URL [default: sqlite://data/roster.db]
+  ROSTER_DATABASE_URL                  sqlite://FILE, or postgres://USER@HOST:PORT/DB for PostgreSQL 14+
+                                       [default: sqlite://data/roster.db]
   ROSTER_SECURE_COOKIES                true|false: Secure + __Host- session cookie [default: true]
   ROSTER_SIGNUPS_PER_IP_PER_HOUR       sign-ups per client IP per hour [default: 10]
   ROSTER_SESSION_IDLE_TIMEOUT          a session ends after this long unused [default: 30m]
@@ -37,7 +38,9 @@ Environment (durations like 90s, 30m, 12h, 14days):
 #[derive(Parser)]
 #[command(version, about, after_help = ENVIRONMENT_HELP)]
 pub struct Cli {
-    /// SQLite database URL; the file and its folder are created on first start.
+    /// Database URL: `sqlite://FILE` (the file and its folder are created on first start) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (PostgreSQL 14 or newer, database made
+    /// beforehand); any other scheme is refused.
     #[arg(long, env = "ROSTER_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
 

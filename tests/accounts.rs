@@ -4,6 +4,7 @@ use crate::common::{
     location, session_cookie, set_cookie_header, sign_up_form, spawn_app, PASSWORD,
 };
 use reqwest::StatusCode;
+use roster::server::db::query;
 
 #[tokio::test]
 async fn sign_up_creates_the_account_and_signs_in() {
@@ -11,7 +12,7 @@ async fn sign_up_creates_the_account_and_signs_in() {
 
     let cookie = app.sign_up("ann@example.org", "Ann").await;
 
-    let (email, hash): (String, String) = sqlx::query_as("SELECT email, password_hash FROM users")
+    let (email, hash): (String, String) = query("SELECT email, password_hash FROM users")
         .fetch_one(&app.pool)
         .await
         .unwrap();

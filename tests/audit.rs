@@ -1,6 +1,7 @@
 //! Security events land in `audit_events` with who, what, whom, where from, and no secrets.
 
 use crate::common::{spawn_app, PASSWORD, USER_AGENT};
+use roster::server::db::query;
 
 type Row = (
     Option<i64>,
@@ -12,7 +13,7 @@ type Row = (
 );
 
 async fn events(app: &crate::common::TestApp) -> Vec<Row> {
-    sqlx::query_as(
+    query(
         "SELECT actor_user_id, action, target_user_id, ip, user_agent, details \
          FROM audit_events ORDER BY id",
     )

@@ -1,7 +1,12 @@
 //! Opening the database: created on first start, pragmas set, migrations applied or refused.
 
-use roster::server::db;
+use roster::server::db::{self, Db};
 use sqlx::SqlitePool;
+
+/// The SQLite pool `db::open` made of a `sqlite:` URL.
+fn sqlite(db: Db) -> SqlitePool {
+    db.sqlite().expect("a sqlite: URL opens SQLite").clone()
+}
 
 /// A fresh database file in a temporary folder (kept alive by the returned guard).
 async fn fresh_db() -> (SqlitePool, tempfile::TempDir) {
@@ -9,7 +14,7 @@ async fn fresh_db() -> (SqlitePool, tempfile::TempDir) {
     let pool = db::open(&format!("sqlite://{}", dir.path().join("r.db").display()))
         .await
         .unwrap();
-    (pool, dir)
+    (sqlite(pool), dir)
 }
 
 #[tokio::test]
@@ -17,9 +22,11 @@ async fn first_start_creates_the_folder_and_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nested/data/roster.db");
 
-    let pool = db::open(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
+    let pool = sqlite(
+        db::open(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap(),
+    );
 
     assert!(file.exists());
     let tables: Vec<String> =
@@ -111,13 +118,13 @@ async fn the_search_index_merges_into_one_b_tree_and_finds_the_same_users() {
     for i in 0..40 {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, password_hash, created_at, updated_at) \
-             VALUES (?, 'x', 0, 0) RETURNING id",
+             VALUES ($1, 'x', 0, 0) RETURNING id",
         )
         .bind(format!("person-{i}@example.org"))
         .fetch_one(&pool)
         .await
         .unwrap();
-        sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES (?, ?, 0)")
+        sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES ($1, $2, 0)")
             .bind(id)
             .bind(format!("Person {i}"))
             .execute(&pool)
@@ -128,7 +135,7 @@ async fn the_search_index_merges_into_one_b_tree_and_finds_the_same_users() {
         let pool = pool.clone();
         async move {
             sqlx::query_scalar::<_, i64>(
-                "SELECT rowid FROM user_search WHERE user_search MATCH ? ORDER BY rowid",
+                "SELECT rowid FROM user_search WHERE user_search MATCH $1 ORDER BY rowid",
             )
             .bind(q)
             .fetch_all(&pool)
@@ -139,7 +146,7 @@ async fn the_search_index_merges_into_one_b_tree_and_finds_the_same_users() {
     let before = (find("\"person-1\"").await, find("\"son 3\"").await);
     assert_eq!(before.0.len(), 11, "person-1 and person-10..19");
 
-    let steps = roster::store::user_list::merge_search_index(&pool)
+    let steps = roster::store::user_list::merge_search_index(&Db::Sqlite(pool.clone()))
         .await
         .unwrap();
     assert!(steps > 0, "40 segments were left to merge");
@@ -148,7 +155,7 @@ async fn the_search_index_merges_into_one_b_tree_and_finds_the_same_users() {
         before
     );
     assert_eq!(
-        roster::store::user_list::merge_search_index(&pool)
+        roster::store::user_list::merge_search_index(&Db::Sqlite(pool.clone()))
             .await
             .unwrap(),
         0

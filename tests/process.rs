@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::common::{free_port, spawn_app, Killed, BIN, PASSWORD};
+use crate::common::{free_port, spawn_sqlite_app, Killed, BIN, PASSWORD};
 use reqwest::StatusCode;
 
 /// `roster <args>` on `database_url`, to completion; its standard output.
@@ -93,9 +93,9 @@ fn signal(server: &Server, name: &str) {
 
 #[tokio::test]
 async fn a_backup_of_a_live_database_is_intact_and_holds_the_last_write() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     let (_, _, file): (i64, String, String) = sqlx::query_as("PRAGMA database_list")
-        .fetch_one(&app.pool)
+        .fetch_one(app.pool.sqlite().unwrap())
         .await
         .unwrap();
     app.sign_up("first@example.org", "First").await;
@@ -269,16 +269,17 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
     assert!(acknowledged.len() > 20, "too few writes to mean anything");
 
     // Restart on the same file: it opens (migrations, pragmas), is intact, has every write.
-    let pool = roster::server::db::open(&url).await.expect("reopens");
+    let db = roster::server::db::open(&url).await.expect("reopens");
+    let pool = db.sqlite().unwrap();
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(check, "ok");
     for email in &acknowledged {
-        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = ?")
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
             .bind(email)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .unwrap();
         assert_eq!(found, 1, "{email} acknowledged but lost");

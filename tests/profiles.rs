@@ -2,6 +2,7 @@
 
 use crate::common::{location, spawn_app};
 use reqwest::{header, StatusCode};
+use roster::server::db::query;
 
 fn profile_form<'a>(name: &'a str, bio: &'a str, website: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -28,7 +29,7 @@ async fn profile_update_persists() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(location(&res).as_deref(), Some("/profile?saved=1"));
     let row: (String, String, String, String) =
-        sqlx::query_as("SELECT display_name, bio, location, website FROM profiles")
+        query("SELECT display_name, bio, location, website FROM profiles")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -66,7 +67,7 @@ async fn one_user_cannot_change_another_users_profile() {
 
     assert_eq!(res.status(), StatusCode::OK);
     let names: Vec<(i64, String)> =
-        sqlx::query_as("SELECT user_id, display_name FROM profiles ORDER BY user_id")
+        query("SELECT user_id, display_name FROM profiles ORDER BY user_id")
             .fetch_all(&app.pool)
             .await
             .unwrap();
@@ -212,7 +213,7 @@ async fn unknown_theme_or_time_zone_is_refused() {
         res.text().await.unwrap(),
         r#"{"Validation":[{"field":"theme","message":"Choose System, Light or Dark"},{"field":"time_zone","message":"Choose a time zone from the list"}]}"#
     );
-    let (theme, tz): (String, String) = sqlx::query_as("SELECT theme, time_zone FROM profiles")
+    let (theme, tz): (String, String) = query("SELECT theme, time_zone FROM profiles")
         .fetch_one(&app.pool)
         .await
         .unwrap();

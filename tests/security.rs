@@ -3,6 +3,7 @@
 
 use crate::common::{spawn_app, PASSWORD};
 use reqwest::{header, Response, StatusCode};
+use roster::server::db::query;
 
 fn header_of(res: &Response, name: header::HeaderName) -> String {
     res.headers()
@@ -333,8 +334,8 @@ async fn the_stored_hash_is_argon2id_with_owasp_parameters() {
     let app = spawn_app().await;
     app.sign_up("ann@example.org", "Ann").await;
 
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users")
-        .fetch_one(&app.pool)
+    let hash: String = query("SELECT password_hash FROM users")
+        .scalar(&app.pool)
         .await
         .unwrap();
 
@@ -389,7 +390,7 @@ async fn a_hash_with_weaker_parameters_is_rehashed_at_the_next_login() {
     )
     .unwrap()
     .to_string();
-    sqlx::query("UPDATE users SET password_hash = ?")
+    query("UPDATE users SET password_hash = $1")
         .bind(&weak)
         .execute(&app.pool)
         .await
@@ -398,8 +399,8 @@ async fn a_hash_with_weaker_parameters_is_rehashed_at_the_next_login() {
     let res = app.log_in("ann@example.org", PASSWORD, None).await;
 
     assert_eq!(res.status(), StatusCode::OK);
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users")
-        .fetch_one(&app.pool)
+    let stored: String = query("SELECT password_hash FROM users")
+        .scalar(&app.pool)
         .await
         .unwrap();
     assert!(

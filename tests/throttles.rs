@@ -6,6 +6,7 @@
 use crate::common::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 use futures_util::future::join_all;
 use reqwest::{header, StatusCode};
+use roster::server::db::query;
 
 /// Sends `log_in` as the client at `forwarded` (an `X-Forwarded-For` header) when given.
 async fn log_in_as(
@@ -114,11 +115,10 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_the_one_throttled_audite
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let cookie = crate::common::session_cookie(&res).unwrap();
-    let ip: String =
-        sqlx::query_scalar("SELECT ip FROM audit_events WHERE action = 'account.created'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let ip: String = query("SELECT ip FROM audit_events WHERE action = 'account.created'")
+        .scalar(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(ip, "203.0.113.5");
     let sessions: serde_json::Value = app
         .client
@@ -171,8 +171,8 @@ async fn a_forged_forwarded_for_from_an_untrusted_peer_dodges_nothing() {
         StatusCode::TOO_MANY_REQUESTS,
         "the peer is one client"
     );
-    let ips: Vec<String> = sqlx::query_scalar("SELECT DISTINCT ip FROM audit_events")
-        .fetch_all(&app.pool)
+    let ips: Vec<String> = query("SELECT DISTINCT ip FROM audit_events")
+        .scalars(&app.pool)
         .await
         .unwrap();
     assert_eq!(ips, ["127.0.0.1"]);

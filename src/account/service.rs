@@ -75,7 +75,7 @@ pub async fn end_sessions(
         )
         .with("sessions", scope)
         .with("count", ended);
-        record(&mut *tx, &event, now).await?;
+        record(&mut tx, &event, now).await?;
     }
     tx.commit().await.or_internal()?;
     Ok(ended)
@@ -108,10 +108,10 @@ pub async fn change_password(
     password::refuse_guessable(new, "new_password", &email, name).await?;
     let hash = password::hash(new).await?;
     let mut tx = begin_write(state.pool()).await?;
-    users::set_password(&mut *tx, me.user_id(), &hash.0, false, now).await?;
+    users::set_password(&mut tx, me.user_id(), &hash.0, false, now).await?;
     let ended = sessions::end(&mut tx, me.user_id(), Ending::AllBut(keep)).await?;
     let revoked = if revoke_tokens {
-        crate::auth::tokens::delete_all(&mut *tx, me.user_id()).await?
+        crate::auth::tokens::delete_all(&mut tx, me.user_id()).await?
     } else {
         0
     };
@@ -123,7 +123,7 @@ pub async fn change_password(
     )
     .with("other_sessions_ended", ended)
     .with("tokens_revoked", revoked);
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     tracing::info!(other_sessions_ended = ended, "password changed");
     Ok(ended)
@@ -146,11 +146,12 @@ pub async fn delete_account(
 ) -> Result<(), AppError> {
     crate::auth::service::check_own_password(state, ctx, me, password, "password", now).await?;
     let mut tx = begin_write(state.pool()).await?;
-    let account = users::record(&mut *tx, me.user_id())
+    users::lock(&mut tx, None, true).await?;
+    let account = users::record(&mut tx, me.user_id())
         .await?
         .ok_or(AppError::NotFound)?;
     // As in the console: one active administrator always remains.
-    if account.is_active_admin() && users::other_active_admins(&mut *tx, me.user_id()).await? == 0 {
+    if account.is_active_admin() && users::other_active_admins(&mut tx, me.user_id()).await? == 0 {
         return Err(AppError::Conflict {
             field: "password".into(),
             message: "You are the last active administrator: make someone else an \
@@ -160,14 +161,14 @@ pub async fn delete_account(
     }
     sessions::end(&mut tx, me.user_id(), Ending::All).await?;
     // profiles, user_sessions and tokens go with the user (ON DELETE CASCADE).
-    users::delete(&mut *tx, me.user_id()).await?;
+    users::delete(&mut tx, me.user_id()).await?;
     let event = AuditEvent::new(
         AuditAction::AccountDeleted,
         Some(me.user_id()),
         Some(me.user_id()),
         ctx,
     );
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     tracing::info!("account deleted");
     Ok(())

@@ -142,7 +142,7 @@ pub async fn run(
             .with("email", email.as_str())
             .with("role", role.as_str())
             .with("via", "import");
-        record(&mut *tx, &event, now).await?;
+        record(&mut tx, &event, now).await?;
     }
     tx.commit().await.or_internal()?;
     Ok(report.ready.len())

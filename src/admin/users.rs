@@ -3,8 +3,8 @@
 //! is never one without the other (`shared/SECURITY.md`, Errors and logs). Every function takes
 //! an [`Admin`]: only an active administrator, or the operator, can call them.
 
+use crate::server::db::Tx;
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use super::{UserChange, UserDetail};
 use crate::{
@@ -24,7 +24,7 @@ use crate::{
     store::users::{self, NewUser, UserRecord},
 };
 
-async fn existing(conn: &mut SqliteConnection, id: i64) -> Result<UserRecord, AppError> {
+async fn existing(conn: &mut Tx, id: i64) -> Result<UserRecord, AppError> {
     users::record(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -75,7 +75,8 @@ pub async fn get(state: &AppState, _admin: &Admin, id: i64) -> Result<UserRecord
 /// being one.
 ///
 /// Errors: `Conflict` at `field`.
-async fn keep_an_admin(conn: &mut SqliteConnection, id: i64, field: &str) -> Result<(), AppError> {
+async fn keep_an_admin(conn: &mut Tx, id: i64, field: &str) -> Result<(), AppError> {
+    users::lock(conn, None, true).await?;
     if users::other_active_admins(&mut *conn, id).await? == 0 {
         return Err(AppError::Conflict {
             field: field.into(),
@@ -112,7 +113,7 @@ pub async fn create(
         Via::Cli => event = event.with("via", "command line"),
         Via::Token(_) => {} // named by the event already
     }
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     Ok(id)
 }
@@ -162,8 +163,8 @@ pub async fn update(
     if before.is_active_admin() && (demoted || disabled) {
         keep_an_admin(&mut tx, id, field).await?;
     }
-    users::save_own_fields(&mut *tx, id, &own_after, now).await?;
-    users::set_role_and_status(&mut *tx, id, role, status, now).await?;
+    users::save_own_fields(&mut tx, id, &own_after, now).await?;
+    users::set_role_and_status(&mut tx, id, role, status, now).await?;
     // A disabled person's sessions end; so do those of a person whose role changes, who signs
     // in again with the new one (`shared/SECURITY.md`, Sessions: rotation on privilege change).
     if disabled || role != before.role {
@@ -171,7 +172,7 @@ pub async fn update(
     }
     let event = AuditEvent::new(AuditAction::UserUpdated, admin.actor(), Some(id), ctx)
         .with("changes", Value::Object(changes));
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()
 }
 
@@ -191,12 +192,12 @@ pub async fn end_all_sessions(
     let mut tx = begin_write(state.pool()).await?;
     existing(&mut tx, id).await?;
     let ended = sessions::end(&mut tx, id, Ending::All).await?;
-    let revoked = crate::auth::tokens::delete_all(&mut *tx, id).await?;
+    let revoked = crate::auth::tokens::delete_all(&mut tx, id).await?;
     let event = AuditEvent::new(AuditAction::SessionEnded, admin.actor(), Some(id), ctx)
         .with("sessions", "all")
         .with("count", ended)
         .with("tokens_revoked", revoked);
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     Ok(ended)
 }
@@ -217,13 +218,13 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     let mut tx = begin_write(state.pool()).await?;
     existing(&mut tx, id).await?;
-    users::set_password(&mut *tx, id, &hash.0, true, now).await?;
+    users::set_password(&mut tx, id, &hash.0, true, now).await?;
     let ended = sessions::end(&mut tx, id, Ending::All).await?;
-    let revoked = crate::auth::tokens::delete_all(&mut *tx, id).await?;
+    let revoked = crate::auth::tokens::delete_all(&mut tx, id).await?;
     let event = AuditEvent::new(AuditAction::PasswordReset, admin.actor(), Some(id), ctx)
         .with("sessions_ended", ended)
         .with("tokens_revoked", revoked);
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()
 }
 
@@ -252,11 +253,11 @@ pub async fn delete(
         keep_an_admin(&mut tx, id, "confirm").await?;
     }
     sessions::end(&mut tx, id, Ending::All).await?;
-    users::delete(&mut *tx, id).await?;
+    users::delete(&mut tx, id).await?;
     let event = AuditEvent::new(AuditAction::UserDeleted, admin.actor(), Some(id), ctx)
         .with("email", before.email)
         .with("display_name", before.display_name);
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()
 }
 

@@ -2,8 +2,10 @@
 //! API, and the one place that knows the axum layers and their order (crates.io's
 //! `apply_axum_middleware`).
 
+use crate::server::db::query;
 use std::{sync::Arc, time::Duration};
 
+use crate::server::session_store::Sessions;
 use axum::{
     extract::{Extension, Query, State},
     http::StatusCode,
@@ -17,7 +19,6 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 use tower_sessions::{cookie::time, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Span;
 
 use super::{shell, App};
@@ -48,7 +49,7 @@ pub async fn build_router(
     let pool = db::open(&config.database_url).await?;
     tokio::task::spawn_blocking(password::warm_up);
 
-    let store = SqliteStore::new(pool.clone());
+    let store = Sessions::on(&pool);
     let idle = time::Duration::seconds(config.session_idle_timeout.as_secs() as i64);
     let sessions = SessionManagerLayer::new(store.clone())
         .with_name(config.session_cookie_name())
@@ -159,7 +160,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if crate::server::watchdog::Watchdog::global().is_some_and(|w| w.stalled() > 0) {
         return (StatusCode::SERVICE_UNAVAILABLE, "workers stalled");
     }
-    let check = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(state.pool());
+    let check = query("SELECT 1").scalar::<i32>(state.pool());
     match tokio::time::timeout(READY_TIMEOUT, check).await {
         Ok(Ok(_)) => (StatusCode::OK, "ready"),
         Ok(Err(e)) => {

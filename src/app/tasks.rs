@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use crate::server::session_store::Sessions;
 use tower_sessions::session_store::ExpiredDeletion;
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::{auth::sessions, server::AppState, store::user_list};
 
@@ -15,7 +15,7 @@ const SEARCH_MERGE_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Starts every background task of `state`'s server; `store` is the session layer's store,
 /// whose own expired records are deleted on the same period as the session records.
-pub fn start(state: &AppState, store: SqliteStore) {
+pub fn start(state: &AppState, store: Sessions) {
     let period = state.config().session_purge_period;
     tokio::spawn(
         store

@@ -2,9 +2,8 @@
 //! person for their data export. Events name users by id only (the trail outlives accounts);
 //! callers that show emails look them up in the users store.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
-
 use crate::error::{AppError, OrInternal};
+use crate::server::db::{query, Db, Ex, Query};
 
 /// One stored event. `occurred_at` is Unix seconds, UTC; `details` a JSON object as text.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -36,13 +35,13 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
-    fn push_where(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
+    fn push_where(&self, qb: &mut Query<'_>) {
         let nothing = matches!(self.actor, Some(None)) || matches!(self.target, Some(None));
         if nothing {
-            qb.push(" WHERE 0");
+            qb.push(" WHERE FALSE");
             return;
         }
-        qb.push(" WHERE 1");
+        qb.push(" WHERE TRUE");
         if let Some(Some(id)) = self.actor {
             qb.push(" AND actor_user_id = ").push_bind(id);
         }
@@ -66,38 +65,31 @@ impl AuditFilter {
 ///
 /// Errors: `Internal` when a query fails.
 pub async fn page(
-    pool: &sqlx::SqlitePool,
+    pool: &Db,
     filter: &AuditFilter,
     page: u32,
     per_page: u32,
 ) -> Result<(Vec<AuditRecord>, i64, u32), AppError> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM audit_events");
+    let mut count = query("SELECT COUNT(*) FROM audit_events");
     filter.push_where(&mut count);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .or_internal()?;
+    let total: i64 = count.scalar(pool).await.or_internal()?;
     let pages = (total.max(1) as u64).div_ceil(u64::from(per_page)) as u32;
     let page = page.clamp(1, pages);
-    let mut rows = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_events"));
+    let mut rows = query(format!("SELECT {COLUMNS} FROM audit_events"));
     filter.push_where(&mut rows);
     rows.push(" ORDER BY id DESC LIMIT ")
         .push_bind(i64::from(per_page))
         .push(" OFFSET ")
         .push_bind(i64::from(page - 1) * i64::from(per_page));
-    let rows = rows.build_query_as().fetch_all(pool).await.or_internal()?;
+    let rows = rows.fetch_all(pool).await.or_internal()?;
     Ok((rows, total, page))
 }
 
 /// Every event done by or to user `user_id`, oldest first (their data export).
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn about(
-    db: impl SqliteExecutor<'_>,
-    user_id: i64,
-) -> Result<Vec<AuditRecord>, AppError> {
-    sqlx::query_as(&format!(
+pub async fn about(db: impl Into<Ex<'_>>, user_id: i64) -> Result<Vec<AuditRecord>, AppError> {
+    query(format!(
         "SELECT {COLUMNS} FROM audit_events WHERE actor_user_id = $1 OR target_user_id = $1 \
          ORDER BY id"
     ))
@@ -120,14 +112,14 @@ mod tests {
     use super::*;
 
     fn sql(filter: &AuditFilter) -> String {
-        let mut qb = QueryBuilder::<Sqlite>::new("");
+        let mut qb = query("");
         filter.push_where(&mut qb);
         qb.sql().to_string()
     }
 
     #[test]
     fn filters_become_bound_clauses() {
-        assert_eq!(sql(&AuditFilter::default()), " WHERE 1");
+        assert_eq!(sql(&AuditFilter::default()), " WHERE TRUE");
         let f = AuditFilter {
             actor: Some(Some(3)),
             action: Some("logout".into()),
@@ -136,13 +128,13 @@ mod tests {
         };
         assert_eq!(
             sql(&f),
-            " WHERE 1 AND actor_user_id = ? AND action = ? AND occurred_at < ?"
+            " WHERE TRUE AND actor_user_id = $1 AND action = $2 AND occurred_at < $3"
         );
         let none = AuditFilter {
             target: Some(None),
             ..Default::default()
         };
-        assert_eq!(sql(&none), " WHERE 0");
+        assert_eq!(sql(&none), " WHERE FALSE");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Writing audit events.
 
+use crate::server::db::{query, Ex};
 use serde_json::{Map, Value};
-use sqlx::SqliteExecutor;
 
 use super::AuditAction;
 use crate::{
@@ -56,12 +56,8 @@ impl AuditEvent {
 /// transaction of the change it records, so that both are written or neither).
 ///
 /// Errors: `Internal` when the database write fails.
-pub async fn record(
-    db: impl SqliteExecutor<'_>,
-    event: &AuditEvent,
-    now: i64,
-) -> Result<(), AppError> {
-    sqlx::query(
+pub async fn record(db: impl Into<Ex<'_>>, event: &AuditEvent, now: i64) -> Result<(), AppError> {
+    query(
         "INSERT INTO audit_events \
          (occurred_at, actor_user_id, action, target_user_id, ip, user_agent, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -65,7 +65,7 @@ pub async fn sign_up(
         Some(user_id),
         ctx,
     );
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     start_session(state, ctx, session, user_id, false, now).await?;
     tracing::info!(user_id, "account created");
@@ -160,7 +160,8 @@ pub async fn sign_in(
     // password reset or changed) decides, read again in the transaction that records the
     // session, so a login in flight during such a change gets no session.
     let mut tx = begin_write(state.pool()).await?;
-    let now_stored = users::credentials(&mut *tx, users::Account::Id(user_id)).await?;
+    users::lock(&mut tx, Some(user_id), false).await?;
+    let now_stored = users::credentials(&mut tx, users::Account::Id(user_id)).await?;
     match now_stored {
         Some(c) if c.password_hash != verified_hash => {
             drop(tx);
@@ -188,8 +189,8 @@ pub async fn sign_in(
     }
     let timeouts = state.config().session_timeouts(remember);
     let session_record =
-        sessions::start(&mut *tx, user_id, remember, timeouts, &ctx.client, now).await?;
-    users::record_login(&mut *tx, user_id, now).await?;
+        sessions::start(&mut tx, user_id, remember, timeouts, &ctx.client, now).await?;
+    users::record_login(&mut tx, user_id, now).await?;
     let event = AuditEvent::new(
         AuditAction::LoginSucceeded,
         Some(user_id),
@@ -197,7 +198,7 @@ pub async fn sign_in(
         ctx,
     )
     .with("remember_me", remember);
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     let expires_at = now.saturating_add(timeouts.absolute.as_secs() as i64);
     session.sign_in(user_id, session_record, expires_at).await?;
@@ -250,8 +251,9 @@ pub async fn sign_out(
 ) -> Result<(), AppError> {
     let user_id = session.user_id().await;
     if let (Some(user_id), Some(record)) = (user_id, session.record_id().await) {
-        let mut conn = state.pool().acquire().await.or_internal()?;
-        sessions::end(&mut conn, user_id, sessions::Ending::One(record)).await?;
+        let mut tx = begin_write(state.pool()).await?;
+        sessions::end(&mut tx, user_id, sessions::Ending::One(record)).await?;
+        tx.commit().await.or_internal()?;
     }
     session.end().await?;
     if let Some(user_id) = user_id {

@@ -4,6 +4,7 @@
 //! ends on the server the moment its row is deleted (sign-out elsewhere, password change,
 //! account deletion) or its idle or absolute deadline passes, by the configured clock.
 
+use crate::server::db::{query, Db, Ex, Tx};
 use axum::{
     extract::{Request, State},
     http::StatusCode,
@@ -11,7 +12,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::Session;
 
 use super::{caller::Caller, session::TypedSession, Viewer};
@@ -43,17 +43,17 @@ pub struct SessionRecord {
 ///
 /// Errors: `Internal` when the database write fails.
 pub async fn start(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     user_id: i64,
     remember_me: bool,
     timeouts: SessionTimeouts,
     client: &Client,
     now: i64,
 ) -> Result<i64, AppError> {
-    sqlx::query_scalar(
+    query(
         "INSERT INTO user_sessions \
          (user_id, remember_me, created_at, last_seen_at, idle_timeout, expires_at, ip, user_agent) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(user_id)
     .bind(remember_me)
@@ -63,7 +63,7 @@ pub async fn start(
     .bind(now.saturating_add(timeouts.absolute.as_secs() as i64))
     .bind(client.ip_text())
     .bind(client.user_agent.as_deref())
-    .fetch_one(db)
+    .scalar(db)
     .await
     .or_internal()
 }
@@ -71,20 +71,16 @@ pub async fn start(
 /// The sessions of `user_id` that have not ended, most recently used first.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn list(
-    pool: &SqlitePool,
-    user_id: i64,
-    now: i64,
-) -> Result<Vec<SessionRecord>, AppError> {
-    sqlx::query_as::<_, SessionRecord>(
+pub async fn list(pool: &Db, user_id: i64, now: i64) -> Result<Vec<SessionRecord>, AppError> {
+    query(
         "SELECT id, created_at, last_seen_at, ip, user_agent, remember_me FROM user_sessions \
-         WHERE user_id = ? AND last_seen_at + idle_timeout > ? AND expires_at > ? \
+         WHERE user_id = $1 AND last_seen_at + idle_timeout > $2 AND expires_at > $3 \
          ORDER BY last_seen_at DESC, id DESC",
     )
     .bind(user_id)
     .bind(now)
     .bind(now)
-    .fetch_all(pool)
+    .fetch_all::<SessionRecord>(pool)
     .await
     .or_internal()
 }
@@ -92,13 +88,13 @@ pub async fn list(
 /// Every session record of `user_id`, ended or not, oldest first (their data export).
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn all_of(pool: &SqlitePool, user_id: i64) -> Result<Vec<SessionRecord>, AppError> {
-    sqlx::query_as::<_, SessionRecord>(
+pub async fn all_of(pool: &Db, user_id: i64) -> Result<Vec<SessionRecord>, AppError> {
+    query(
         "SELECT id, created_at, last_seen_at, ip, user_agent, remember_me FROM user_sessions \
-         WHERE user_id = ? ORDER BY id",
+         WHERE user_id = $1 ORDER BY id",
     )
     .bind(user_id)
-    .fetch_all(pool)
+    .fetch_all::<SessionRecord>(pool)
     .await
     .or_internal()
 }
@@ -106,13 +102,13 @@ pub async fn all_of(pool: &SqlitePool, user_id: i64) -> Result<Vec<SessionRecord
 /// How many sessions of anyone have not ended at `now` (for `/metrics`).
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn count_active(pool: &SqlitePool, now: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM user_sessions WHERE last_seen_at + idle_timeout > ? AND expires_at > ?",
+pub async fn count_active(pool: &Db, now: i64) -> Result<i64, AppError> {
+    query(
+        "SELECT COUNT(*) FROM user_sessions WHERE last_seen_at + idle_timeout > $1 AND expires_at > $2",
     )
     .bind(now)
     .bind(now)
-    .fetch_one(pool)
+    .scalar(pool)
     .await
     .or_internal()
 }
@@ -133,54 +129,49 @@ pub enum Ending {
 /// it part of a bigger change. Returns how many sessions ended.
 ///
 /// Errors: `Internal` when the database write fails.
-pub async fn end(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    which: Ending,
-) -> Result<u64, AppError> {
+pub async fn end(conn: &mut Tx, user_id: i64, which: Ending) -> Result<u64, AppError> {
     let (filter, id) = match which {
-        Ending::One(id) => ("user_id = ? AND id = ?", Some(id)),
-        Ending::AllBut(id) => ("user_id = ? AND id <> ?", Some(id)),
-        Ending::All => ("user_id = ?", None),
+        Ending::One(id) => ("user_id = $1 AND id = $2", Some(id)),
+        Ending::AllBut(id) => ("user_id = $1 AND id <> $2", Some(id)),
+        Ending::All => ("user_id = $1", None),
     };
     let stores = format!(
         "DELETE FROM tower_sessions WHERE id IN \
          (SELECT store_id FROM user_sessions WHERE store_id IS NOT NULL AND {filter})"
     );
     let rows = format!("DELETE FROM user_sessions WHERE {filter}");
-    let mut q = sqlx::query(&stores).bind(user_id);
+    let mut q = query(&stores).bind(user_id);
     if let Some(id) = id {
         q = q.bind(id);
     }
     q.execute(&mut *conn).await.or_internal()?;
-    let mut q = sqlx::query(&rows).bind(user_id);
+    let mut q = query(&rows).bind(user_id);
     if let Some(id) = id {
         q = q.bind(id);
     }
-    Ok(q.execute(&mut *conn).await.or_internal()?.rows_affected())
+    q.execute(&mut *conn).await.or_internal()
 }
 
 /// Deletes every session past its idle or absolute deadline at `now`, with its tower-sessions
 /// record. Returns how many ended.
 ///
 /// Errors: `Internal` when the database write fails.
-pub async fn purge_expired(pool: &SqlitePool, now: i64) -> Result<u64, AppError> {
-    const EXPIRED: &str = "last_seen_at + idle_timeout <= ?1 OR expires_at <= ?1";
+pub async fn purge_expired(pool: &Db, now: i64) -> Result<u64, AppError> {
+    const EXPIRED: &str = "last_seen_at + idle_timeout <= $1 OR expires_at <= $1";
     let mut tx = begin_write(pool).await?;
-    sqlx::query(&format!(
+    query(format!(
         "DELETE FROM tower_sessions WHERE id IN \
          (SELECT store_id FROM user_sessions WHERE store_id IS NOT NULL AND ({EXPIRED}))"
     ))
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await
     .or_internal()?;
-    let ended = sqlx::query(&format!("DELETE FROM user_sessions WHERE {EXPIRED}"))
+    let ended = query(format!("DELETE FROM user_sessions WHERE {EXPIRED}"))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
-        .or_internal()?
-        .rows_affected();
+        .or_internal()?;
     tx.commit().await.or_internal()?;
     Ok(ended)
 }
@@ -215,7 +206,7 @@ struct RecordRow {
 /// Checks session record `record` and reads its owner's viewer data and profile in the same
 /// query (one indexed lookup per request for all three).
 async fn check(
-    pool: &SqlitePool,
+    pool: &Db,
     record: i64,
     user_id: i64,
     store_id: Option<&str>,
@@ -226,12 +217,12 @@ async fn check(
         format!(
             "SELECT s.user_id, s.store_id, s.last_seen_at, s.idle_timeout, s.expires_at, \
              {VIEWER_COLUMNS}, {PROFILE_COLUMNS} FROM user_sessions s \
-             JOIN users u ON u.id = s.user_id JOIN profiles p ON p.user_id = u.id WHERE s.id = ?"
+             JOIN users u ON u.id = s.user_id JOIN profiles p ON p.user_id = u.id WHERE s.id = $1"
         )
     });
-    let row = sqlx::query_as::<_, RecordRow>(SQL.as_str())
+    let row = query(SQL.as_str())
         .bind(record)
-        .fetch_optional(pool)
+        .fetch_optional::<RecordRow>(pool)
         .await?;
     Ok(match row {
         Some(row)
@@ -248,7 +239,7 @@ async fn check(
         }
         Some(_) => {
             // Past a deadline: the purge would delete it soon anyway.
-            sqlx::query("DELETE FROM user_sessions WHERE id = ?")
+            query("DELETE FROM user_sessions WHERE id = $1")
                 .bind(record)
                 .execute(pool)
                 .await?;
@@ -303,9 +294,9 @@ pub async fn session_guard(
                         .get::<RequestContext>()
                         .map(|ctx| ctx.client.clone())
                         .unwrap_or_default();
-                    let updated = sqlx::query(
-                        "UPDATE user_sessions SET last_seen_at = ?, store_id = ?, ip = ?, \
-                         user_agent = ? WHERE id = ?",
+                    let updated = query(
+                        "UPDATE user_sessions SET last_seen_at = $1, store_id = $2, ip = $3, \
+                         user_agent = $4 WHERE id = $5",
                     )
                     .bind(now)
                     .bind(store_id.as_deref())

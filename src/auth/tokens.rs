@@ -4,8 +4,8 @@
 //! (`shared/SECURITY.md`, API tokens; OWASP ASVS 4.0.3 V13.1, ASVS 5.0 V11.5). What people do
 //! with their tokens (the form, its rules, the audit events) is the tokens feature's.
 
+use crate::server::db::{query, Db, Ex};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use super::caller::{Admin, Me};
 use crate::{
@@ -138,11 +138,8 @@ pub struct TokenRecord {
 /// The tokens of `user_id`, newest first.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn list(
-    db: impl sqlx::SqliteExecutor<'_>,
-    user_id: i64,
-) -> Result<Vec<TokenRecord>, AppError> {
-    sqlx::query_as(
+pub async fn list(db: impl Into<Ex<'_>>, user_id: i64) -> Result<Vec<TokenRecord>, AppError> {
+    query(
         "SELECT id, name, scopes, created_at, expires_at, last_used_at \
          FROM personal_access_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
     )
@@ -155,10 +152,10 @@ pub async fn list(
 /// How many tokens `user_id` holds (expired ones count until revoked).
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn count(db: impl sqlx::SqliteExecutor<'_>, user_id: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = $1")
+pub async fn count(db: impl Into<Ex<'_>>, user_id: i64) -> Result<i64, AppError> {
+    query("SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = $1")
         .bind(user_id)
-        .fetch_one(db)
+        .scalar(db)
         .await
         .or_internal()
 }
@@ -167,7 +164,7 @@ pub async fn count(db: impl sqlx::SqliteExecutor<'_>, user_id: i64) -> Result<i6
 ///
 /// Errors: `Internal` when the write fails.
 pub async fn insert(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     user_id: i64,
     name: &str,
     text: &str,
@@ -175,7 +172,7 @@ pub async fn insert(
     expires_at: Option<i64>,
     now: i64,
 ) -> Result<i64, AppError> {
-    sqlx::query_scalar(
+    query(
         "INSERT INTO personal_access_tokens \
          (user_id, name, token_hash, scopes, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -186,7 +183,7 @@ pub async fn insert(
     .bind(Scope::list(scopes))
     .bind(now)
     .bind(expires_at)
-    .fetch_one(db)
+    .scalar(db)
     .await
     .or_internal()
 }
@@ -195,13 +192,12 @@ pub async fn insert(
 /// password", the person's own password change when they ask). Returns how many went.
 ///
 /// Errors: `Internal` when the write fails.
-pub async fn delete_all(db: impl sqlx::SqliteExecutor<'_>, user_id: i64) -> Result<u64, AppError> {
-    sqlx::query("DELETE FROM personal_access_tokens WHERE user_id = $1")
+pub async fn delete_all(db: impl Into<Ex<'_>>, user_id: i64) -> Result<u64, AppError> {
+    query("DELETE FROM personal_access_tokens WHERE user_id = $1")
         .bind(user_id)
         .execute(db)
         .await
         .or_internal()
-        .map(|done| done.rows_affected())
 }
 
 /// Deletes token `token_id` of `user_id`; from now on it authenticates nothing. Returns its
@@ -209,18 +205,16 @@ pub async fn delete_all(db: impl sqlx::SqliteExecutor<'_>, user_id: i64) -> Resu
 ///
 /// Errors: `Internal` when the write fails.
 pub async fn delete(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     user_id: i64,
     token_id: i64,
 ) -> Result<Option<String>, AppError> {
-    sqlx::query_scalar(
-        "DELETE FROM personal_access_tokens WHERE id = $1 AND user_id = $2 RETURNING name",
-    )
-    .bind(token_id)
-    .bind(user_id)
-    .fetch_optional(db)
-    .await
-    .or_internal()
+    query("DELETE FROM personal_access_tokens WHERE id = $1 AND user_id = $2 RETURNING name")
+        .bind(token_id)
+        .bind(user_id)
+        .scalar_optional(db)
+        .await
+        .or_internal()
 }
 
 #[derive(sqlx::FromRow)]
@@ -241,14 +235,14 @@ struct TokenRow {
 ///
 /// Errors: `Err(Ok(refusal))` for a refused token; `Err(Err(Internal))` on database failures.
 pub async fn check(
-    pool: &SqlitePool,
+    pool: &Db,
     token: &str,
     now: i64,
 ) -> Result<CheckedToken, Result<TokenRefusal, AppError>> {
     if !looks_like(token) {
         return Err(Ok(TokenRefusal::Invalid));
     }
-    let row: Option<TokenRow> = sqlx::query_as(
+    let row: Option<TokenRow> = query(
         "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.last_used_at, u.role, u.status, \
          u.must_change_password \
          FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
@@ -274,7 +268,7 @@ pub async fn check(
         .last_used_at
         .is_none_or(|t| now - t >= LAST_USED_RESOLUTION)
     {
-        sqlx::query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
+        query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
             .bind(row.id)
             .execute(pool)

@@ -75,7 +75,7 @@ pub async fn update(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(state.pool()).await?;
-    let before = users::own_fields(&mut *tx, me.user_id())
+    let before = users::own_fields(&mut tx, me.user_id())
         .await?
         .ok_or(AppError::NotFound)?;
     let after = apply(&before, change);
@@ -83,7 +83,7 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    users::save_own_fields(&mut *tx, me.user_id(), &after, now).await?;
+    users::save_own_fields(&mut tx, me.user_id(), &after, now).await?;
     let event = AuditEvent::new(
         AuditAction::ProfileUpdated,
         Some(me.user_id()),
@@ -91,7 +91,7 @@ pub async fn update(
         ctx,
     )
     .with("changes", serde_json::Value::Object(changes));
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()
 }
 

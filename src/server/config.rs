@@ -14,7 +14,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/roster.db";
 /// Everything the server needs besides Leptos' own `LEPTOS_*` options.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// sqlx SQLite URL, e.g. `sqlite://data/roster.db` (`ROSTER_DATABASE_URL`).
+    /// sqlx database URL (`ROSTER_DATABASE_URL`): `sqlite://data/roster.db` or
+    /// `postgres://roster@db.internal:5432/roster`; the scheme chooses the backend.
     pub database_url: String,
     /// Mark the session cookie `Secure` and give it the `__Host-` prefix (`ROSTER_SECURE_COOKIES`,
     /// default true). Browsers treat `http://127.0.0.1` and `http://localhost` as secure, so

@@ -118,8 +118,9 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 /// `GET /metrics`: the exposition, with the pool's gauges read now and `sessions_active` set
 /// to `sessions_active` when the caller could count them (else it keeps its last value).
 pub fn render(state: &AppState, sessions_active: Option<i64>) -> Response {
-    let size = state.pool().size() as usize;
-    let idle = state.pool().num_idle().min(size);
+    let (size, idle) = state.pool().connections();
+    let size = size as usize;
+    let idle = idle.min(size);
     state.metrics().record(|| {
         if let Some(active) = sessions_active {
             metrics::gauge!("sessions_active").set(active as f64);

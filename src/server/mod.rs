@@ -13,6 +13,7 @@ pub mod page_cache;
 pub mod password;
 pub mod secrets;
 pub mod security;
+pub mod session_store;
 pub mod state;
 pub mod throttle;
 pub mod tls;

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use super::db::Db;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 
 use super::{
     assets::AssetNames, metrics::Metrics, page_cache::PageCache, password::Passwords,
@@ -19,7 +19,7 @@ pub struct AppState(Arc<App>);
 /// The state's parts.
 struct App {
     leptos_options: LeptosOptions,
-    pool: SqlitePool,
+    pool: Db,
     config: Config,
     throttle: Throttle,
     /// The built browser files' paths, read once at start-up.
@@ -34,7 +34,7 @@ struct App {
 impl AppState {
     /// The state of an app serving `leptos_options` from `pool` with `config`; the throttle
     /// starts empty and the asset names are read now.
-    pub fn new(leptos_options: LeptosOptions, pool: SqlitePool, config: Config) -> Self {
+    pub fn new(leptos_options: LeptosOptions, pool: Db, config: Config) -> Self {
         Self(Arc::new(App {
             assets: AssetNames::from_options(&leptos_options),
             throttle: Throttle::new(config.throttle),
@@ -49,7 +49,7 @@ impl AppState {
     }
 
     /// The database pool.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Db {
         &self.0.pool
     }
 

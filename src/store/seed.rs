@@ -1,8 +1,7 @@
 //! `roster seed --users N`: fake users for tests and benchmarks, made fast (one password hash
 //! shared by all, inserts batched in transactions). Never run it on a real database.
 
-use sqlx::SqlitePool;
-
+use crate::server::db::{query, Db};
 use crate::{
     domain::{Password, Role},
     error::{AppError, OrInternal},
@@ -33,13 +32,12 @@ const BATCH: u64 = 2_000;
 /// The search index is merged afterwards ([`super::user_list::merge_search_index`]).
 ///
 /// Errors: `Internal` when hashing or a database write fails.
-pub async fn seed_users(pool: &SqlitePool, count: u64, now: i64) -> Result<(u64, u64), AppError> {
+pub async fn seed_users(pool: &Db, count: u64, now: i64) -> Result<(u64, u64), AppError> {
     let hash = password::hash(&Password::parse(SEED_PASSWORD).or_internal()?).await?;
-    let start: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email LIKE 'seed-%@example.test'")
-            .fetch_one(pool)
-            .await
-            .or_internal()?;
+    let start: i64 = query("SELECT COUNT(*) FROM users WHERE email LIKE 'seed-%@example.test'")
+        .scalar(pool)
+        .await
+        .or_internal()?;
     let start = start as u64 + 1;
     let end = start + count;
     let mut n = start;
@@ -64,7 +62,7 @@ pub async fn seed_users(pool: &SqlitePool, count: u64, now: i64) -> Result<(u64,
                 .await?
                 .ok_or_else(|| crate::error::internal(format!("{email} exists already")))?;
             if i % 3 != 0 {
-                super::users::record_login(&mut *tx, id, created + 3600).await?;
+                super::users::record_login(&mut tx, id, created + 3600).await?;
             }
         }
         tx.commit().await.or_internal()?;

@@ -2,9 +2,8 @@
 //! built with `sqlx::QueryBuilder` so every value is bound; and the `user_search` index behind
 //! the text filter.
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
-
 use super::users::{UserRecord, RECORD_COLUMNS};
+use crate::server::db::{query, Backend, Db, Query};
 use crate::{
     domain::{AccountStatus, Role, SortKey},
     error::{AppError, OrInternal},
@@ -14,8 +13,10 @@ use crate::{
 /// Which users a list shows: a search text and optional role and status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
-    /// Matched case-insensitively as a substring of email or display name: by the trigram
-    /// index from 3 characters on, shorter text by a scan (ASCII case only).
+    /// Matched case-insensitively as a substring of email or display name. SQLite: by the
+    /// FTS5 trigram index from 3 characters on, shorter text by a scan (ASCII case only).
+    /// PostgreSQL: `LIKE` on `lower(...)` through `pg_trgm` GIN indexes (which recheck every
+    /// candidate, so the match is exact), any length.
     pub q: String,
     pub role: Option<Role>,
     pub status: Option<AccountStatus>,
@@ -27,13 +28,22 @@ impl ListFilter {
     }
 
     /// Appends ` WHERE ...` (nothing when the filter lets everyone through), binding each value.
-    fn push_where(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
+    fn push_where(&self, qb: &mut Query<'_>, backend: Backend) {
         let mut first = true;
-        let mut clause = |qb: &mut QueryBuilder<'_, Sqlite>| {
+        let mut clause = |qb: &mut Query<'_>| {
             qb.push(if first { " WHERE " } else { " AND " });
             first = false;
         };
-        if self.uses_index() {
+        if backend == Backend::Postgres && !self.q.is_empty() {
+            clause(qb);
+            // Each arm is one bitmap scan of its table's trigram index.
+            let pattern = contains_pattern(&self.q.to_lowercase());
+            qb.push("u.id IN (SELECT id FROM users WHERE email LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' UNION SELECT user_id FROM profiles WHERE lower(display_name) LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        } else if self.uses_index() {
             clause(qb);
             // The trigram index finds a quoted phrase wherever it occurs: a substring search.
             qb.push("u.id IN (SELECT rowid FROM user_search WHERE user_search MATCH ")
@@ -59,8 +69,11 @@ impl ListFilter {
     }
 
     /// Appends the statement counting the users this filter lets through.
-    fn push_count(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
-        if self.uses_index() && self.role.is_none() && self.status.is_none() {
+    fn push_count(&self, qb: &mut Query<'_>, backend: Backend) {
+        if backend == Backend::Postgres {
+            qb.push("SELECT COUNT(*) FROM users u");
+            self.push_where(qb, backend);
+        } else if self.uses_index() && self.role.is_none() && self.status.is_none() {
             // The search table has exactly one row per user (kept so by triggers), so its own
             // count is the users' count, without joining 1,000s of matches back to `users`.
             qb.push("SELECT COUNT(*) FROM user_search WHERE user_search MATCH ")
@@ -69,10 +82,10 @@ impl ListFilter {
             // Only the scan reads the display name; otherwise every user has a profile, and
             // counting an index of users alone is ~5 ms at 100,000 rather than ~40.
             qb.push("SELECT COUNT(*) FROM users u JOIN profiles p ON p.user_id = u.id");
-            self.push_where(qb);
+            self.push_where(qb, backend);
         } else {
             qb.push("SELECT COUNT(*) FROM users u");
-            self.push_where(qb);
+            self.push_where(qb, backend);
         }
     }
 }
@@ -106,8 +119,9 @@ pub struct ListOrder {
 }
 
 impl ListOrder {
-    fn push(self, qb: &mut QueryBuilder<'_, Sqlite>) {
+    fn push(self, qb: &mut Query<'_>, backend: Backend) {
         let column = match self.column {
+            SortKey::Name if backend == Backend::Postgres => "lower(p.display_name)",
             SortKey::Name => "p.display_name COLLATE NOCASE",
             SortKey::Email => "u.email",
             SortKey::Role => "u.role",
@@ -164,18 +178,19 @@ pub struct ListPage {
 ///
 /// Errors: `Internal` when a query fails.
 pub async fn list_page(
-    pool: &SqlitePool,
+    pool: &Db,
     filter: &ListFilter,
     order: ListOrder,
     page: u32,
     per_page: u32,
 ) -> Result<ListPage, AppError> {
+    let backend = pool.backend();
     let fetch = |page: u32| {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {LIST_COLUMNS}, ("));
-        filter.push_count(&mut qb);
+        let mut qb = query(format!("SELECT {LIST_COLUMNS}, ("));
+        filter.push_count(&mut qb, backend);
         qb.push(") AS total FROM users u JOIN profiles p ON p.user_id = u.id");
-        filter.push_where(&mut qb);
-        order.push(&mut qb);
+        filter.push_where(&mut qb, backend);
+        order.push(&mut qb, backend);
         qb.push(" LIMIT ")
             .push_bind(i64::from(per_page))
             .push(" OFFSET ")
@@ -183,31 +198,19 @@ pub async fn list_page(
         qb
     };
     let mut page = page.max(1);
-    let mut rows: Vec<ListRow> = fetch(page)
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .or_internal()?;
+    let mut rows: Vec<ListRow> = fetch(page).fetch_all(pool).await.or_internal()?;
     let total = match rows.first() {
         Some(row) => row.total,
         // Page 1 is empty only when nothing matches.
         None if page == 1 => 0,
         None => {
-            let mut qb = QueryBuilder::<Sqlite>::new("");
-            filter.push_count(&mut qb);
-            let total: i64 = qb
-                .build_query_scalar()
-                .fetch_one(pool)
-                .await
-                .or_internal()?;
+            let mut qb = query("");
+            filter.push_count(&mut qb, backend);
+            let total: i64 = qb.scalar(pool).await.or_internal()?;
             let last = last_page(total, per_page);
             if last < page {
                 page = last;
-                rows = fetch(page)
-                    .build_query_as()
-                    .fetch_all(pool)
-                    .await
-                    .or_internal()?;
+                rows = fetch(page).fetch_all(pool).await.or_internal()?;
             }
             total
         }
@@ -224,24 +227,33 @@ pub fn last_page(total: i64, per_page: u32) -> u32 {
 /// Every user `filter` lets through, in `order`, as a statement to stream
 /// ([`Listed::fetch`]): exports read it row by row, never whole in memory.
 pub fn listed(filter: &ListFilter, order: ListOrder) -> Listed {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {LIST_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id"
-    ));
-    filter.push_where(&mut qb);
-    order.push(&mut qb);
-    Listed(qb)
+    Listed {
+        filter: filter.clone(),
+        order,
+        statement: None,
+    }
 }
 
-/// A statement made by [`listed`].
-pub struct Listed(QueryBuilder<'static, Sqlite>);
+/// A statement made by [`listed`], built for its backend when fetched.
+pub struct Listed {
+    filter: ListFilter,
+    order: ListOrder,
+    statement: Option<Query<'static>>,
+}
 
 impl Listed {
     /// The rows, one at a time.
     pub fn fetch<'a>(
         &'a mut self,
-        pool: &'a SqlitePool,
+        pool: &'a Db,
     ) -> futures_util::stream::BoxStream<'a, Result<ListRow, sqlx::Error>> {
-        self.0.build_query_as::<ListRow>().fetch(pool)
+        let backend = pool.backend();
+        let mut qb = query(format!(
+            "SELECT {LIST_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id"
+        ));
+        self.filter.push_where(&mut qb, backend);
+        self.order.push(&mut qb, backend);
+        self.statement.insert(qb).fetch(pool)
     }
 }
 
@@ -251,15 +263,15 @@ impl Listed {
 ///
 /// Errors: `Internal` when the query fails.
 pub async fn records_after(
-    pool: &SqlitePool,
+    pool: &Db,
     filter: &ListFilter,
     after: i64,
     limit: u32,
 ) -> Result<(Vec<UserRecord>, bool), AppError> {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+    let mut qb = query(format!(
         "SELECT {RECORD_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id"
     ));
-    filter.push_where(&mut qb);
+    filter.push_where(&mut qb, pool.backend());
     qb.push(if qb.sql().contains(" WHERE ") {
         " AND "
     } else {
@@ -269,7 +281,7 @@ pub async fn records_after(
         .push_bind(after)
         .push(" ORDER BY u.id LIMIT ")
         .push_bind(i64::from(limit) + 1);
-    let mut rows: Vec<UserRecord> = qb.build_query_as().fetch_all(pool).await.or_internal()?;
+    let mut rows: Vec<UserRecord> = qb.fetch_all(pool).await.or_internal()?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     Ok((rows, more))
@@ -281,7 +293,7 @@ const SEARCH_MERGE_PAGES: i64 = 200;
 
 /// Merges the user search index (`user_search`, FTS5 trigram) into a single b-tree, one
 /// bounded step ([`SEARCH_MERGE_PAGES`] pages) per write transaction, so other writers wait at
-/// most one step. Inserts add small segments that FTS5 merges only in part (its `automerge`),
+/// most one step (SQLite only; on PostgreSQL there is nothing to merge). Inserts add small segments that FTS5 merges only in part (its `automerge`),
 /// and every search reads every segment: at 100,000 seeded users, counting the matches of
 /// `seed-99` took 3.4 ms before and 0.7 ms after. Returns the number of steps that did work
 /// (0 when the index was already one b-tree). The `merge` command with a negative page count
@@ -289,21 +301,25 @@ const SEARCH_MERGE_PAGES: i64 = 200;
 /// <https://sqlite.org/fts5.html#the_merge_command>.
 ///
 /// Errors: `Internal` when a step fails; the steps before it stay done.
-pub async fn merge_search_index(pool: &SqlitePool) -> Result<u32, AppError> {
+pub async fn merge_search_index(pool: &Db) -> Result<u32, AppError> {
+    if pool.backend() == Backend::Postgres {
+        // GIN indexes keep no segments to merge (autovacuum cleans their pending lists).
+        return Ok(0);
+    }
     let mut steps = 0;
     loop {
         let mut tx = begin_write(pool).await?;
-        let before: i64 = sqlx::query_scalar("SELECT total_changes()")
-            .fetch_one(&mut *tx)
+        let before: i64 = query("SELECT total_changes()")
+            .scalar(&mut tx)
             .await
             .or_internal()?;
-        sqlx::query("INSERT INTO user_search (user_search, rank) VALUES ('merge', $1)")
+        query("INSERT INTO user_search (user_search, rank) VALUES ('merge', $1)")
             .bind(-SEARCH_MERGE_PAGES)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .or_internal()?;
-        let after: i64 = sqlx::query_scalar("SELECT total_changes()")
-            .fetch_one(&mut *tx)
+        let after: i64 = query("SELECT total_changes()")
+            .scalar(&mut tx)
             .await
             .or_internal()?;
         tx.commit().await.or_internal()?;
@@ -326,8 +342,12 @@ mod tests {
     }
 
     fn sql(filter: &ListFilter) -> String {
-        let mut qb = QueryBuilder::<Sqlite>::new("");
-        filter.push_where(&mut qb);
+        sql_on(filter, Backend::Sqlite)
+    }
+
+    fn sql_on(filter: &ListFilter, backend: Backend) -> String {
+        let mut qb = query("");
+        filter.push_where(&mut qb, backend);
         qb.sql().to_string()
     }
 

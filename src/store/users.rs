@@ -1,9 +1,8 @@
 //! The `users` and `profiles` tables (and the `user_search` index the triggers keep for them).
 //! Times are Unix seconds, UTC. Emails are stored lower-cased (`Email::parse`).
 
+use crate::server::db::{query, Backend, Ex, Tx};
 use std::collections::HashMap;
-
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use crate::{
     domain::{AccountStatus, Role, Theme},
@@ -29,12 +28,8 @@ pub struct NewUser<'a> {
 /// written).
 ///
 /// Errors: `Internal` on other database failures.
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    user: &NewUser<'_>,
-    now: i64,
-) -> Result<Option<i64>, AppError> {
-    let inserted = sqlx::query_scalar::<_, i64>(
+pub async fn insert(conn: &mut Tx, user: &NewUser<'_>, now: i64) -> Result<Option<i64>, AppError> {
+    let inserted = query(
         "INSERT INTO users (email, password_hash, role, must_change_password, created_at, \
          updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
     )
@@ -43,14 +38,14 @@ pub async fn insert(
     .bind(user.role)
     .bind(user.must_change_password)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .scalar::<i64>(&mut *conn)
     .await;
     let id = match inserted {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => return Ok(None),
         Err(e) => return Err(crate::error::internal(e)),
     };
-    sqlx::query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES ($1, $2, $3)")
+    query("INSERT INTO profiles (user_id, display_name, updated_at) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(user.display_name)
         .bind(now)
@@ -83,17 +78,16 @@ pub enum Account<'a> {
 ///
 /// Errors: `Internal` when the query fails.
 pub async fn credentials(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     account: Account<'_>,
 ) -> Result<Option<Credentials>, AppError> {
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT id, email, password_hash, status, must_change_password FROM users WHERE ",
-    );
+    let mut qb =
+        query("SELECT id, email, password_hash, status, must_change_password FROM users WHERE ");
     match account {
         Account::Id(id) => qb.push("id = ").push_bind(id),
         Account::Email(email) => qb.push("email = ").push_bind(email),
     };
-    qb.build_query_as().fetch_optional(db).await.or_internal()
+    qb.fetch_optional(db).await.or_internal()
 }
 
 /// Stores `new_hash` for user `id` only if the stored hash is still `old` (a password changed
@@ -101,13 +95,13 @@ pub async fn credentials(
 ///
 /// Errors: `Internal` when the write fails.
 pub async fn replace_hash(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     id: i64,
     old: &str,
     new_hash: &str,
     now: i64,
 ) -> Result<bool, AppError> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4",
     )
     .bind(new_hash)
@@ -117,7 +111,7 @@ pub async fn replace_hash(
     .execute(db)
     .await
     .or_internal()?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Sets user `id`'s password hash, and whether they must choose a new one at their next
@@ -125,13 +119,13 @@ pub async fn replace_hash(
 ///
 /// Errors: `Internal` when the write fails.
 pub async fn set_password(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     id: i64,
     hash: &str,
     must_change: bool,
     now: i64,
 ) -> Result<bool, AppError> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 \
          WHERE id = $4",
     )
@@ -142,14 +136,14 @@ pub async fn set_password(
     .execute(db)
     .await
     .or_internal()?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Records a successful sign-in of user `id` at `now`.
 ///
 /// Errors: `Internal` when the write fails.
-pub async fn record_login(db: impl SqliteExecutor<'_>, id: i64, now: i64) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+pub async fn record_login(db: impl Into<Ex<'_>>, id: i64, now: i64) -> Result<(), AppError> {
+    query("UPDATE users SET last_login_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(db)
@@ -177,12 +171,12 @@ pub struct ViewerRow {
 /// The viewer data of user `id`.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn viewer(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<ViewerRow>, AppError> {
-    sqlx::query_as::<_, ViewerRow>(&format!(
+pub async fn viewer(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<ViewerRow>, AppError> {
+    query(format!(
         "SELECT {VIEWER_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = $1"
     ))
     .bind(id)
-    .fetch_optional(db)
+    .fetch_optional::<ViewerRow>(db)
     .await
     .or_internal()
 }
@@ -206,12 +200,12 @@ pub struct ProfileRow {
 /// The profile of user `id`.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn profile(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<ProfileRow>, AppError> {
-    sqlx::query_as::<_, ProfileRow>(&format!(
+pub async fn profile(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<ProfileRow>, AppError> {
+    query(format!(
         "SELECT {PROFILE_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = $1"
     ))
     .bind(id)
-    .fetch_optional(db)
+    .fetch_optional::<ProfileRow>(db)
     .await
     .or_internal()
 }
@@ -244,16 +238,13 @@ impl OwnFields {
 /// User `id`'s own fields.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn own_fields(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-) -> Result<Option<OwnFields>, AppError> {
-    sqlx::query_as::<_, OwnFields>(
+pub async fn own_fields(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<OwnFields>, AppError> {
+    query(
         "SELECT display_name, bio, location, website, theme, time_zone FROM profiles \
          WHERE user_id = $1",
     )
     .bind(id)
-    .fetch_optional(db)
+    .fetch_optional::<OwnFields>(db)
     .await
     .or_internal()
 }
@@ -262,12 +253,12 @@ pub async fn own_fields(
 ///
 /// Errors: `Internal` when the write fails.
 pub async fn save_own_fields(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     id: i64,
     fields: &OwnFields,
     now: i64,
 ) -> Result<bool, AppError> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE profiles SET display_name = $1, bio = $2, location = $3, website = $4, \
          theme = $5, time_zone = $6, updated_at = $7 WHERE user_id = $8",
     )
@@ -282,7 +273,7 @@ pub async fn save_own_fields(
     .execute(db)
     .await
     .or_internal()?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Everything stored about one user but the password hash.
@@ -334,12 +325,12 @@ pub(super) const RECORD_COLUMNS: &str =
 /// User `id`.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn record(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserRecord>, AppError> {
-    sqlx::query_as::<_, UserRecord>(&format!(
+pub async fn record(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<UserRecord>, AppError> {
+    query(format!(
         "SELECT {RECORD_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.id = $1"
     ))
     .bind(id)
-    .fetch_optional(db)
+    .fetch_optional::<UserRecord>(db)
     .await
     .or_internal()
 }
@@ -348,13 +339,13 @@ pub async fn record(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<UserR
 ///
 /// Errors: `Internal` when the write fails.
 pub async fn set_role_and_status(
-    db: impl SqliteExecutor<'_>,
+    db: impl Into<Ex<'_>>,
     id: i64,
     role: Role,
     status: AccountStatus,
     now: i64,
 ) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET role = $1, status = $2, updated_at = $3 WHERE id = $4")
+    query("UPDATE users SET role = $1, status = $2, updated_at = $3 WHERE id = $4")
         .bind(role)
         .bind(status)
         .bind(now)
@@ -365,42 +356,66 @@ pub async fn set_role_and_status(
     Ok(())
 }
 
-/// How many active administrators there are besides user `id`.
+/// Locks the rows of user `id` (if `lock` is `Some`) and of every active administrator until
+/// `tx` ends, so a rule that reads them before it writes (the last active administrator, the
+/// token cap, a sign-in read again) sees what concurrent transactions committed and they wait
+/// for it. PostgreSQL: `SELECT ... FOR UPDATE` (its `READ COMMITTED` re-reads a row another
+/// transaction changed once that one commits). SQLite: nothing to do, `begin_write`'s
+/// `BEGIN IMMEDIATE` already lets one writer in at a time.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn other_active_admins(db: impl SqliteExecutor<'_>, id: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1",
-    )
-    .bind(id)
-    .fetch_one(db)
-    .await
-    .or_internal()
+pub async fn lock(tx: &mut Tx, user: Option<i64>, admins: bool) -> Result<(), AppError> {
+    if tx.backend() == Backend::Sqlite {
+        return Ok(());
+    }
+    if let Some(id) = user {
+        query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .scalars::<i64>(&mut *tx)
+            .await
+            .or_internal()?;
+    }
+    if admins {
+        query("SELECT id FROM users WHERE role = 'admin' AND status = 'active' ORDER BY id FOR UPDATE")
+            .scalars::<i64>(&mut *tx)
+            .await
+            .or_internal()?;
+    }
+    Ok(())
+}
+
+/// How many active administrators there are besides user `id` (in a transaction that took
+/// [`lock`] with `admins`, when it is to decide a change).
+///
+/// Errors: `Internal` when the query fails.
+pub async fn other_active_admins(db: impl Into<Ex<'_>>, id: i64) -> Result<i64, AppError> {
+    query("SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1")
+        .bind(id)
+        .scalar(db)
+        .await
+        .or_internal()
 }
 
 /// Deletes user `id`; the profile, sessions and tokens go with it (`ON DELETE CASCADE`).
 /// Returns whether there was such a user.
 ///
 /// Errors: `Internal` when the write fails.
-pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, AppError> {
-    let done = sqlx::query("DELETE FROM users WHERE id = $1")
+pub async fn delete(db: impl Into<Ex<'_>>, id: i64) -> Result<bool, AppError> {
+    let done = query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(db)
         .await
         .or_internal()?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// The id of the account with this (lower-cased) email.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn id_by_email(
-    db: impl SqliteExecutor<'_>,
-    email: &str,
-) -> Result<Option<i64>, AppError> {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+pub async fn id_by_email(db: impl Into<Ex<'_>>, email: &str) -> Result<Option<i64>, AppError> {
+    query("SELECT id FROM users WHERE email = $1")
         .bind(email)
-        .fetch_optional(db)
+        .scalar_optional(db)
         .await
         .or_internal()
 }
@@ -408,19 +423,18 @@ pub async fn id_by_email(
 /// The emails of the users among `ids` that still exist.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn emails(
-    db: impl SqliteExecutor<'_>,
-    ids: &[i64],
-) -> Result<HashMap<i64, String>, AppError> {
+pub async fn emails(db: impl Into<Ex<'_>>, ids: &[i64]) -> Result<HashMap<i64, String>, AppError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT id, email FROM users WHERE id IN (");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
+    let mut qb = query("SELECT id, email FROM users WHERE id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push_bind(*id);
     }
     qb.push(")");
-    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(db).await.or_internal()?;
+    let rows: Vec<(i64, String)> = qb.fetch_all(db).await.or_internal()?;
     Ok(rows.into_iter().collect())
 }

@@ -30,7 +30,9 @@ pub async fn create(
     now: i64,
 ) -> Result<(i64, String), AppError> {
     let mut tx = begin_write(state.pool()).await?;
-    let owner = users::viewer(&mut *tx, me.user_id())
+    // One token made at a time per person, so the cap below holds under concurrency.
+    users::lock(&mut tx, Some(me.user_id()), false).await?;
+    let owner = users::viewer(&mut tx, me.user_id())
         .await?
         .ok_or(AppError::NotFound)?;
     if owner.role != Role::Admin && token.scopes.iter().any(|s| s.admin_only()) {
@@ -38,7 +40,7 @@ pub async fn create(
         errors.add("scopes", "Only administrators may use the users scopes");
         return Err(AppError::Validation(errors));
     }
-    if tokens::count(&mut *tx, me.user_id()).await? >= MAX_TOKENS_PER_USER {
+    if tokens::count(&mut tx, me.user_id()).await? >= MAX_TOKENS_PER_USER {
         return Err(AppError::Conflict {
             field: "name".into(),
             message: format!(
@@ -51,7 +53,7 @@ pub async fn create(
         .expires_in_days
         .map(|days| now + i64::from(days) * 86_400);
     let id = tokens::insert(
-        &mut *tx,
+        &mut tx,
         me.user_id(),
         &token.name,
         &text,
@@ -70,7 +72,7 @@ pub async fn create(
     .with("name", token.name.as_str())
     .with("scopes", Scope::list(&token.scopes))
     .with("expires_at", expires_at);
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     Ok((id, text))
 }
@@ -137,7 +139,7 @@ pub async fn revoke(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(state.pool()).await?;
-    let name = tokens::delete(&mut *tx, me.user_id(), token_id)
+    let name = tokens::delete(&mut tx, me.user_id(), token_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let event = AuditEvent::new(
@@ -148,6 +150,6 @@ pub async fn revoke(
     )
     .with("token_id", token_id)
     .with("name", name);
-    record(&mut *tx, &event, now).await?;
+    record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()
 }

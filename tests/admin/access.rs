@@ -5,6 +5,7 @@
 use super::{audit_rows, edit_form, update, LIST_QUERY};
 use crate::common::{location, spawn_app, PASSWORD};
 use reqwest::StatusCode;
+use roster::server::db::query;
 
 #[tokio::test]
 async fn every_admin_function_and_page_needs_an_admin() {
@@ -110,8 +111,8 @@ async fn an_admin_cannot_demote_disable_or_delete_their_own_account() {
     assert_eq!(demote.status(), StatusCode::CONFLICT);
     assert_eq!(disable.status(), StatusCode::CONFLICT);
     assert_eq!(delete.status(), StatusCode::CONFLICT);
-    let role: String = sqlx::query_scalar("SELECT role || '/' || status FROM users")
-        .fetch_one(&app.pool)
+    let role: String = query("SELECT role || '/' || status FROM users")
+        .scalar(&app.pool)
         .await
         .unwrap();
     assert_eq!(role, "admin/active");
@@ -135,8 +136,8 @@ async fn another_admin_can_be_demoted_while_one_active_admin_remains() {
     let res = update(&app, &cookie, &edit_form(&second, "user", "active")).await;
 
     assert_eq!(res.status(), StatusCode::OK);
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
-        .fetch_one(&app.pool)
+    let admins: i64 = query("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+        .scalar(&app.pool)
         .await
         .unwrap();
     assert_eq!(admins, 1);
@@ -190,9 +191,9 @@ async fn the_last_active_admin_cannot_be_demoted_disabled_or_deleted_by_anyone()
         deleted,
         Err(roster::error::AppError::Conflict { .. })
     ));
-    let state: String = sqlx::query_scalar("SELECT role || '/' || status FROM users WHERE id = ?")
+    let state: String = query("SELECT role || '/' || status FROM users WHERE id = $1")
         .bind(root)
-        .fetch_one(&app.pool)
+        .scalar(&app.pool)
         .await
         .unwrap();
     assert_eq!(state, "admin/active");
@@ -203,8 +204,8 @@ async fn a_user_can_never_set_their_own_role_or_status() {
     let app = spawn_app().await;
     let cookie = app.sign_up("bob@example.org", "Bob").await;
     let stored = || async {
-        sqlx::query_scalar::<_, String>("SELECT role || '/' || status FROM users")
-            .fetch_one(&app.pool)
+        query("SELECT role || '/' || status FROM users")
+            .scalar::<String>(&app.pool)
             .await
             .unwrap()
     };

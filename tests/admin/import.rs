@@ -4,6 +4,7 @@
 use super::audit_rows;
 use crate::common::spawn_app;
 use reqwest::StatusCode;
+use roster::server::db::query;
 
 #[tokio::test]
 async fn an_import_preview_reports_bad_rows_by_line_and_writes_nothing() {
@@ -86,7 +87,7 @@ async fn a_clean_import_creates_every_user_after_the_preview() {
         )
         .await;
     assert_eq!(import.status(), StatusCode::OK);
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String)> = query(
         "SELECT u.email, p.display_name, u.role FROM users u JOIN profiles p ON p.user_id = u.id \
          WHERE u.email <> 'root@example.org' ORDER BY u.email",
     )

@@ -10,11 +10,12 @@ mod list;
 mod users;
 
 use crate::common::TestApp;
+use roster::server::db::query;
 
 /// `(actor, target, details)` of each audit event `action`, oldest first.
 pub async fn audit_rows(app: &TestApp, action: &str) -> Vec<(Option<i64>, Option<i64>, String)> {
-    sqlx::query_as(
-        "SELECT actor_user_id, target_user_id, details FROM audit_events WHERE action = ? \
+    query(
+        "SELECT actor_user_id, target_user_id, details FROM audit_events WHERE action = $1 \
          ORDER BY id",
     )
     .bind(action)

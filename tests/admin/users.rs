@@ -5,6 +5,7 @@
 use super::{audit_rows, edit_form, update};
 use crate::common::{location, session_cookie, spawn_app, PASSWORD};
 use reqwest::{Method, StatusCode};
+use roster::server::db::query;
 
 #[tokio::test]
 async fn each_change_writes_one_audit_event_with_before_and_after_and_a_refused_one_none() {
@@ -20,9 +21,9 @@ async fn each_change_writes_one_audit_event_with_before_and_after_and_a_refused_
     let refused = update(&app, &cookie, &bad).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert!(audit_rows(&app, "user.updated").await.is_empty());
-    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+    let role: String = query("SELECT role FROM users WHERE id = $1")
         .bind(bob)
-        .fetch_one(&app.pool)
+        .scalar(&app.pool)
         .await
         .unwrap();
     assert_eq!(role, "user", "a refused change changes nothing");
@@ -280,7 +281,7 @@ async fn a_change_whose_audit_event_cannot_be_written_is_not_made() {
     let cookie = app.with_admin("root@example.org").await;
     app.sign_up("bob@example.org", "Bob").await;
     let bob = app.user_id("bob@example.org").await.to_string();
-    sqlx::query(
+    query(
         "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
          BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
     )
@@ -303,7 +304,7 @@ async fn a_change_whose_audit_event_cannot_be_written_is_not_made() {
         "no internal text leaks"
     );
     assert_eq!(delete.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let (name, role, status): (String, String, String) = sqlx::query_as(
+    let (name, role, status): (String, String, String) = query(
         "SELECT p.display_name, u.role, u.status FROM users u JOIN profiles p ON p.user_id = u.id \
          WHERE u.email = 'bob@example.org'",
     )
@@ -340,12 +341,11 @@ async fn sign_out_everywhere_and_reset_password_revoke_the_persons_tokens() {
             StatusCode::UNAUTHORIZED,
             "{endpoint}"
         );
-        let left: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = ?")
-                .bind(bob.parse::<i64>().unwrap())
-                .fetch_one(&app.pool)
-                .await
-                .unwrap();
+        let left: i64 = query("SELECT COUNT(*) FROM personal_access_tokens WHERE user_id = $1")
+            .bind(bob.parse::<i64>().unwrap())
+            .scalar(&app.pool)
+            .await
+            .unwrap();
         assert_eq!(left, 0, "{endpoint}");
     }
     let page = app

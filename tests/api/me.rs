@@ -3,6 +3,7 @@
 use super::{person, validation_error};
 use crate::common::{problem, spawn_app};
 use reqwest::{header, Method, StatusCode};
+use roster::server::db::query;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -44,12 +45,11 @@ async fn get_and_patch_me_with_one_validation_and_one_audit_trail() {
             &json!("Pat Person")
         )
     );
-    let (actor, details): (i64, String) = sqlx::query_as(
-        "SELECT actor_user_id, details FROM audit_events WHERE action = 'profile.updated'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (actor, details): (i64, String) =
+        query("SELECT actor_user_id, details FROM audit_events WHERE action = 'profile.updated'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let details: Value = serde_json::from_str(&details).unwrap();
     assert_eq!(actor, app.user_id("pat@example.org").await);
     assert_eq!(details["via"], "api");

@@ -4,6 +4,7 @@
 use super::{invalid_token, no_such_route, person, ALL_SCOPES};
 use crate::common::{problem, spawn_app, spawn_app_with};
 use reqwest::{header, Method, StatusCode};
+use roster::server::db::query;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -27,7 +28,7 @@ async fn a_token_is_shown_once_and_only_its_sha256_is_stored() {
     assert_eq!(again["tokens"][0]["name"], "script");
     assert_eq!(again["tokens"][0]["scopes"], json!(["profile:read"]));
     let row: (Vec<u8>, String, String, Option<i64>) =
-        sqlx::query_as("SELECT token_hash, name, scopes, expires_at FROM personal_access_tokens")
+        query("SELECT token_hash, name, scopes, expires_at FROM personal_access_tokens")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -35,7 +36,7 @@ async fn a_token_is_shown_once_and_only_its_sha256_is_stored() {
     assert_eq!(row.0, sha2::Sha256::digest(token.as_bytes()).to_vec());
     assert!(!format!("{row:?}").contains(&token[11..]));
     assert!(row.3.is_some(), "30 days given, so it expires");
-    let dump: Vec<(String,)> = sqlx::query_as("SELECT details FROM audit_events")
+    let dump: Vec<(String,)> = query("SELECT details FROM audit_events")
         .fetch_all(&app.pool)
         .await
         .unwrap();
@@ -43,11 +44,10 @@ async fn a_token_is_shown_once_and_only_its_sha256_is_stored() {
         !format!("{dump:?}").contains(&token[11..]),
         "token in the audit trail"
     );
-    let created: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'token.created'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let created: i64 = query("SELECT COUNT(*) FROM audit_events WHERE action = 'token.created'")
+        .scalar(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(created, 1);
 
     // The person's data export lists the token, without its text or hash.
@@ -166,10 +166,10 @@ async fn missing_invalid_revoked_expired_and_misplaced_tokens_are_refused() {
     let token_id = |expires: &'static str| {
         let app = &app;
         async move {
-            sqlx::query_scalar::<_, i64>(&format!(
+            query(format!(
                 "SELECT id FROM personal_access_tokens WHERE expires_at {expires}"
             ))
-            .fetch_one(&app.pool)
+            .scalar::<i64>(&app.pool)
             .await
             .unwrap()
         }

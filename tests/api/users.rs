@@ -5,6 +5,7 @@ use super::{insufficient_scope, invalid_token, person, validation_error, ALL_SCO
 use crate::common::{problem, spawn_app};
 use reqwest::{header, Method, StatusCode};
 use roster::server::clock::Clock;
+use roster::server::db::query;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -158,8 +159,8 @@ async fn admins_tokens_create_read_change_and_delete_users_with_the_consoles_rul
     );
     assert!(cy["last_login_at"].is_null());
     let id = cy["id"].as_i64().unwrap();
-    let (details,): (String,) = sqlx::query_as(
-        "SELECT details FROM audit_events WHERE action = 'user.created' AND target_user_id = ?",
+    let (details,): (String,) = query(
+        "SELECT details FROM audit_events WHERE action = 'user.created' AND target_user_id = $1",
     )
     .bind(id)
     .fetch_one(&app.pool)
@@ -326,8 +327,8 @@ async fn paging_returns_every_user_exactly_once_while_users_are_added() {
     roster::store::seed::seed_users(&app.pool, 30, app.clock.now())
         .await
         .unwrap();
-    let before: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id")
-        .fetch_all(&app.pool)
+    let before: Vec<i64> = query("SELECT id FROM users ORDER BY id")
+        .scalars(&app.pool)
         .await
         .unwrap();
 

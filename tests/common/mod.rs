@@ -5,12 +5,14 @@
 
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect::Policy, Response, StatusCode};
+use roster::server::db::{query, Db};
 use roster::{
     app::build_router,
     server::{clock::ManualClock, Config},
 };
-use sqlx::SqlitePool;
 use tempfile::TempDir;
+
+pub mod postgres;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const COOKIE_NAME: &str = "__Host-roster_session";
@@ -20,18 +22,29 @@ pub struct TestApp {
     pub base: String,
     /// Where the app listens.
     pub addr: std::net::SocketAddr,
-    pub pool: SqlitePool,
+    pub pool: Db,
     /// The app's state (its caches, configuration).
     pub state: roster::server::AppState,
     pub client: reqwest::Client,
     /// The app's clock: it moves only when a test advances it.
     pub clock: ManualClock,
     _dir: TempDir,
+    /// The test's own PostgreSQL database, dropped with the app (last, after the pool).
+    _pg: Option<postgres::TestDatabase>,
 }
 
-/// Starts the app on 127.0.0.1:0 with an empty database in a temporary folder.
+/// Starts the app on 127.0.0.1:0 with an empty database: a SQLite file in a temporary
+/// folder, or a database of its own on the PostgreSQL server of `ROSTER_TEST_POSTGRES_URL`
+/// when that is set (`scripts/test` runs the suite both ways).
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] on SQLite whatever the suite runs on, for what only SQLite has (its file,
+/// pragmas, `roster backup`).
+pub async fn spawn_sqlite_app() -> TestApp {
+    let options = LeptosOptions::builder().output_name("roster").build();
+    spawn_app_on(|_| {}, options, false).await
 }
 
 /// [`spawn_app`] with the configuration changed by `adjust` first.
@@ -45,10 +58,26 @@ pub async fn spawn_app_serving(
     adjust: impl FnOnce(&mut Config),
     options: LeptosOptions,
 ) -> TestApp {
+    spawn_app_on(adjust, options, postgres::server_url().is_some()).await
+}
+
+async fn spawn_app_on(
+    adjust: impl FnOnce(&mut Config),
+    options: LeptosOptions,
+    on_postgres: bool,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = ManualClock::new();
+    let pg = match on_postgres {
+        true => Some(postgres::TestDatabase::new().await),
+        false => None,
+    };
+    let database_url = match &pg {
+        Some(pg) => pg.url.clone(),
+        None => format!("sqlite://{}", dir.path().join("roster.db").display()),
+    };
     let mut config = Config {
-        database_url: format!("sqlite://{}", dir.path().join("roster.db").display()),
+        database_url,
         clock: std::sync::Arc::new(clock.clone()),
         ..Config::default()
     };
@@ -80,6 +109,7 @@ pub async fn spawn_app_serving(
             .build()
             .unwrap(),
         _dir: dir,
+        _pg: pg,
     }
 }
 
@@ -213,17 +243,17 @@ impl TestApp {
 
     /// The id of the user with this email.
     pub async fn user_id(&self, email: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        query("SELECT id FROM users WHERE email = $1")
             .bind(email)
-            .fetch_one(&self.pool)
+            .scalar(&self.pool)
             .await
             .unwrap()
     }
 
     /// The display name of the first (in these tests usually the only) profile.
     pub async fn display_name(&self) -> String {
-        sqlx::query_scalar("SELECT display_name FROM profiles ORDER BY user_id LIMIT 1")
-            .fetch_one(&self.pool)
+        query("SELECT display_name FROM profiles ORDER BY user_id LIMIT 1")
+            .scalar(&self.pool)
             .await
             .unwrap()
     }
@@ -269,8 +299,8 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&self.pool)
+        query(format!("SELECT COUNT(*) FROM {table}"))
+            .scalar(&self.pool)
             .await
             .unwrap()
     }

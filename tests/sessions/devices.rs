@@ -2,6 +2,7 @@
 //! one or all other sessions, and nobody ending someone else's.
 
 use super::*;
+use roster::server::db::query;
 
 /// Every server function of the account's own pages needs a signed-in caller: signed out, each
 /// answers 401 and changes nothing.
@@ -143,8 +144,8 @@ async fn show_once_secrets_never_reach_the_session_store_and_expire() {
     let admin = app.with_admin("root@example.org").await;
     let cookie = app.sign_up("ann@example.org", "Ann").await;
     let stored = || async {
-        let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions")
-            .fetch_all(&app.pool)
+        let blobs: Vec<Vec<u8>> = query("SELECT data FROM tower_sessions")
+            .scalars(&app.pool)
             .await
             .unwrap();
         blobs.concat()
@@ -156,8 +157,8 @@ async fn show_once_secrets_never_reach_the_session_store_and_expire() {
     };
 
     app.try_make_token(&cookie, &["profile_read"], "30").await;
-    let token: String = sqlx::query_scalar("SELECT name FROM personal_access_tokens")
-        .fetch_one(&app.pool)
+    let token: String = query("SELECT name FROM personal_access_tokens")
+        .scalar(&app.pool)
         .await
         .unwrap();
     assert_eq!(token, "script");
@@ -197,9 +198,9 @@ async fn a_sign_in_in_flight_when_the_account_is_disabled_gets_no_session() {
     let app = spawn_app().await;
     app.sign_up("ann@example.org", "Ann").await;
     let checks = app.state.passwords().verified();
-    let mut disable = app.pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-    sqlx::query("UPDATE users SET status = 'disabled' WHERE email = 'ann@example.org'")
-        .execute(&mut *disable)
+    let mut disable = roster::server::db::begin_write(&app.pool).await.unwrap();
+    query("UPDATE users SET status = 'disabled' WHERE email = 'ann@example.org'")
+        .execute(&mut disable)
         .await
         .unwrap();
 

@@ -7,6 +7,7 @@ mod devices;
 mod password;
 mod timeouts;
 
+use roster::server::db::query;
 use std::time::Duration;
 
 use crate::common::{
@@ -47,16 +48,16 @@ pub async fn second_session(app: &TestApp, email: &str, remember: bool) -> Strin
 
 /// The ids of `user`'s session records, oldest first.
 pub async fn session_ids(app: &TestApp, user: i64) -> Vec<i64> {
-    sqlx::query_scalar("SELECT id FROM user_sessions WHERE user_id = ? ORDER BY id")
+    query("SELECT id FROM user_sessions WHERE user_id = $1 ORDER BY id")
         .bind(user)
-        .fetch_all(&app.pool)
+        .scalars(&app.pool)
         .await
         .unwrap()
 }
 
 pub async fn actions(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
-        .fetch_all(&app.pool)
+    query("SELECT action FROM audit_events ORDER BY id")
+        .scalars(&app.pool)
         .await
         .unwrap()
 }

@@ -3,6 +3,7 @@
 //! administrator's reset.
 
 use super::*;
+use roster::server::db::query;
 
 #[tokio::test]
 async fn password_change_ends_every_other_session_and_is_audited() {
@@ -39,8 +40,8 @@ async fn password_change_needs_the_current_password_and_a_strong_new_one() {
     let mine = app.sign_up("ann@example.org", "Ann").await;
     let other = second_session(&app, "ann@example.org", false).await;
     let hash = || async {
-        sqlx::query_scalar::<_, String>("SELECT password_hash FROM users")
-            .fetch_one(&app.pool)
+        query("SELECT password_hash FROM users")
+            .scalar::<String>(&app.pool)
             .await
             .unwrap()
     };
@@ -232,13 +233,13 @@ async fn a_person_who_must_choose_a_new_password_can_do_nothing_else() {
     );
 
     // A token the person still holds (as if made before the reset) is refused too.
-    sqlx::query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
+    query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
         .execute(&app.pool)
         .await
         .unwrap();
     let ann = app.sign_up("ann@example.org", "Ann").await;
     let ann_token = app.with_token(&ann, &["profile_read"], "30").await;
-    sqlx::query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
+    query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
         .execute(&app.pool)
         .await
         .unwrap();

@@ -2,6 +2,7 @@
 //! remember-me, the cookie's Max-Age, last-use writes and the purge of expired sessions.
 
 use super::*;
+use roster::server::db::query;
 
 #[tokio::test]
 async fn an_idle_session_expires_after_30_minutes() {
@@ -132,8 +133,8 @@ async fn a_busy_session_writes_its_last_use_at_most_once_a_minute() {
     let cookie = app.sign_up("ann@example.org", "Ann").await;
     assert!(signed_in(&app, &cookie).await); // links the store entry (one write)
     let last_seen = || async {
-        sqlx::query_scalar::<_, i64>("SELECT last_seen_at FROM user_sessions")
-            .fetch_one(&app.pool)
+        query("SELECT last_seen_at FROM user_sessions")
+            .scalar::<i64>(&app.pool)
             .await
             .unwrap()
     };

@@ -1,30 +1,14 @@
-//! The SQLite database: connection options, migrations, and a start-up check of the pragmas
+//! The SQLite backend: connection options, migrations, and a start-up check of the pragmas
 //! that durability and concurrency depend on (`shared/SECURITY.md`, Data).
 
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
+    Connection, SqlitePool,
 };
 
-/// Why the database could not be opened or migrated; each message says what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("invalid database URL {url:?}: {source}")]
-    Url { url: String, source: sqlx::Error },
-    #[error("cannot create the database folder {path}: {source}")]
-    Folder {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("cannot open the database {url}: {source}")]
-    Open { url: String, source: sqlx::Error },
-    #[error("database migration failed, nothing was served: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("database check failed: {0}")]
-    Check(String),
-}
+use super::{DbError, MIGRATE_WAIT, POOL_CONNECTIONS};
 
 /// How long a connection waits for another writer's lock before failing, in the
 /// `busy_timeout` pragma.
@@ -36,15 +20,10 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// writes still go through the WAL.
 pub const MMAP_SIZE: u64 = 256 * 1024 * 1024;
 
-/// Connections in the pool, each a thread of its own in sqlx. On the 2-core bench machine 4
-/// served the admin search best (540 requests/s, p99 47 ms; 8: 508, 50 ms; 2: 334, 72 ms):
-/// more threads than cores only add switches between them.
-pub const POOL_CONNECTIONS: u32 = 4;
-
 /// Opens (creating if missing) the database at `url`, sets WAL, `busy_timeout`,
 /// `foreign_keys=ON` and `synchronous=NORMAL` on every connection, applies the migrations in
-/// `migrations/`, and checks the pragmas took.
-pub async fn open(url: &str) -> Result<SqlitePool, DbError> {
+/// `migrations/sqlite/` ([`migrate`]), and checks the pragmas took.
+pub(super) async fn open(url: &str) -> Result<SqlitePool, DbError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| DbError::Url {
             url: url.to_string(),
@@ -75,19 +54,44 @@ pub async fn open(url: &str) -> Result<SqlitePool, DbError> {
             url: url.to_string(),
             source,
         })?;
-    migrate(&pool).await?;
+    migrate(&pool, url).await?;
     check_pragmas(&pool).await?;
     Ok(pool)
 }
 
-/// Applies the migrations embedded from `migrations/`.
-pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
-    sqlx::migrate!("./migrations").run(pool).await?;
+/// Applies the migrations embedded from `migrations/sqlite/`, all inside one `BEGIN IMMEDIATE`
+/// transaction whose connection waits up to [`MIGRATE_WAIT`] for the write lock: of processes
+/// started together on one file, the first migrates and the others wait, then find every
+/// version applied (sqlx's migrator takes no lock on SQLite, so two processes would both
+/// create the first version's tables). Each version is a savepoint of that transaction, so a
+/// failed one leaves the database as it was before any of them.
+async fn migrate(pool: &SqlitePool, url: &str) -> Result<(), DbError> {
+    let open_error = |source| DbError::Open {
+        url: url.to_string(),
+        source,
+    };
+    let mut conn = pool.acquire().await.map_err(open_error)?;
+    let wait = format!("PRAGMA busy_timeout = {}", MIGRATE_WAIT.as_millis());
+    sqlx::query(&wait)
+        .execute(&mut *conn)
+        .await
+        .map_err(open_error)?;
+    let mut tx = conn
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(open_error)?;
+    sqlx::migrate!("./migrations/sqlite").run(&mut *tx).await?;
+    tx.commit().await.map_err(open_error)?;
+    let usual = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
+    sqlx::query(&usual)
+        .execute(&mut *conn)
+        .await
+        .map_err(open_error)?;
     Ok(())
 }
 
 /// Reads back the pragmas and fails if any is not what [`open`] set.
-pub async fn check_pragmas(pool: &SqlitePool) -> Result<(), DbError> {
+pub(super) async fn check_pragmas(pool: &SqlitePool) -> Result<(), DbError> {
     let mut conn = pool
         .acquire()
         .await
@@ -125,7 +129,7 @@ pub async fn check_pragmas(pool: &SqlitePool) -> Result<(), DbError> {
 /// replace the database file with the copy (removing its `-wal` and `-shm` files), start it.
 ///
 /// Errors (as a message): `path` exists already, the copy fails, or the check does not say `ok`.
-pub async fn backup(pool: &SqlitePool, path: &std::path::Path) -> Result<u64, String> {
+pub(super) async fn backup(pool: &SqlitePool, path: &std::path::Path) -> Result<u64, String> {
     if path.exists() {
         return Err(format!("{} exists; choose a new file", path.display()));
     }
@@ -160,27 +164,10 @@ pub async fn backup(pool: &SqlitePool, path: &std::path::Path) -> Result<u64, St
 /// Before the pool closes at shutdown: lets SQLite refresh its query planner statistics
 /// (`PRAGMA optimize`) and folds the write-ahead log back into the database file
 /// (`wal_checkpoint(TRUNCATE)`), so the file alone is complete. Failures are logged only.
-pub async fn checkpoint_and_optimize(pool: &SqlitePool) {
+pub(super) async fn checkpoint_and_optimize(pool: &SqlitePool) {
     for pragma in ["PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"] {
         if let Err(e) = sqlx::query(pragma).execute(pool).await {
             tracing::warn!(error = %e, pragma, "shutdown housekeeping failed");
         }
     }
-}
-
-/// A write transaction that takes SQLite's write lock at its start (`BEGIN IMMEDIATE`), so a
-/// write that reads first never fails on a lock upgrade; it waits up to [`BUSY_TIMEOUT`] for
-/// another writer instead (`shared/SECURITY.md`, Data).
-///
-/// Errors: `Internal` when no connection or lock could be had.
-pub async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, crate::error::AppError> {
-    use crate::error::OrInternal;
-    pool.begin_with("BEGIN IMMEDIATE").await.or_internal()
-}
-
-/// True when `err` is a violation of a UNIQUE constraint.
-pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
