@@ -161,3 +161,112 @@ async fn the_search_index_merges_into_one_b_tree_and_finds_the_same_users() {
         0
     );
 }
+
+/// Both backends' migrations have the same versions, one file each, so a schema change is
+/// never made on one and forgotten on the other.
+#[test]
+fn both_backends_have_the_same_migration_versions() {
+    let versions = |backend: &str| -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        names.sort();
+        names
+    };
+    let (sqlite, postgres) = (versions("sqlite"), versions("postgres"));
+    assert!(!sqlite.is_empty());
+    assert_eq!(
+        sqlite, postgres,
+        "migrations/sqlite and migrations/postgres differ"
+    );
+}
+
+/// `roster migrate` on `url` in the folder `cwd`: (exit code, stderr).
+fn migrate(url: &str, cwd: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(crate::common::BIN)
+        .arg("migrate")
+        .env("ROSTER_DATABASE_URL", url)
+        .env("ROSTER_LOG", "warn")
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("roster runs")
+}
+
+/// A URL of neither backend stops start-up with a message naming both schemes, and leaves no
+/// file or folder named after it (it once made a SQLite file under `postgres:/`).
+#[test]
+fn a_url_of_neither_backend_is_refused_and_makes_no_file() {
+    for url in [
+        "mysql://root@127.0.0.1/roster",
+        "data/roster.db",
+        "postgre://127.0.0.1/roster",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = migrate(url, dir.path()).wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{url}");
+        assert!(
+            stderr.contains("must start with sqlite:") && stderr.contains("postgres://"),
+            "{url}: {stderr}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{url}");
+    }
+    // A PostgreSQL URL is PostgreSQL's: nothing listens on port 1, so it fails to connect, and
+    // makes no file either.
+    let dir = tempfile::tempdir().unwrap();
+    let out = migrate("postgres://postgres:secret@127.0.0.1:1/roster", dir.path())
+        .wait_with_output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("cannot open the database postgres://postgres:***@127.0.0.1:1/roster"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// Processes started together on one new database migrate it once: on SQLite the others wait
+/// for the first's `BEGIN IMMEDIATE`; on PostgreSQL for sqlx's advisory lock. Without that,
+/// one of two failed with "table audit_events already exists".
+#[tokio::test]
+async fn processes_started_together_on_one_new_database_migrate_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls: Vec<String> = (0..5)
+        .map(|i| format!("sqlite://{}", dir.path().join(format!("r{i}.db")).display()))
+        .collect();
+    let mut _pg = Vec::new();
+    if crate::common::postgres::server_url().is_some() {
+        for _ in 0..3 {
+            let db = crate::common::postgres::TestDatabase::empty().await;
+            urls.push(db.url.clone());
+            _pg.push(db);
+        }
+    }
+    for url in &urls {
+        let children: Vec<_> = (0..4).map(|_| migrate(url, dir.path())).collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{url}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let db = db::open(url).await.unwrap();
+        let applied: i64 = db::query("SELECT COUNT(*) FROM _sqlx_migrations")
+            .scalar(&db)
+            .await
+            .unwrap();
+        assert_eq!(applied, 6, "{url}");
+        db.close().await;
+    }
+}

@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod architecture;
 mod audit;
+mod concurrency;
 mod connections;
 mod database;
 mod ops;

@@ -5,7 +5,7 @@
 use super::{audit_rows, edit_form, update};
 use crate::common::{location, session_cookie, spawn_app, PASSWORD};
 use reqwest::{Method, StatusCode};
-use roster::server::db::query;
+use roster::server::db::{query, Backend};
 
 #[tokio::test]
 async fn each_change_writes_one_audit_event_with_before_and_after_and_a_refused_one_none() {
@@ -281,13 +281,19 @@ async fn a_change_whose_audit_event_cannot_be_written_is_not_made() {
     let cookie = app.with_admin("root@example.org").await;
     app.sign_up("bob@example.org", "Bob").await;
     let bob = app.user_id("bob@example.org").await.to_string();
-    query(
-        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
-         BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    let refuse: &[&str] = match app.pool.backend() {
+        Backend::Sqlite => &["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+             BEGIN SELECT RAISE(ABORT, 'audit refused'); END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+             FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        ],
+    };
+    for sql in refuse {
+        query(*sql).execute(&app.pool).await.unwrap();
+    }
 
     let res = update(&app, &cookie, &edit_form(&bob, "admin", "disabled")).await;
     let delete = app

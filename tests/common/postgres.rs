@@ -104,9 +104,19 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// A fresh copy of the migrated template.
     pub async fn new() -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
         let server = server_url().expect("ROSTER_TEST_POSTGRES_URL");
         let template = template(&server).await;
+        Self::copy_of(server, &template).await
+    }
+
+    /// A database with no tables yet (a copy of `template0`).
+    pub async fn empty() -> Self {
+        let server = server_url().expect("ROSTER_TEST_POSTGRES_URL");
+        Self::copy_of(server, "template0").await
+    }
+
+    async fn copy_of(server: String, template: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "roster_t_{}_{}",
             std::process::id(),
@@ -119,9 +129,11 @@ impl TestDatabase {
         // another session reads the template waits, so retry briefly.
         let mut tries = 0;
         loop {
-            let made = sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-                .execute(&mut admin)
-                .await;
+            let made = sqlx::query(&format!(
+                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE {template}"
+            ))
+            .execute(&mut admin)
+            .await;
             match made {
                 Ok(_) => break,
                 Err(e) if tries < 50 && e.to_string().contains("being accessed") => {

@@ -233,13 +233,13 @@ async fn a_person_who_must_choose_a_new_password_can_do_nothing_else() {
     );
 
     // A token the person still holds (as if made before the reset) is refused too.
-    query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
+    query("UPDATE users SET must_change_password = TRUE WHERE email = 'ann@example.org'")
         .execute(&app.pool)
         .await
         .unwrap();
     let ann = app.sign_up("ann@example.org", "Ann").await;
     let ann_token = app.with_token(&ann, &["profile_read"], "30").await;
-    query("UPDATE users SET must_change_password = 1 WHERE email = 'ann@example.org'")
+    query("UPDATE users SET must_change_password = TRUE WHERE email = 'ann@example.org'")
         .execute(&app.pool)
         .await
         .unwrap();
