@@ -266,7 +266,10 @@ async fn processes_started_together_on_one_new_database_migrate_it_once() {
             .scalar(&db)
             .await
             .unwrap();
-        assert_eq!(applied, 6, "{url}");
+        let versions = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+            .unwrap()
+            .count() as i64;
+        assert_eq!(applied, versions, "{url}: each version once");
         db.close().await;
     }
 }

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::common::{free_port, spawn_sqlite_app, Killed, BIN, PASSWORD};
+use crate::common::{serve, serve_with, spawn_sqlite_app, Server, BIN, PASSWORD};
 use reqwest::StatusCode;
 
 /// `roster <args>` on `database_url`, to completion; its standard output.
@@ -37,49 +37,6 @@ fn roster(database_url: &str, args: &[&str], stdin: Option<&str>) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// A `roster serve` process on a free port; killed when dropped.
-struct Server {
-    child: Killed,
-    base: String,
-}
-
-async fn serve(database_url: &str) -> Server {
-    serve_with(database_url, &[]).await
-}
-
-/// [`serve`] with extra environment variables.
-async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
-    let port = free_port();
-    let child = Command::new(BIN)
-        .arg("serve")
-        .envs(env.iter().copied())
-        .env("ROSTER_DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_OUTPUT_NAME", "roster")
-        .env("ROSTER_API_CALLS_PER_MINUTE", "1000000")
-        .env("ROSTER_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("roster serve starts");
-    let server = Server {
-        child: Killed(child),
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while reqwest::get(format!("{}/healthz", server.base))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    server
 }
 
 fn signal(server: &Server, name: &str) {

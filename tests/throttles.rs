@@ -187,14 +187,14 @@ async fn long_names_leave_fixed_size_keys() {
             roster::server::config::parse_trusted_proxies("127.0.0.1/32").unwrap()
     })
     .await;
-    let (_, _, before) = app.state.throttle().login_footprint();
+    let (_, _, before) = app.state.throttle().login_footprint().await;
     for i in 0..150u32 {
         let name = format!("{i:03}{}", "n".repeat(60 * 1024));
         let client = format!("10.{}.{}.1", i / 256, i % 256);
         let res = log_in_as(&app, &name, "nope nope nope", Some(&client)).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{i}");
     }
-    let (accounts, ips, after) = app.state.throttle().login_footprint();
+    let (accounts, ips, after) = app.state.throttle().login_footprint().await;
     assert_eq!((accounts, ips), (150, 150));
     assert!(
         after - before < 150 * 200,

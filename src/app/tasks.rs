@@ -26,15 +26,21 @@ pub fn start(state: &AppState, store: Sessions) {
 }
 
 /// Every `period`, deletes the session records (and store entries) past their idle or absolute
-/// deadline by the configured clock (`shared/SECURITY.md`, Sessions: expired sessions are
+/// deadline by the configured clock, and the shared throttles' idle rows (`shared/SECURITY.md`, Sessions: expired sessions are
 /// purged by a background task).
 async fn purge_ended_sessions(state: AppState, period: Duration) {
     let mut ticks = tokio::time::interval(period);
     loop {
         ticks.tick().await;
         match sessions::purge_expired(state.pool(), state.now()).await {
-            Ok(0) | Err(_) => {} // errors are logged by `internal`
-            Ok(ended) => tracing::info!(ended, "expired sessions purged"),
+            Ok(Some(0)) | Err(_) => {} // errors are logged by `internal`
+            Ok(None) => tracing::debug!("another node is purging sessions"),
+            Ok(Some(ended)) => tracing::info!(ended, "expired sessions purged"),
+        }
+        match state.throttle().purge(state.now()).await {
+            Ok(0) => {}
+            Ok(rows) => tracing::debug!(rows, "idle shared throttle entries deleted"),
+            Err(e) => tracing::warn!(error = %e, "shared throttle purge failed"),
         }
     }
 }

@@ -34,7 +34,7 @@ pub async fn sign_up(
     now: i64,
 ) -> Result<i64, AppError> {
     // The throttle first: the strength check is CPU work an anonymous caller asks for.
-    if let Some(retry_after) = state.throttle().sign_up_attempt(ctx.client.ip, now) {
+    if let Some(retry_after) = state.throttle().sign_up_attempt(ctx.client.ip, now).await {
         return Err(AppError::RateLimited { retry_after });
     }
     password::refuse_guessable(
@@ -106,7 +106,7 @@ pub async fn sign_in(
     let ip = ctx.client.ip;
     // Counted as a failure before the password is checked, in one step with the check, so
     // attempts sent at once are limited like attempts sent one by one.
-    if let Err(retry_after) = state.throttle().login_attempt(&throttle_key, ip, now) {
+    if let Err(retry_after) = state.throttle().login_attempt(&throttle_key, ip, now).await {
         tracing::info!(retry_after, "login throttled");
         return Err(AppError::RateLimited { retry_after });
     }
@@ -137,7 +137,7 @@ pub async fn sign_in(
     };
     let user_id = account.id;
     tracing::Span::current().record("user_id", user_id);
-    state.throttle().login_succeeded(&throttle_key, ip);
+    state.throttle().login_succeeded(&throttle_key, ip).await;
     if account.status != AccountStatus::Active {
         // Said only to someone who knows the password, so it tells nothing to a guesser.
         let event = AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id), ctx)
@@ -282,7 +282,11 @@ pub async fn check_own_password(
         .await?
         .ok_or(AppError::NotFound)?;
     let ip = ctx.client.ip;
-    if let Err(retry_after) = state.throttle().login_attempt(&account.email, ip, now) {
+    if let Err(retry_after) = state
+        .throttle()
+        .login_attempt(&account.email, ip, now)
+        .await
+    {
         return Err(AppError::RateLimited { retry_after });
     }
     if !state
@@ -294,6 +298,6 @@ pub async fn check_own_password(
         errors.add(field, WRONG_PASSWORD);
         return Err(AppError::Validation(errors));
     }
-    state.throttle().login_succeeded(&account.email, ip);
+    state.throttle().login_succeeded(&account.email, ip).await;
     Ok(account.email)
 }

@@ -4,7 +4,7 @@
 //! ends on the server the moment its row is deleted (sign-out elsewhere, password change,
 //! account deletion) or its idle or absolute deadline passes, by the configured clock.
 
-use crate::server::db::{query, Db, Ex, Tx};
+use crate::server::db::{query, Backend, Db, Ex, Tx};
 use axum::{
     extract::{Request, State},
     http::StatusCode,
@@ -152,13 +152,29 @@ pub async fn end(conn: &mut Tx, user_id: i64, which: Ending) -> Result<u64, AppE
     q.execute(&mut *conn).await.or_internal()
 }
 
+/// The PostgreSQL advisory lock ([`purge_expired`] takes it with `pg_try_advisory_xact_lock`)
+/// that lets one node at a time purge.
+pub const PURGE_LOCK: i64 = 0x526f_7374_6572_0001;
+
 /// Deletes every session past its idle or absolute deadline at `now`, with its tower-sessions
-/// record. Returns how many ended.
+/// record. Returns how many ended, or `None` when another node is purging right now (on
+/// PostgreSQL the purge is a singleton job: it runs under [`PURGE_LOCK`], and a node that
+/// cannot take it at once skips this round).
 ///
 /// Errors: `Internal` when the database write fails.
-pub async fn purge_expired(pool: &Db, now: i64) -> Result<u64, AppError> {
+pub async fn purge_expired(pool: &Db, now: i64) -> Result<Option<u64>, AppError> {
     const EXPIRED: &str = "last_seen_at + idle_timeout <= $1 OR expires_at <= $1";
     let mut tx = begin_write(pool).await?;
+    if tx.backend() == Backend::Postgres {
+        let mine: bool = query("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(PURGE_LOCK)
+            .scalar(&mut tx)
+            .await
+            .or_internal()?;
+        if !mine {
+            return Ok(None);
+        }
+    }
     query(format!(
         "DELETE FROM tower_sessions WHERE id IN \
          (SELECT store_id FROM user_sessions WHERE store_id IS NOT NULL AND ({EXPIRED}))"
@@ -173,7 +189,7 @@ pub async fn purge_expired(pool: &Db, now: i64) -> Result<u64, AppError> {
         .await
         .or_internal()?;
     tx.commit().await.or_internal()?;
-    Ok(ended)
+    Ok(Some(ended))
 }
 
 /// What [`check`] found.

@@ -91,7 +91,7 @@ impl FromRequestParts<AppState> for Bearer {
                 }
                 Err(error) => Problem::from(error),
             })?;
-        if let Some(wait) = state.throttle().api_call(token.id()) {
+        if let Some(wait) = state.throttle().api_call(token.id()).await {
             return Err(Problem::rate_limited(wait));
         }
         let ctx = parts

@@ -9,7 +9,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     assets::AssetNames, metrics::Metrics, page_cache::PageCache, password::Passwords,
-    secrets::Secrets, throttle::Throttle, Config,
+    secrets::Secrets, throttle::Limiter, Config,
 };
 
 /// What handlers and server functions reach through axum state or Leptos context.
@@ -21,7 +21,7 @@ struct App {
     leptos_options: LeptosOptions,
     pool: Db,
     config: Config,
-    throttle: Throttle,
+    throttle: Limiter,
     /// The built browser files' paths, read once at start-up.
     assets: AssetNames,
     /// The public pages as a signed-out visitor sees them, rendered once.
@@ -37,7 +37,7 @@ impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: Db, config: Config) -> Self {
         Self(Arc::new(App {
             assets: AssetNames::from_options(&leptos_options),
-            throttle: Throttle::new(config.throttle),
+            throttle: Limiter::new(config.throttle, &pool),
             pages: PageCache::default(),
             metrics: Metrics::new(),
             passwords: Passwords::default(),
@@ -58,8 +58,8 @@ impl AppState {
         &self.0.config
     }
 
-    /// The login, sign-up and API throttles of this process.
-    pub fn throttle(&self) -> &Throttle {
+    /// The login, sign-up and API throttles (shared by every node on PostgreSQL).
+    pub fn throttle(&self) -> &Limiter {
         &self.0.throttle
     }
 

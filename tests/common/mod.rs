@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect::Policy, Response, StatusCode};
 use roster::server::db::{query, Db};
@@ -28,6 +33,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's clock: it moves only when a test advances it.
     pub clock: ManualClock,
+    /// The database the app serves (several nodes may share it: [`TestApp::another_node`]).
+    pub database_url: String,
     _dir: TempDir,
     /// The test's own PostgreSQL database, dropped with the app (last, after the pool).
     _pg: Option<postgres::TestDatabase>,
@@ -82,6 +89,7 @@ async fn spawn_app_on(
         ..Config::default()
     };
     adjust(&mut config);
+    let database_url = config.database_url.clone();
     let serving = roster::app::serve::Serving::from_config(&config).expect("TLS files load");
     let tls = serving.tls.is_some();
     let built = build_router(config, options).await.expect("app builds");
@@ -108,8 +116,31 @@ async fn spawn_app_on(
             .user_agent(USER_AGENT)
             .build()
             .unwrap(),
+        database_url,
         _dir: dir,
         _pg: pg,
+    }
+}
+
+impl TestApp {
+    /// A second node: an app of its own (its own throttles, caches, port), serving this one's
+    /// database on this one's clock, with the configuration changed by `adjust`.
+    pub async fn another_node(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let url = self.database_url.clone();
+        let clock = self.clock.clone();
+        let options = LeptosOptions::builder().output_name("roster").build();
+        let mut node = spawn_app_on(
+            move |config| {
+                config.database_url = url;
+                config.clock = std::sync::Arc::new(clock);
+                adjust(config);
+            },
+            options,
+            false,
+        )
+        .await;
+        node.clock = self.clock.clone();
+        node
     }
 }
 
@@ -354,4 +385,47 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// A `roster serve` process on a free port; killed when dropped.
+pub struct Server {
+    pub child: Killed,
+    pub base: String,
+}
+
+pub async fn serve(database_url: &str) -> Server {
+    serve_with(database_url, &[]).await
+}
+
+/// [`serve`] with extra environment variables (which win over the defaults above).
+pub async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .arg("serve")
+        .env("ROSTER_DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_OUTPUT_NAME", "roster")
+        .env("ROSTER_API_CALLS_PER_MINUTE", "1000000")
+        .env("ROSTER_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("roster serve starts");
+    let server = Server {
+        child: Killed(child),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
 }

@@ -163,10 +163,43 @@ async fn expired_sessions_are_purged_with_their_store_entries() {
         .await
         .unwrap();
 
-    assert_eq!(purged, 1, "only Ann's session was past its deadline");
+    assert_eq!(purged, Some(1), "only Ann's session was past its deadline");
     assert_eq!(app.count("user_sessions").await, 1);
     assert_eq!(app.count("tower_sessions").await, 1);
     assert!(signed_in(&app, &bob).await);
+}
+
+/// On PostgreSQL the purge runs on one node at a time: while another holds its lock, a node
+/// skips its round and deletes nothing; once the lock is free it purges.
+#[tokio::test]
+async fn the_purge_runs_on_one_node_at_a_time() {
+    let app = spawn_app().await;
+    let Some(pg) = app.pool.postgres() else {
+        return; // one SQLite file serves one node: nothing to share
+    };
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    assert!(signed_in(&app, &ann).await);
+    app.clock.advance(10 * DAY);
+
+    // "Another node", mid-purge: its transaction holds the lock.
+    let mut other = pg.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(roster::auth::sessions::PURGE_LOCK)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let skipped = roster::auth::sessions::purge_expired(&app.pool, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(skipped, None);
+    assert_eq!(app.count("user_sessions").await, 1);
+
+    other.rollback().await.unwrap();
+    let purged = roster::auth::sessions::purge_expired(&app.pool, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(purged, Some(1));
+    assert_eq!(app.count("user_sessions").await, 0);
 }
 
 /// `shared/SECURITY.md`, Sessions: expired sessions are purged by a background task, with no

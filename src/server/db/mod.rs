@@ -214,6 +214,14 @@ impl Db {
         }
     }
 
+    /// The PostgreSQL pool, when this is one (for what only PostgreSQL has: advisory locks).
+    pub fn postgres(&self) -> Option<&PgPool> {
+        match self {
+            Db::Postgres(pool) => Some(pool),
+            Db::Sqlite(_) => None,
+        }
+    }
+
     /// Connections open now and idle among them, for the `/metrics` pool gauges.
     pub fn connections(&self) -> (u32, usize) {
         match self {

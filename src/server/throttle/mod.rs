@@ -14,7 +14,8 @@
 //! holds at most [`MAX_KEYS`] keys, dropping the longest idle first. An IP's count decays when
 //! its hour rolls over and on its next success, so a shared address (NAT, proxy) is never
 //! locked out for good. State is in memory: a restart forgets it, which only ever helps a
-//! legitimate user.
+//! legitimate user. On PostgreSQL the same rules are kept in the database for every node
+//! ([`Limiter`], `shared.rs`); this in-memory state is then the fallback should it fail.
 
 use std::{
     collections::HashMap,
@@ -85,7 +86,11 @@ pub fn ip_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+mod shared;
+
+pub use shared::Limiter;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Entry {
     /// Failures since the last success (or, for a decaying key, since its window started).
     failures: u32,
@@ -97,6 +102,45 @@ struct Entry {
     blocked_until: i64,
     /// Last time this entry changed.
     touched: i64,
+}
+
+impl Entry {
+    /// Seconds to wait at `now`, if any.
+    fn wait(&self, now: i64) -> Option<u64> {
+        (self.blocked_until > now).then(|| (self.blocked_until - now) as u64)
+    }
+
+    /// Counts one failure at `now`: `free` failures before waits start (doubling from 1 s,
+    /// at most [`MAX_DELAY`]), at most `per_hour` in the entry's hour window; a decaying key
+    /// (an IP) forgets its failures when its hour rolls over.
+    fn fail(&mut self, now: i64, free: u32, per_hour: Option<u32>, decays: bool) {
+        let e = self;
+        if now - e.window_start >= HOUR {
+            e.window_start = now;
+            e.in_window = 0;
+            if decays {
+                e.failures = 0;
+            }
+        }
+        e.failures += 1;
+        e.in_window += 1;
+        e.touched = now;
+        if e.failures >= free {
+            let doublings = (e.failures - free).min(20);
+            let delay = (1i64 << doublings).min(MAX_DELAY);
+            e.blocked_until = e.blocked_until.max(now + delay);
+        }
+        if per_hour.is_some_and(|limit| e.in_window >= limit) {
+            e.blocked_until = e.blocked_until.max(e.window_start + HOUR);
+        }
+    }
+
+    /// Takes back one failure and lifts the wait it may have caused.
+    fn forgive(&mut self) {
+        self.failures = 0;
+        self.in_window = self.in_window.saturating_sub(1);
+        self.blocked_until = 0;
+    }
 }
 
 #[derive(Debug)]
@@ -115,10 +159,7 @@ impl<K: Eq + Hash + Clone> Table<K> {
     }
 
     fn wait(&self, key: &K, now: i64) -> Option<u64> {
-        self.entries
-            .get(key)
-            .filter(|e| e.blocked_until > now)
-            .map(|e| (e.blocked_until - now) as u64)
+        self.entries.get(key).and_then(|e| e.wait(now))
     }
 
     /// Makes room for one more key: first the entries that are neither blocked nor recent go,
@@ -142,34 +183,17 @@ impl<K: Eq + Hash + Clone> Table<K> {
             self.make_room(now);
         }
         let decays = self.decays;
-        let e = self.entries.entry(key.clone()).or_default();
-        if now - e.window_start >= HOUR {
-            e.window_start = now;
-            e.in_window = 0;
-            if decays {
-                e.failures = 0;
-            }
-        }
-        e.failures += 1;
-        e.in_window += 1;
-        e.touched = now;
-        if e.failures >= free {
-            let doublings = (e.failures - free).min(20);
-            let delay = (1i64 << doublings).min(MAX_DELAY);
-            e.blocked_until = e.blocked_until.max(now + delay);
-        }
-        if per_hour.is_some_and(|limit| e.in_window >= limit) {
-            e.blocked_until = e.blocked_until.max(e.window_start + HOUR);
-        }
+        self.entries
+            .entry(key.clone())
+            .or_default()
+            .fail(now, free, per_hour, decays);
     }
 
     /// Takes back one failure (an attempt that turned out to succeed) and lifts the wait it
     /// may have caused.
     fn forgive(&mut self, key: &K) {
         if let Some(e) = self.entries.get_mut(key) {
-            e.failures = 0;
-            e.in_window = e.in_window.saturating_sub(1);
-            e.blocked_until = 0;
+            e.forgive();
         }
     }
 
