@@ -10,15 +10,27 @@
 # Writes bench/results/bench.json and prints a table (bench/README.md keeps the last real run).
 #   bench/run.sh                 # full run, about 5 minutes after the build
 #   bench/run.sh --smoke         # a few seconds a scenario, 500 users: checks it still works
+#   bench/run.sh --postgres      # the same on a throw-away PostgreSQL cluster on this machine
+#                                # (scripts/postgres, durable: fsync on, synchronous_commit off
+#                                # like SQLite's synchronous=NORMAL); with --smoke too
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-if [ "${1:-}" = "--smoke" ]; then
+smoke=""; postgres=""
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=1 ;;
+    --postgres) postgres=1 ;;
+    *) echo "unknown argument $arg (--smoke, --postgres)" >&2; exit 2 ;;
+  esac
+done
+suffix=""; [ -n "$postgres" ] && suffix="-postgres"
+if [ -n "$smoke" ]; then
   USERS=${USERS:-500}; DURATION=${DURATION:-2s}; out=${OUT:-$(mktemp -d)/bench.json}
   # Every answer outside 200-299 counts as an error (bench/summary.lua).
   export COUNT_STATUS=1
 else
-  USERS=${USERS:-100000}; DURATION=${DURATION:-10s}; out=${OUT:-bench/results/bench.json}
+  USERS=${USERS:-100000}; DURATION=${DURATION:-10s}; out=${OUT:-bench/results/bench$suffix.json}
 fi
 CONNECTIONS=${CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
@@ -29,6 +41,13 @@ bin=target/release/roster
 bare=target/bench-bare/release/bare
 tmp=$(mktemp -d)
 db="sqlite://$tmp/roster.db"
+pg_dir=""
+if [ -n "$postgres" ]; then
+  pg_dir=$(mktemp -d /tmp/roster-bench-pg.XXXXXX)
+  pg_url=$(scripts/postgres start "$pg_dir" --durable)
+  psql "$pg_url" -qc "CREATE DATABASE roster_bench"
+  db="${pg_url%/*}/roster_bench"
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port); bare_port=$(free_port)
 base="http://127.0.0.1:$port"
@@ -44,7 +63,7 @@ LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD 
   "$bin" serve >"$tmp/server.log" 2>&1 &
 server=$!
 bare_pid=
-trap 'kill $server $bare_pid 2>/dev/null; wait $server $bare_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $server $bare_pid 2>/dev/null; wait $server $bare_pid 2>/dev/null || true; [ -z "$pg_dir" ] || scripts/postgres stop "$pg_dir"; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/healthz" && break; sleep 0.1; done
 rss_mb() { awk -v f="$2" '$1 == f":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 idle_rss=$(rss_mb "$server" VmRSS)
@@ -125,12 +144,14 @@ locked=$(grep -c "database is locked" "$tmp/server.log" || true)
 js=$(cd target/site/pkg && ls roster.*.js | head -1)
 wasm_br=$(stat -c %s "target/site/pkg/$wasm.br")
 js_br=$(stat -c %s "target/site/pkg/$js.br")
+BENCH_DATABASE=$([ -n "$postgres" ] && echo postgres || echo sqlite) \
 python3 - "$results" "$out" "$USERS" "$DURATION" "$CONNECTIONS" "$idle_rss" "$locked" "$wasm_br" "$js_br" <<'PY'
 import json, os, platform, sys
 results, out, users, duration, conns, idle_rss, locked, wasm_br, js_br = sys.argv[1:]
 rows = [json.loads(l) for l in open(results)]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 report = {"machine": f"{os.cpu_count()} CPUs ({cpu}), {platform.machine()}", "users": int(users),
+          "database": os.environ.get("BENCH_DATABASE", "sqlite"),
           "duration": duration, "connections": int(conns), "idle_rss_mb": float(idle_rss),
           "database_locked_errors": int(locked), "wasm_brotli_bytes": int(wasm_br),
           "js_brotli_bytes": int(js_br), "scenarios": rows}

@@ -2,7 +2,12 @@
 //! (sqlx holds an advisory lock while it applies them, so nodes started together migrate
 //! once), and a start-up check of what Roster relies on.
 
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use std::str::FromStr;
+
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
 
 use std::time::Duration;
 
@@ -25,10 +30,18 @@ const MIN_VERSION: i64 = 140_000;
 /// encoding (UTF8, which the admin search's case folding of non-ASCII names needs).
 pub(super) async fn open(url: &str) -> Result<PgPool, DbError> {
     let shown = redact(url);
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|source| DbError::Url {
+            url: shown.clone(),
+            source,
+        })?
+        // The server's NOTICEs ("relation ... already exists, skipping" from the migrations'
+        // bookkeeping) would reach the log, and the command line's output with it.
+        .options([("client_min_messages", "warning")]);
     let pool = PgPoolOptions::new()
         .max_connections(PG_POOL_CONNECTIONS)
         .acquire_timeout(CONNECT_WAIT)
-        .connect(url)
+        .connect_with(options)
         .await
         .map_err(|source| match source {
             sqlx::Error::Configuration(_) => DbError::Url {
