@@ -227,4 +227,35 @@ async fn two_serve_processes_start_together_on_an_empty_database() {
         .unwrap();
     assert_eq!(profile.status(), StatusCode::OK, "B serves A's session");
     assert!(profile.text().await.unwrap().contains("Ann"));
+
+    // `roster backup` says to use pg_dump, and writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let backup = std::process::Command::new(crate::common::BIN)
+        .args(["backup", copy.to_str().unwrap()])
+        .env("ROSTER_DATABASE_URL", &db.url)
+        .env("ROSTER_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!backup.status.success());
+    let said = String::from_utf8_lossy(&backup.stderr);
+    assert!(said.contains("pg_dump --format=custom"), "{said}");
+    assert!(!copy.exists());
+
+    // SIGTERM: both stop cleanly, closing their pools, well inside the 30 s promise.
+    let stopping = std::time::Instant::now();
+    for mut node in [a, b] {
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &node.child.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        let status = node.child.0.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+    }
+    assert!(
+        stopping.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        stopping.elapsed()
+    );
 }
