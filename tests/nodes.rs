@@ -203,11 +203,11 @@ async fn two_serve_processes_start_together_on_an_empty_database() {
         .unwrap();
     let res = client
         .post(format!("{}/fn/sign_up", a.base))
-        .form(&[
-            ("email", "ann@example.org"),
-            ("display_name", "Ann"),
-            ("password", PASSWORD),
-        ])
+        .form(&crate::common::sign_up_form(
+            "ann@example.org",
+            "Ann",
+            PASSWORD,
+        ))
         .send()
         .await
         .unwrap();

@@ -105,11 +105,11 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_the_one_throttled_audite
         .client
         .post(app.url("/fn/sign_up"))
         .header("x-forwarded-for", "198.51.100.77, 203.0.113.5")
-        .form(&[
-            ("email", "ann@example.org"),
-            ("display_name", "Ann"),
-            ("password", PASSWORD),
-        ])
+        .form(&crate::common::sign_up_form(
+            "ann@example.org",
+            "Ann",
+            PASSWORD,
+        ))
         .send()
         .await
         .unwrap();
