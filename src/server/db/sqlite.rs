@@ -46,17 +46,52 @@ pub(super) async fn open(url: &str) -> Result<SqlitePool, DbError> {
         }
     }
 
-    let pool = SqlitePoolOptions::new()
-        .max_connections(POOL_CONNECTIONS)
-        .connect_with(options)
-        .await
-        .map_err(|source| DbError::Open {
-            url: url.to_string(),
-            source,
-        })?;
-    migrate(&pool, url).await?;
-    check_pragmas(&pool).await?;
-    Ok(pool)
+    let deadline = std::time::Instant::now() + MIGRATE_WAIT;
+    loop {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(POOL_CONNECTIONS)
+            .connect_with(options.clone())
+            .await
+            .map_err(|source| DbError::Open {
+                url: url.to_string(),
+                source,
+            });
+        let migrated = match pool {
+            Ok(pool) => migrate(&pool, url).await.map(|()| pool),
+            Err(e) => Err(e),
+        };
+        match migrated {
+            Ok(pool) => {
+                check_pragmas(&pool).await?;
+                return Ok(pool);
+            }
+            // Another process is making or migrating the same new file: wait for it.
+            Err(DbError::Open { source, .. }) if is_busy(&source) => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(DbError::Open {
+                        url: url.to_string(),
+                        source,
+                    });
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// True for `SQLITE_BUSY` and its extended codes (`BUSY_RECOVERY`, `BUSY_SNAPSHOT`, ...),
+/// which SQLite returns without calling the busy handler in some cases: switching a new file
+/// to WAL while another process holds a lock on it is one (seen with four `roster migrate`
+/// processes started at once on one new file).
+fn is_busy(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 5),
+        _ => false,
+    }
 }
 
 /// Applies the migrations embedded from `migrations/sqlite/`, all inside one `BEGIN IMMEDIATE`
