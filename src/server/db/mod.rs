@@ -146,16 +146,6 @@ pub enum Ex<'c> {
     Postgres(&'c mut PgConnection),
 }
 
-impl Ex<'_> {
-    /// The backend this runs on.
-    pub fn backend(&self) -> Backend {
-        match self {
-            Ex::SqlitePool(_) | Ex::Sqlite(_) => Backend::Sqlite,
-            Ex::PgPool(_) | Ex::Postgres(_) => Backend::Postgres,
-        }
-    }
-}
-
 impl<'c> From<&'c Db> for Ex<'c> {
     fn from(db: &'c Db) -> Self {
         match db {

@@ -52,16 +52,6 @@ impl Limiter {
         }
     }
 
-    /// Whether the counts are shared with other nodes.
-    pub fn is_shared(&self) -> bool {
-        self.shared.is_some()
-    }
-
-    /// This node's in-memory tables (all the state on SQLite; hints everywhere).
-    pub fn local(&self) -> &Throttle {
-        &self.local
-    }
-
     /// [`Throttle::login_attempt`], counted across nodes on PostgreSQL.
     ///
     /// Errors: the seconds to wait while the account or the IP waits; nothing is counted then.
