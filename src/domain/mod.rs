@@ -5,7 +5,9 @@
 //! form is sent, and the server runs it again on what arrives.
 
 mod access;
+mod agent;
 mod email;
+mod mail;
 mod password;
 mod profile;
 mod scope;
@@ -15,7 +17,11 @@ mod sort;
 pub mod time;
 
 pub use access::{AccountStatus, Role};
+pub use agent::describe_user_agent;
 pub use email::Email;
+#[cfg(feature = "ssr")]
+pub use mail::{escape_html, Letter, LinkLifetime};
+pub use mail::{MailKind, MailState};
 pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};
 pub use scope::Scope;

@@ -54,8 +54,93 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Login and sign-up throttling limits.
     pub throttle: Limits,
+    /// Mail: SMTP, sender, links, verification mode, delivery timing.
+    pub mail: MailConfig,
     /// The time source (tests use a manual one).
     pub clock: Arc<dyn Clock>,
+}
+
+/// Whether sign-up waits for a confirmed address (`ROSTER_EMAIL_VERIFICATION`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EmailVerification {
+    /// Sign-up signs the person in at once; a notice asks them to confirm their address.
+    #[default]
+    Optional,
+    /// Sign-up always answers "Check your inbox" (for new and registered addresses alike);
+    /// the mailed link signs the new person in, and an unconfirmed address cannot sign in.
+    Required,
+}
+
+impl EmailVerification {
+    /// Parses `optional` or `required`.
+    ///
+    /// Errors (as a message): anything else.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "optional" => Ok(Self::Optional),
+            "required" => Ok(Self::Required),
+            other => Err(format!("{other:?} is not optional or required")),
+        }
+    }
+}
+
+/// How mail is sent and what its links point to.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `ROSTER_SMTP_URL` in lettre's URL form; `None`: nothing is sent, mails wait in the
+    /// outbox (`/admin/outbox`).
+    pub smtp_url: Option<String>,
+    /// `ROSTER_MAIL_FROM` (default `Roster <roster@localhost>`).
+    pub from: String,
+    /// `ROSTER_PUBLIC_URL`: the origin put in mailed links, e.g. `https://id.example.org`
+    /// (no trailing slash). Required once SMTP is set; without it links name the address the
+    /// server listens on.
+    pub public_url: Option<String>,
+    /// `ROSTER_EMAIL_VERIFICATION`.
+    pub verification: EmailVerification,
+    /// How long a worker holds a claimed mail before another may take it (default 60 s;
+    /// longer than an SMTP conversation may last). A node killed while sending loses nothing:
+    /// the mail is sent again once its lease runs out (at least once).
+    pub lease: Duration,
+    /// How often the delivery worker looks for due mail when nothing woke it (default 5 s).
+    pub poll: Duration,
+    /// Attempts before a mail that keeps failing is marked failed (default 8: retried over
+    /// about two hours).
+    pub max_attempts: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: super::mailer::DEFAULT_FROM.to_string(),
+            public_url: None,
+            verification: EmailVerification::Optional,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(5),
+            max_attempts: 8,
+        }
+    }
+}
+
+/// Checks `ROSTER_PUBLIC_URL`: an `http` or `https` origin (no path, query or fragment);
+/// returns it without a trailing slash.
+///
+/// Errors (as a message): anything else.
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let bad =
+        || format!("{text:?} is not an origin like https://id.example.org (scheme and host only)");
+    let url = url::Url::parse(text.trim()).map_err(|_| bad())?;
+    let origin_only = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty();
+    if !origin_only {
+        return Err(bad());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 impl Default for Config {
@@ -74,6 +159,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             tls: None,
             throttle: Limits::default(),
+            mail: MailConfig::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -149,5 +235,32 @@ mod tests {
         assert!(parse_trusted_proxies("").unwrap().is_empty());
         assert!(parse_trusted_proxies("10.0.0.0/33").is_err());
         assert!(parse_trusted_proxies("nginx").is_err());
+    }
+
+    #[test]
+    fn the_public_url_is_an_origin() {
+        assert_eq!(
+            parse_public_url("https://id.example.org/").unwrap(),
+            "https://id.example.org"
+        );
+        assert_eq!(
+            parse_public_url("http://127.0.0.1:3000").unwrap(),
+            "http://127.0.0.1:3000"
+        );
+        for bad in [
+            "id.example.org",
+            "ftp://id.example.org",
+            "https://id.example.org/roster",
+            "https://id.example.org/?a=1",
+            "https://u@id.example.org",
+            "",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            EmailVerification::parse("required"),
+            Ok(EmailVerification::Required)
+        );
+        assert!(EmailVerification::parse("sometimes").is_err());
     }
 }

@@ -3,8 +3,10 @@
 //! route}` histogram (route is the matched route pattern, e.g. `/api/v1/users/{id}`, never the
 //! raw path, and a method outside the standard set is `other`, so labels stay few:
 //! `shared/SECURITY.md`, Connections); per login attempt: `logins_total{result="ok"|"failed"}`.
-//! Read at each scrape: `sessions_active`, `db_pool_connections{state="idle"|"in_use"}` and
-//! `runtime_workers_stalled` (the watchdog's count, when the process has one).
+//! per mail sent or tried: `mail_sent_total{result="sent"|"retry"|"failed"}`. Read at each
+//! scrape: `sessions_active`, `outbox_pending`, `outbox_oldest_pending_age_seconds`,
+//! `db_pool_connections{state="idle"|"in_use"}` and `runtime_workers_stalled` (the watchdog's
+//! count, when the process has one).
 //!
 //! Each app has its own recorder ([`Metrics`], in the state), used through
 //! `metrics::with_local_recorder`: nothing global, so two apps in one process (the tests) never
@@ -66,6 +68,12 @@ impl Metrics {
         });
     }
 
+    /// Counts one attempt to send a mail: `sent`, `retry` (a passing failure, tried again
+    /// later) or `failed` (given up).
+    pub fn mail(&self, result: &'static str) {
+        self.record(|| metrics::counter!("mail_sent_total", "result" => result).increment(1));
+    }
+
     /// The exposition text.
     pub fn render(&self) -> String {
         self.recorder.handle().render()
@@ -115,9 +123,18 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-/// `GET /metrics`: the exposition, with the pool's gauges read now and `sessions_active` set
-/// to `sessions_active` when the caller could count them (else it keeps its last value).
-pub fn render(state: &AppState, sessions_active: Option<i64>) -> Response {
+/// Gauges a scrape reads from the database; `None` keeps a gauge's last value (its count
+/// failed).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counted {
+    pub sessions_active: Option<i64>,
+    /// Pending mails, and the age of the oldest in seconds (0 when none waits).
+    pub outbox: Option<(i64, i64)>,
+}
+
+/// `GET /metrics`: the exposition, with the pool's gauges read now and the `counted` ones set.
+pub fn render(state: &AppState, counted: Counted) -> Response {
+    let sessions_active = counted.sessions_active;
     let (size, idle) = state.pool().connections();
     let size = size as usize;
     let idle = idle.min(size);
@@ -127,6 +144,10 @@ pub fn render(state: &AppState, sessions_active: Option<i64>) -> Response {
         }
         if let Some(watchdog) = super::watchdog::Watchdog::global() {
             metrics::gauge!("runtime_workers_stalled").set(watchdog.stalled() as f64);
+        }
+        if let Some((pending, oldest_age)) = counted.outbox {
+            metrics::gauge!("outbox_pending").set(pending as f64);
+            metrics::gauge!("outbox_oldest_pending_age_seconds").set(oldest_age as f64);
         }
         metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
         metrics::gauge!("db_pool_connections", "state" => "in_use").set((size - idle) as f64);

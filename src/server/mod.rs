@@ -1,12 +1,13 @@
 //! Server-only infrastructure that knows no feature and no feature table: configuration and
 //! the clock, the database pool and its pragmas, password hashing, throttles, the request
-//! context, security headers, the anonymous page cache, metrics and the state.
+//! context, security headers, the anonymous page cache, sending mail, metrics and the state.
 
 pub mod assets;
 pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod mailer;
 pub mod metrics;
 pub mod middleware;
 pub mod page_cache;

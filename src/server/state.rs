@@ -8,8 +8,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    assets::AssetNames, metrics::Metrics, page_cache::PageCache, password::Passwords,
-    secrets::Secrets, throttle::Limiter, Config,
+    assets::AssetNames, mailer::Mailer, metrics::Metrics, page_cache::PageCache,
+    password::Passwords, secrets::Secrets, throttle::Limiter, Config,
 };
 
 /// What handlers and server functions reach through axum state or Leptos context.
@@ -29,6 +29,7 @@ struct App {
     metrics: Metrics,
     passwords: Passwords,
     secrets: Secrets,
+    mailer: Mailer,
 }
 
 impl AppState {
@@ -42,6 +43,13 @@ impl AppState {
             metrics: Metrics::new(),
             passwords: Passwords::default(),
             secrets: Secrets::default(),
+            mailer: Mailer::new(config.mail.smtp_url.as_deref(), &config.mail.from).unwrap_or_else(
+                |e| {
+                    // The command line checks these settings before any state is made.
+                    tracing::error!(error = %e, "mail settings refused; nothing will be sent");
+                    Mailer::default()
+                },
+            ),
             leptos_options,
             pool,
             config,
@@ -86,6 +94,20 @@ impl AppState {
     /// The show-once secrets waiting to be shown.
     pub fn secrets(&self) -> &Secrets {
         &self.0.secrets
+    }
+
+    /// The SMTP sender and the delivery worker's bell.
+    pub fn mailer(&self) -> &Mailer {
+        &self.0.mailer
+    }
+
+    /// The origin mailed links start with: `ROSTER_PUBLIC_URL`, else `http://` and the
+    /// address the server listens on.
+    pub fn public_origin(&self) -> String {
+        match &self.0.config.mail.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", self.0.leptos_options.site_addr),
+        }
     }
 
     /// Leptos' options (site root, output name, ...).

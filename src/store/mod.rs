@@ -1,16 +1,20 @@
-//! The stores: all SQL on the users and profiles tables, one named row type per shape
+//! The stores: all SQL on the users and profiles tables (and the tables that hang off them:
+//! mailed links, known devices, the outbox), one named row type per shape
 //! (lldap's `sql_user_backend_handler.rs` keeps its user SQL the same way). Features map these
 //! rows to their own types. Functions that write more than one statement take the caller's
 //! transaction (`&mut Tx`), so whether they join it is visible at the call. Every statement is
 //! a `server::db::Query`, run on SQLite or PostgreSQL alike.
 
+pub mod devices;
+pub mod links;
+pub mod outbox;
 pub mod seed;
 pub mod user_list;
 pub mod users;
 
 use sqlx::{error::BoxDynError, Decode, Postgres, Sqlite, Type};
 
-use crate::domain::{AccountStatus, Role, Theme};
+use crate::domain::{AccountStatus, MailKind, MailState, Role, Theme};
 
 /// Reads a domain enum back from its text name (`Role::as_str`, which is also how
 /// `server::db::Arg` binds it) through its `parse`, on either backend, so rows carry typed
@@ -41,4 +45,4 @@ macro_rules! stored_as_text {
     };
 }
 
-stored_as_text!(Role, AccountStatus, Theme);
+stored_as_text!(Role, AccountStatus, Theme, MailKind, MailState);

@@ -64,6 +64,8 @@ pub struct Credentials {
     pub password_hash: String,
     pub status: AccountStatus,
     pub must_change_password: bool,
+    /// When the address was confirmed (Unix seconds); `None`: not confirmed.
+    pub email_verified_at: Option<i64>,
 }
 
 /// Which account [`credentials`] reads.
@@ -81,8 +83,10 @@ pub async fn credentials(
     db: impl Into<Ex<'_>>,
     account: Account<'_>,
 ) -> Result<Option<Credentials>, AppError> {
-    let mut qb =
-        query("SELECT id, email, password_hash, status, must_change_password FROM users WHERE ");
+    let mut qb = query(
+        "SELECT id, email, password_hash, status, must_change_password, email_verified_at \
+         FROM users WHERE ",
+    );
     match account {
         Account::Id(id) => qb.push("id = ").push_bind(id),
         Account::Email(email) => qb.push("email = ").push_bind(email),
@@ -115,16 +119,18 @@ pub async fn replace_hash(
 }
 
 /// Sets user `id`'s password hash, and whether they must choose a new one at their next
-/// sign-in (after an administrator's reset). Returns whether the user exists.
+/// sign-in (after an administrator's reset); every open mailed link of theirs is voided with
+/// it (`shared/SECURITY.md`, Login). Returns whether the user exists.
 ///
-/// Errors: `Internal` when the write fails.
+/// Errors: `Internal` when a write fails.
 pub async fn set_password(
-    db: impl Into<Ex<'_>>,
+    tx: &mut Tx,
     id: i64,
     hash: &str,
     must_change: bool,
     now: i64,
 ) -> Result<bool, AppError> {
+    super::links::void_all(&mut *tx, id, now).await?;
     let done = query(
         "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 \
          WHERE id = $4",
@@ -133,10 +139,52 @@ pub async fn set_password(
     .bind(must_change)
     .bind(now)
     .bind(id)
+    .execute(tx)
+    .await
+    .or_internal()?;
+    Ok(done == 1)
+}
+
+/// Marks user `id`'s address confirmed at `now`, if it is still `email` (the address the link
+/// was sent to). Returns whether it was.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn set_email_verified(
+    db: impl Into<Ex<'_>>,
+    id: i64,
+    email: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let done = query(
+        "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 \
+         AND email_verified_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(email)
     .execute(db)
     .await
     .or_internal()?;
     Ok(done == 1)
+}
+
+/// Makes `email` (confirmed through a link at `now`) user `id`'s sign-in address. Returns
+/// `false` when another account has taken it meanwhile (nothing changed).
+///
+/// Errors: `Internal` on other failures.
+pub async fn change_email(tx: &mut Tx, id: i64, email: &str, now: i64) -> Result<bool, AppError> {
+    let changed =
+        query("UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3")
+            .bind(email)
+            .bind(now)
+            .bind(id)
+            .execute(tx)
+            .await;
+    match changed {
+        Ok(n) => Ok(n == 1),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(crate::error::internal(e)),
+    }
 }
 
 /// Records a successful sign-in of user `id` at `now`.
@@ -154,8 +202,8 @@ pub async fn record_login(db: impl Into<Ex<'_>>, id: i64, now: i64) -> Result<()
 
 /// The columns of a [`ViewerRow`], from `users u` joined with `profiles p` (for queries that
 /// join them to another table, such as the session check).
-pub const VIEWER_COLUMNS: &str =
-    "p.display_name, p.theme, p.time_zone, u.role, u.must_change_password, u.status";
+pub const VIEWER_COLUMNS: &str = "p.display_name, p.theme, p.time_zone, u.role, \
+     u.must_change_password, u.status, (u.email_verified_at IS NOT NULL) AS email_verified";
 
 /// What every page needs of the signed-in person: the header and the theme.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -166,6 +214,8 @@ pub struct ViewerRow {
     pub role: Role,
     pub must_change_password: bool,
     pub status: AccountStatus,
+    /// The address is confirmed.
+    pub email_verified: bool,
 }
 
 /// The viewer data of user `id`.
@@ -296,6 +346,8 @@ pub struct UserRecord {
     pub profile_updated_at: i64,
     pub last_login_at: Option<i64>,
     pub must_change_password: bool,
+    /// When the address was confirmed (Unix seconds); `None`: not confirmed.
+    pub email_verified_at: Option<i64>,
 }
 
 impl UserRecord {
@@ -320,7 +372,8 @@ impl UserRecord {
 pub(super) const RECORD_COLUMNS: &str =
     "u.id, u.email, p.display_name, p.bio, p.location, p.website, \
      p.theme, p.time_zone, u.role, u.status, u.created_at, u.updated_at, \
-     p.updated_at AS profile_updated_at, u.last_login_at, u.must_change_password";
+     p.updated_at AS profile_updated_at, u.last_login_at, u.must_change_password, \
+     u.email_verified_at";
 
 /// User `id`.
 ///

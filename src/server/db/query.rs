@@ -53,6 +53,8 @@ arg_from!(
     crate::domain::Role => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
     crate::domain::AccountStatus => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
     crate::domain::Theme => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
+    crate::domain::MailKind => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
+    crate::domain::MailState => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
 );
 
 /// A row type both backends decode (`#[derive(sqlx::FromRow)]` over fields that do).

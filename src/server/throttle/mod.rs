@@ -42,6 +42,9 @@ pub struct Limits {
     pub api_calls_per_minute: u32,
     /// Password strength hints per client IP per minute (a token bucket, like API calls).
     pub hints_per_minute: u32,
+    /// Mails a client may ask for per hour ("Forgot password?", "Resend verification email",
+    /// "Change email"); each address also takes at most a few an hour, counted in the outbox.
+    pub mail_requests_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -53,6 +56,7 @@ impl Default for Limits {
             signups_per_hour: 10,
             api_calls_per_minute: 600,
             hints_per_minute: 60,
+            mail_requests_per_hour: 10,
         }
     }
 }
@@ -251,6 +255,8 @@ pub struct Throttle {
     accounts: Mutex<Table<AccountKey>>,
     ips: Mutex<Table<IpAddr>>,
     signups: Mutex<Table<IpAddr>>,
+    /// Per client: mails asked for this hour.
+    mail_requests: Mutex<Table<IpAddr>>,
     /// Per token: calls left in its bucket and when it was last refilled.
     api_calls: Mutex<Buckets<i64>>,
     /// Per client: password strength hints left.
@@ -270,6 +276,7 @@ impl Throttle {
             accounts: Mutex::new(Table::new(false)),
             ips: Mutex::new(Table::new(true)),
             signups: Mutex::new(Table::new(false)),
+            mail_requests: Mutex::new(Table::new(false)),
             api_calls: Mutex::default(),
             hints: Mutex::default(),
         }
@@ -316,12 +323,32 @@ impl Throttle {
 
     /// Seconds to wait before `ip` may sign up again, counting this attempt, or `None`.
     pub fn sign_up_attempt(&self, ip: Option<IpAddr>, now: i64) -> Option<u64> {
+        Self::hourly(&self.signups, ip, now, self.limits.signups_per_hour)
+    }
+
+    /// Seconds to wait before `ip` may ask for another mail, counting this request, or `None`.
+    pub fn mail_request(&self, ip: Option<IpAddr>, now: i64) -> Option<u64> {
+        Self::hourly(
+            &self.mail_requests,
+            ip,
+            now,
+            self.limits.mail_requests_per_hour,
+        )
+    }
+
+    /// Counts one request of `ip` in `table`, at most `limit` an hour: the seconds to wait, or
+    /// `None` when it may go ahead. A request with no known address is not counted.
+    fn hourly(
+        table: &Mutex<Table<IpAddr>>,
+        ip: Option<IpAddr>,
+        now: i64,
+        limit: u32,
+    ) -> Option<u64> {
         let ip = ip_key(ip?);
-        let mut table = lock(&self.signups);
+        let mut table = lock(table);
         if let Some(wait) = table.wait(&ip, now) {
             return Some(wait);
         }
-        let limit = self.limits.signups_per_hour;
         table.fail(&ip, now, u32::MAX, Some(limit));
         None
     }

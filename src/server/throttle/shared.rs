@@ -32,6 +32,7 @@ pub struct Limiter {
 const ACCOUNT: &str = "account";
 const IP: &str = "ip";
 const SIGNUP: &str = "signup";
+const MAIL: &str = "mail";
 
 fn ip_bytes(ip: IpAddr) -> Vec<u8> {
     match ip_key(ip) {
@@ -137,26 +138,49 @@ impl Limiter {
 
     /// [`Throttle::sign_up_attempt`], counted across nodes on PostgreSQL.
     pub async fn sign_up_attempt(&self, ip: Option<IpAddr>, now: i64) -> Option<u64> {
+        let limit = self.local.limits.signups_per_hour;
+        self.hourly(SIGNUP, limit, ip, now, |local| {
+            local.sign_up_attempt(ip, now)
+        })
+        .await
+    }
+
+    /// [`Throttle::mail_request`], counted across nodes on PostgreSQL.
+    pub async fn mail_request(&self, ip: Option<IpAddr>, now: i64) -> Option<u64> {
+        let limit = self.local.limits.mail_requests_per_hour;
+        self.hourly(MAIL, limit, ip, now, |local| local.mail_request(ip, now))
+            .await
+    }
+
+    /// One request of `ip` counted in the shared entries of `kind`, at most `limit` an hour;
+    /// `local` decides on SQLite and when the database fails.
+    async fn hourly(
+        &self,
+        kind: &str,
+        limit: u32,
+        ip: Option<IpAddr>,
+        now: i64,
+        local: impl FnOnce(&Throttle) -> Option<u64>,
+    ) -> Option<u64> {
         let Some(pool) = &self.shared else {
-            return self.local.sign_up_attempt(ip, now);
+            return local(&self.local);
         };
         let key = ip_bytes(ip?);
-        let limit = self.local.limits.signups_per_hour;
         let verdict: Result<Option<u64>, sqlx::Error> = async {
             let mut tx = pool.begin().await?;
-            let mut entry = locked(&mut tx, SIGNUP, &key).await?;
+            let mut entry = locked(&mut tx, kind, &key).await?;
             if let Some(wait) = entry.wait(now) {
                 return Ok(Some(wait));
             }
             entry.fail(now, u32::MAX, Some(limit), false);
-            store(&mut tx, SIGNUP, &key, &entry).await?;
+            store(&mut tx, kind, &key, &entry).await?;
             tx.commit().await?;
             Ok(None)
         }
         .await;
         verdict.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "shared sign-up throttle failed; this node's counts decide");
-            self.local.sign_up_attempt(ip, now)
+            tracing::error!(error = %e, kind, "shared throttle failed; this node's counts decide");
+            local(&self.local)
         })
     }
 
