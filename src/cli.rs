@@ -6,7 +6,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use roster::{
     app::serve::serve,
-    server::{config::DEFAULT_DATABASE_URL, db, throttle::Limits, AppState, Config},
+    server::{
+        config::{EmailVerification, MailConfig, DEFAULT_DATABASE_URL},
+        db,
+        throttle::Limits,
+        AppState, Config,
+    },
 };
 
 const ENVIRONMENT_HELP: &str = "\
@@ -30,6 +35,16 @@ Environment (durations like 90s, 30m, 12h, 14days):
   ROSTER_MAX_CONNECTIONS               open connections served at once [default: 1024]
   ROSTER_WORKER_STALL_AFTER            a runtime worker without progress this long is stalled
                                        (/readyz answers 503) [default: 10s]
+  ROSTER_PUBLIC_URL                    the origin mailed links start with, e.g. https://id.example.org
+                                       (required with ROSTER_SMTP_URL) [default: http://LEPTOS_SITE_ADDR]
+  ROSTER_SMTP_URL                      send mail through this SMTP server: smtp://host:25,
+                                       smtp://user:pass@host:587?tls=required, smtps://host:465
+                                       [default: none: mail waits in /admin/outbox]
+  ROSTER_MAIL_FROM                     the sender of every mail [default: Roster <roster@localhost>]
+  ROSTER_EMAIL_VERIFICATION            optional (sign-up signs in, a notice asks to confirm) or
+                                       required (confirm by link before signing in) [default: optional]
+  ROSTER_MAIL_LEASE                    how long a node holds a mail it is sending before another
+                                       may [default: 60s]
   ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
   LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
   LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
@@ -121,6 +136,32 @@ pub struct Cli {
     #[arg(long, env = "ROSTER_REMEMBER_ME_ABSOLUTE_TIMEOUT", default_value = "30days", value_parser = timeout, global = true)]
     remember_me_absolute_timeout: Duration,
 
+    /// The origin put in mailed links (scheme and host, e.g. https://id.example.org). Required
+    /// once --smtp-url is set; without it links name the address the server listens on.
+    #[arg(long, env = "ROSTER_PUBLIC_URL", value_parser = public_url, global = true)]
+    public_url: Option<String>,
+
+    /// Send mail through this SMTP server (lettre's URL form: smtp://host:25,
+    /// smtp://user:pass@host:587?tls=required, smtps://host:465). Unset: nothing is sent and
+    /// every mail waits, readable, in /admin/outbox.
+    #[arg(long, env = "ROSTER_SMTP_URL", global = true, hide_env_values = true)]
+    smtp_url: Option<String>,
+
+    /// The sender of every mail.
+    #[arg(long, env = "ROSTER_MAIL_FROM", default_value = roster::server::mailer::DEFAULT_FROM, global = true)]
+    mail_from: String,
+
+    /// optional: sign-up signs the person in and a notice asks them to confirm their address;
+    /// required: sign-up answers "Check your inbox" (for registered addresses too) and only a
+    /// confirmed address signs in.
+    #[arg(long, env = "ROSTER_EMAIL_VERIFICATION", default_value = "optional", value_parser = email_verification, global = true)]
+    email_verification: EmailVerification,
+
+    /// How long a node holds a mail it is sending before another node may send it (a node
+    /// killed mid-send leaves its mails for this long).
+    #[arg(long, env = "ROSTER_MAIL_LEASE", default_value = "60s", value_parser = timeout, global = true)]
+    mail_lease: Duration,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -203,6 +244,14 @@ fn timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+fn public_url(text: &str) -> Result<String, String> {
+    roster::server::config::parse_public_url(text)
+}
+
+fn email_verification(text: &str) -> Result<EmailVerification, String> {
+    EmailVerification::parse(text)
+}
+
 /// The parsed `--trusted-proxies`.
 #[derive(Debug, Clone, Default)]
 pub struct TrustedProxies(Vec<ipnet::IpNet>);
@@ -219,8 +268,26 @@ impl Cli {
 
     /// The server configuration these options give.
     ///
-    /// Errors (as a message): only one of the two TLS files is given.
+    /// Errors (as a message): only one of the two TLS files is given; an SMTP server without
+    /// a public URL, or mail settings the mailer refuses.
     fn config(&self) -> Result<Config, String> {
+        if self.smtp_url.is_some() && self.public_url.is_none() {
+            return Err(
+                "ROSTER_SMTP_URL is set but ROSTER_PUBLIC_URL is not: mailed links need the \
+                 address people reach Roster at (e.g. https://id.example.org)"
+                    .into(),
+            );
+        }
+        // Checked now, so a bad URL or sender stops start-up instead of silencing mail.
+        roster::server::mailer::Mailer::new(self.smtp_url.as_deref(), &self.mail_from)?;
+        let mail = MailConfig {
+            smtp_url: self.smtp_url.clone(),
+            from: self.mail_from.clone(),
+            public_url: self.public_url.clone(),
+            verification: self.email_verification,
+            lease: self.mail_lease,
+            ..MailConfig::default()
+        };
         let tls = match (&self.tls_cert_file, &self.tls_key_file) {
             (Some(cert), Some(key)) => Some(roster::server::config::TlsFiles {
                 cert: cert.clone(),
@@ -249,6 +316,7 @@ impl Cli {
                 api_calls_per_minute: self.api_calls_per_minute,
                 ..Limits::default()
             },
+            mail,
             ..Config::default()
         })
     }

@@ -92,7 +92,8 @@ impl FieldErrors {
 /// What went wrong in a server function, as the caller may see it.
 ///
 /// HTTP status of each variant (see [`AppError::status`]): `Validation` and `BadRequest` 400,
-/// `InvalidCredentials` and `Unauthorized` 401, `Forbidden` and `AccountDisabled` 403, `NotFound` 404, `Conflict`
+/// `InvalidCredentials` and `Unauthorized` 401, `Forbidden`, `AccountDisabled` and
+/// `EmailUnconfirmed` 403, `NotFound` 404, `Conflict`
 /// 409, `RateLimited` 429, `Internal` 500.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -109,6 +110,10 @@ pub enum AppError {
     /// The right password for an account an administrator has disabled.
     #[error("This account is disabled. Contact an administrator.")]
     AccountDisabled,
+    /// The right password for an account whose address is not confirmed yet, where the server
+    /// requires confirmation (`ROSTER_EMAIL_VERIFICATION=required`); a new link was mailed.
+    #[error("Confirm your email address first: we have sent a new link to it.")]
+    EmailUnconfirmed,
     /// The caller is not signed in.
     #[error("Please sign in to continue")]
     Unauthorized,
@@ -145,7 +150,7 @@ impl AppError {
         match self {
             AppError::Validation(_) | AppError::BadRequest => 400,
             AppError::InvalidCredentials | AppError::Unauthorized => 401,
-            AppError::Forbidden | AppError::AccountDisabled => 403,
+            AppError::Forbidden | AppError::AccountDisabled | AppError::EmailUnconfirmed => 403,
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,
             AppError::RateLimited { .. } => 429,

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! L0 domain, paths, request     L1 error, components      L2 server (infrastructure)
-//! L3 store, audit               L4 auth                    L5 profiles, account, tokens
+//! L3 store, audit               L4 auth                    L5 profiles, account, tokens, mail
 //! L6 admin                      L7 rest (the JSON API)     L8 app (composition root)
 //! ```
 
@@ -19,6 +19,7 @@ pub mod auth;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod mail;
 pub mod paths;
 pub mod profiles;
 #[cfg(feature = "ssr")]

@@ -18,6 +18,12 @@ pub const HOME: &str = "/";
 pub const SIGN_UP: &str = "/signup";
 /// Sign in; `?next=/local/path` returns there afterwards.
 pub const LOGIN: &str = "/login";
+/// Ask for a password reset link ("Forgot password?").
+pub const PASSWORD_FORGOT: &str = "/password/forgot";
+/// Choose a new password through a mailed link (`?token=...`).
+pub const PASSWORD_RESET: &str = "/password/reset";
+/// Confirm an address through a mailed link (`?token=...`).
+pub const VERIFY_EMAIL: &str = "/verify-email";
 /// The person's own profile.
 pub const PROFILE: &str = "/profile";
 /// The settings area (its first tab: preferences).
@@ -52,6 +58,8 @@ pub const ADMIN_EXPORT_CSV: &str = "/admin/users/export.csv";
 pub const ADMIN_EXPORT_JSON: &str = "/admin/users/export.json";
 /// The audit trail.
 pub const ADMIN_AUDIT: &str = "/admin/audit";
+/// Every mail Roster wrote, and its fate.
+pub const ADMIN_OUTBOX: &str = "/admin/outbox";
 /// Liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness.

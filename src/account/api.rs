@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::SessionView;
 #[cfg(feature = "ssr")]
-use super::{ChangePasswordForm, DeleteAccountForm};
+use super::{ChangeEmailForm, ChangePasswordForm, DeleteAccountForm};
 use crate::error::AppError;
 
 /// The caller's live sessions, theirs first, then the most recently used.
@@ -129,5 +129,38 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
         .end()
         .await?;
     leptos_axum::redirect(&crate::paths::flagged(crate::paths::HOME, "deleted"));
+    Ok(())
+}
+
+/// Asks to change the caller's address to `new_email` after checking `current_password`: a
+/// confirmation link goes to the new address, a notice to the old one, which keeps working
+/// until the link is used. Then sends them to `/settings/account?email=1`. The answer is the
+/// same whether or not another account has the new address.
+///
+/// Errors: `Unauthorized` when signed out; `Validation` per field (no address, the current
+/// address, a missing or wrong password); `RateLimited` after repeated wrong passwords or too
+/// many mail requests.
+#[server(prefix = "/fn", endpoint = "change_email")]
+pub async fn change_email(new_email: String, current_password: String) -> Result<(), AppError> {
+    let r = crate::auth::caller::this_request()?;
+    let me = r.caller.me()?;
+    let form = ChangeEmailForm {
+        new_email,
+        current_password,
+    };
+    let new = form.parse().map_err(AppError::Validation)?;
+    super::service::change_email(
+        &r.state,
+        &me,
+        &new,
+        &form.current_password,
+        &r.ctx,
+        r.state.now(),
+    )
+    .await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        crate::paths::SETTINGS_ACCOUNT,
+        "email",
+    ));
     Ok(())
 }

@@ -11,11 +11,11 @@ use crate::{
         sessions::{self, Ending},
         Me,
     },
-    domain::{time::format_time, Password},
+    domain::{time::format_time, Email, Letter, MailKind, Password},
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, password, AppState},
-    store::users,
+    store::{outbox, users},
 };
 
 /// `me`'s live sessions for `/settings/sessions`, times in `time_zone`: `current` (the
@@ -124,7 +124,15 @@ pub async fn change_password(
     .with("other_sessions_ended", ended)
     .with("tokens_revoked", revoked);
     record(&mut tx, &event, now).await?;
+    outbox::enqueue(
+        &mut tx,
+        &Letter::password_changed(&email, name, false),
+        Some(me.user_id()),
+        now,
+    )
+    .await?;
     tx.commit().await.or_internal()?;
+    state.mailer().ring();
     tracing::info!(other_sessions_ended = ended, "password changed");
     Ok(ended)
 }
@@ -171,5 +179,71 @@ pub async fn delete_account(
     record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     tracing::info!("account deleted");
+    Ok(())
+}
+
+/// What asking to change one's address did: nothing visible differs between a free and a taken
+/// address (a taken one gets no link), so the form tells nobody which addresses have accounts.
+///
+/// Checks `current` (throttled like a login), then mails a confirmation link (24 h) to `new`
+/// and a notice to the old address, and records `email.change_requested`; the old address
+/// keeps signing in until the link is used (`auth::links::confirm_address`).
+///
+/// Errors: `Validation` at `current_password` (wrong) or `new_email` (the current address);
+/// `RateLimited` after repeated wrong passwords or too many mail requests from the client;
+/// `Internal` on failures.
+#[tracing::instrument(skip_all, fields(user_id = me.user_id()))]
+pub async fn change_email(
+    state: &AppState,
+    me: &Me,
+    new: &Email,
+    current: &str,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<(), AppError> {
+    let old =
+        crate::auth::service::check_own_password(state, ctx, me, current, "current_password", now)
+            .await?;
+    if new.as_str() == old {
+        let mut errors = crate::error::FieldErrors::new();
+        errors.add("new_email", "This is already your address.");
+        return Err(AppError::Validation(errors));
+    }
+    crate::auth::links::throttle_client(state, ctx, now).await?;
+    let account = users::record(state.pool(), me.user_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let taken = users::id_by_email(state.pool(), new.as_str())
+        .await?
+        .is_some();
+    let mut tx = begin_write(state.pool()).await?;
+    users::lock(&mut tx, Some(me.user_id()), false).await?;
+    let may_mail_new =
+        crate::auth::links::address_may_get(&mut tx, new.as_str(), MailKind::ChangeEmail, now)
+            .await?;
+    if !taken && may_mail_new {
+        crate::auth::links::queue_email_change(
+            &mut tx,
+            state,
+            me.user_id(),
+            new.as_str(),
+            &account.display_name,
+            now,
+        )
+        .await?;
+    }
+    let notice = Letter::email_change_requested(&old, &account.display_name, new.as_str());
+    outbox::enqueue(&mut tx, &notice, Some(me.user_id()), now).await?;
+    let event = AuditEvent::new(
+        AuditAction::EmailChangeRequested,
+        Some(me.user_id()),
+        Some(me.user_id()),
+        ctx,
+    )
+    .with("to", new.as_str())
+    .with("link_sent", !taken && may_mail_new);
+    record(&mut tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    state.mailer().ring();
     Ok(())
 }

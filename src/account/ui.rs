@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
 
 use super::{
-    api::{get_sessions, ChangePassword, DeleteAccount, EndOtherSessions, EndSession},
-    describe_user_agent, ChangePasswordForm, DeleteAccountForm, SessionView,
+    api::{get_sessions, ChangeEmail, ChangePassword, DeleteAccount, EndOtherSessions, EndSession},
+    describe_user_agent, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, SessionView,
 };
 use crate::{
     auth::ui::{NewPasswordField, ViewerContext},
@@ -180,9 +180,16 @@ fn SessionItem(session: SessionView, action: ServerAction<EndSession>) -> impl I
     }
 }
 
-/// `/settings/account`: download one's data, delete the account.
+/// `/settings/account`: download one's data, change the address, delete the account.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let change = ServerAction::<ChangeEmail>::new();
+    let change_feedback = FormFeedback::new(change);
+    let requested = saved_signal(change, "email");
+    let change_check = Callback::new(
+        change_feedback
+            .check_before_submit(|f: &ChangeEmailForm| f.parse().err().unwrap_or_default()),
+    );
     let action = ServerAction::<DeleteAccount>::new();
     ViewerContext::get().refresh_after(action);
     let feedback = FormFeedback::new(action);
@@ -202,6 +209,38 @@ pub fn AccountPage() -> impl IntoView {
                     "Download my data"
                 </a>
             </p>
+            <h2>"Email address"</h2>
+            <p class="muted">
+                "We mail a link to the new address; your current one keeps signing in until you follow it."
+            </p>
+            <ActionForm action=change>
+                <FormMessage message=change_feedback.form()/>
+                <Show when=move || requested.get()>
+                    <p class="success" role="status">
+                        "Check the new address's inbox: follow the link there to make it your sign-in address. \
+                         It works for 24 hours."
+                    </p>
+                </Show>
+                <Field
+                    label="New email"
+                    name="new_email"
+                    autocomplete="email"
+                    inputmode="email"
+                    error=change_feedback.field("new_email")
+                />
+                <Field
+                    label="Current password"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error=change_feedback.field("current_password")
+                />
+                <SubmitButton
+                    label="Change email"
+                    pending=change.pending().into()
+                    on_click=change_check
+                />
+            </ActionForm>
             <h2>"Delete account"</h2>
             <p class="muted">
                 "This signs you out everywhere and removes your account and profile for good. It cannot be undone."

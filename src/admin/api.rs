@@ -245,3 +245,37 @@ pub async fn admin_import_report() -> Result<ImportState, AppError> {
         .await
         .unwrap_or_default())
 }
+
+/// Mails user `id` a link to choose a new password (1 h; nothing else changes until they use
+/// it), then sends the administrator to `/admin/users/{id}?link_sent=1`. An address that had
+/// three reset mails this hour gets no more.
+///
+/// Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(prefix = "/fn", endpoint = "admin_send_reset_link")]
+pub async fn admin_send_reset_link(id: i64) -> Result<(), AppError> {
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    super::users::send_reset_link(&r.state, &admin, id, &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        &crate::paths::admin_user(id),
+        "link_sent",
+    ));
+    Ok(())
+}
+
+/// Mails user `id` a new link to confirm their address, then sends the administrator to
+/// `/admin/users/{id}?verification_sent=1`.
+///
+/// Errors: `Unauthorized`, `Forbidden`, `NotFound`; `Conflict` when the address is already
+/// confirmed; `RateLimited` when it had three such mails this hour.
+#[server(prefix = "/fn", endpoint = "admin_resend_verification")]
+pub async fn admin_resend_verification(id: i64) -> Result<(), AppError> {
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    super::users::resend_verification(&r.state, &admin, id, &r.ctx, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        &crate::paths::admin_user(id),
+        "verification_sent",
+    ));
+    Ok(())
+}

@@ -170,6 +170,7 @@ mod tests {
             status: crate::domain::AccountStatus::Active,
             created_at: 0,
             last_login_at: None,
+            email_verified: false,
             total: 0,
         };
         let line = String::from_utf8(csv_line(&row)).unwrap();

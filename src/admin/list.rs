@@ -44,6 +44,7 @@ pub async fn users(
             email: row.email,
             created: format_time(row.created_at, time_zone),
             last_login: row.last_login_at.map(|t| format_time(t, time_zone)),
+            verified: row.email_verified,
         })
         .collect();
     Ok(UserPage {

@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 #[cfg(feature = "ssr")]
 pub mod list;
+pub mod outbox;
 pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod users;
@@ -40,6 +41,8 @@ pub struct UserListQuery {
     pub q: String,
     pub role: Option<Role>,
     pub status: Option<AccountStatus>,
+    /// Only confirmed (`verified=yes`) or unconfirmed (`verified=no`) addresses.
+    pub verified: Option<bool>,
     pub sort: SortKey,
     /// Descending order (`dir=desc`); the default for `created` is newest first.
     pub desc: bool,
@@ -69,6 +72,11 @@ impl UserListQuery {
             q,
             role: get("role").and_then(|r| Role::parse(&r).ok()),
             status: get("status").and_then(|s| AccountStatus::parse(&s).ok()),
+            verified: match get("verified").as_deref() {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            },
             sort,
             desc,
             page: get("page")
@@ -85,6 +93,7 @@ impl UserListQuery {
             q: self.q.clone(),
             role: self.role,
             status: self.status,
+            verified: self.verified,
         }
     }
 
@@ -124,6 +133,9 @@ impl UserListQuery {
         if let Some(status) = self.status {
             url.append_pair("status", status.as_str());
         }
+        if let Some(verified) = self.verified {
+            url.append_pair("verified", if verified { "yes" } else { "no" });
+        }
         url.append_pair("sort", self.sort.as_str());
         url.append_pair("dir", if self.desc { "desc" } else { "asc" });
         if self.page > 1 {
@@ -161,6 +173,8 @@ pub struct UserRow {
     pub status: AccountStatus,
     pub created: String,
     pub last_login: Option<String>,
+    /// The address is confirmed.
+    pub verified: bool,
 }
 
 /// One page of the user list with the total that matches.
@@ -187,6 +201,8 @@ pub struct UserDetail {
     pub last_login: Option<String>,
     pub active_sessions: i64,
     pub must_change_password: bool,
+    /// The address is confirmed.
+    pub verified: bool,
     /// Right after "Reset password": the one-time password, shown this once.
     pub one_time_password: Option<String>,
     /// The administrator is looking at their own account (role, status and delete are locked).

@@ -12,8 +12,8 @@ use leptos_router::{
 use super::{
     api::{
         admin_audit, admin_import_report, admin_user, admin_users, AdminCreateUser,
-        AdminDeleteUser, AdminImportUsers, AdminResetPassword, AdminSignOutEverywhere,
-        AdminUpdateUser,
+        AdminDeleteUser, AdminImportUsers, AdminResendVerification, AdminResetPassword,
+        AdminSendResetLink, AdminSignOutEverywhere, AdminUpdateUser,
     },
     ImportState, NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage,
     PAGE_SIZE,
@@ -35,6 +35,11 @@ pub fn AdminRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route path=Path(paths::ADMIN_USERS) view=AdminUsersPage ssr=SsrMode::Async/>
         <Route path=Path(paths::ADMIN_AUDIT) view=AdminAuditPage ssr=SsrMode::Async/>
+        <Route
+            path=Path(paths::ADMIN_OUTBOX)
+            view=super::outbox::AdminOutboxPage
+            ssr=SsrMode::Async
+        />
         <Route path=Path(paths::ADMIN_USERS_NEW) view=AdminNewUserPage ssr=SsrMode::Async/>
         <Route path=Path(paths::ADMIN_USERS_IMPORT) view=AdminImportPage ssr=SsrMode::Async/>
         <Route path=Path(paths::ADMIN_USER) view=AdminUserPage ssr=SsrMode::Async/>
@@ -71,6 +76,7 @@ pub fn AdminNav(#[prop(optional)] wide: bool) -> impl IntoView {
         <nav class="tabs" class:wide=wide aria-label="Admin">
             <A href=paths::ADMIN_USERS>"Users"</A>
             <A href=paths::ADMIN_AUDIT>"Audit"</A>
+            <A href=paths::ADMIN_OUTBOX>"Outbox"</A>
         </nav>
     }
 }
@@ -133,6 +139,21 @@ fn SearchForm(state: UserListQuery) -> impl IntoView {
                     selected=state.status.map_or("", |s| s.as_str())
                     error=Signal::derive(|| None)
                 />
+                <SelectField
+                    label="Verified"
+                    name="verified"
+                    options=vec![
+                        (String::new(), "Any".to_string()),
+                        ("yes".to_string(), "Yes".to_string()),
+                        ("no".to_string(), "No".to_string()),
+                    ]
+                    selected=match state.verified {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "",
+                    }
+                    error=Signal::derive(|| None)
+                />
                 <input type="hidden" name="sort" value=state.sort.as_str()/>
                 <input type="hidden" name="dir" value=if state.desc { "desc" } else { "asc" }/>
                 <button type="submit">"Apply"</button>
@@ -181,6 +202,7 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
                     <td>{u.status.label()}</td>
                     <td>{u.created}</td>
                     <td>{u.last_login.unwrap_or_else(|| "Never".into())}</td>
+                    <td>{if u.verified { "Yes" } else { "No" }}</td>
                 </tr>
             }
         })
@@ -192,7 +214,7 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
         <div class="table-wrap">
             <table class="users">
                 <thead>
-                    <tr>{headings}</tr>
+                    <tr>{headings} <th scope="col">"Verified"</th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -203,7 +225,12 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
 
 /// "Previous" and "Next" links (plain text at either end) around "Page x of y".
 #[component]
-fn Pager(page: u32, pages: u32, previous: Option<String>, next: Option<String>) -> impl IntoView {
+pub fn Pager(
+    page: u32,
+    pages: u32,
+    previous: Option<String>,
+    next: Option<String>,
+) -> impl IntoView {
     let link = |href: Option<String>, rel: &'static str, label: &'static str| match href {
         Some(href) => view! { <A href=href attr:rel=rel>{label}</A> }.into_any(),
         None => view! { <span aria-disabled="true">{label}</span> }.into_any(),
@@ -281,6 +308,11 @@ pub fn AdminUserPage() -> impl IntoView {
     let sign_out = ServerAction::<AdminSignOutEverywhere>::new();
     let reset = ServerAction::<AdminResetPassword>::new();
     let delete = ServerAction::<AdminDeleteUser>::new();
+    let send_link = ServerAction::<AdminSendResetLink>::new();
+    let resend = ServerAction::<AdminResendVerification>::new();
+    let link_sent = saved_signal(send_link, "link_sent");
+    let verification_sent = saved_signal(resend, "verification_sent");
+    let resend_feedback = FormFeedback::new(resend);
     let cx = ViewerContext::get();
     cx.refresh_after(save);
     cx.refresh_after(sign_out);
@@ -359,6 +391,29 @@ pub fn AdminUserPage() -> impl IntoView {
                         <input type="hidden" name="id" value=uid.to_string()/>
                         <SubmitButton label="Reset password" pending=reset.pending().into()/>
                     </ActionForm>
+                    <p class="muted">"Or mail them a link to choose a new password themselves (it works for 1 hour)."</p>
+                    <Show when=move || link_sent.get()>
+                        <p class="success" role="status">"Reset link sent"</p>
+                    </Show>
+                    <ActionForm action=send_link>
+                        <input type="hidden" name="id" value=uid.to_string()/>
+                        <SubmitButton label="Send password reset link" pending=send_link.pending().into()/>
+                    </ActionForm>
+
+                    <h2>"Email address"</h2>
+                    <p class="muted">
+                        {if u.verified { "Confirmed." } else { "Not confirmed yet." }}
+                    </p>
+                    <Show when=move || verification_sent.get()>
+                        <p class="success" role="status">"Verification email sent"</p>
+                    </Show>
+                    {(!u.verified).then(|| view! {
+                        <ActionForm action=resend>
+                            <FormMessage message=resend_feedback.form()/>
+                            <input type="hidden" name="id" value=uid.to_string()/>
+                            <SubmitButton label="Resend verification" pending=resend.pending().into()/>
+                        </ActionForm>
+                    })}
 
                     <h2>"Delete"</h2>
                     <DeleteUser

@@ -16,12 +16,15 @@ use crate::{
         sessions::{self, Ending},
         Admin,
     },
-    domain::{time::format_time, AccountStatus, Role},
+    domain::{time::format_time, AccountStatus, Letter, Role},
     error::{AppError, OrInternal},
     profiles::service::{apply, changed_fields},
     request::{RequestContext, Via},
     server::{db::begin_write, password::PasswordHashString, AppState},
-    store::users::{self, NewUser, UserRecord},
+    store::{
+        outbox,
+        users::{self, NewUser, UserRecord},
+    },
 };
 
 async fn existing(conn: &mut Tx, id: i64) -> Result<UserRecord, AppError> {
@@ -57,6 +60,7 @@ pub async fn load(
         last_login: u.last_login_at.map(|t| format_time(t, time_zone)),
         active_sessions,
         must_change_password: u.must_change_password,
+        verified: u.email_verified_at.is_some(),
         one_time_password: None,
         is_self: admin.is(id),
     })
@@ -217,15 +221,19 @@ pub async fn reset_password(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(state.pool()).await?;
-    existing(&mut tx, id).await?;
+    let account = existing(&mut tx, id).await?;
     users::set_password(&mut tx, id, &hash.0, true, now).await?;
+    let notice = Letter::password_changed(&account.email, &account.display_name, false);
+    outbox::enqueue(&mut tx, &notice, Some(id), now).await?;
     let ended = sessions::end(&mut tx, id, Ending::All).await?;
     let revoked = crate::auth::tokens::delete_all(&mut tx, id).await?;
     let event = AuditEvent::new(AuditAction::PasswordReset, admin.actor(), Some(id), ctx)
         .with("sessions_ended", ended)
         .with("tokens_revoked", revoked);
     record(&mut tx, &event, now).await?;
-    tx.commit().await.or_internal()
+    tx.commit().await.or_internal()?;
+    state.mailer().ring();
+    Ok(())
 }
 
 /// Deletes user `id` as `admin`: sessions, tokens, profile and account go, and
@@ -313,12 +321,54 @@ pub async fn create_admin_from_cli(
     })?;
     let hash = pw::hash(&user.password).await.map_err(|e| e.to_string())?;
     let ctx = RequestContext::cli();
-    create(state, &Admin::operator(), &user.row(&hash), &ctx, now)
+    let id = create(state, &Admin::operator(), &user.row(&hash), &ctx, now)
         .await
         .map_err(|e| match e {
             AppError::Conflict { message, .. } => format!("email: {message}"),
             other => other.to_string(),
-        })
+        })?;
+    // The operator at the machine vouches for the address.
+    users::set_email_verified(state.pool(), id, user.email.as_str(), now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(id)
+}
+
+/// Mails user `id` a password reset link (as "Forgot password?" would; at most three an hour
+/// per address) and records `user.reset_link_sent`.
+///
+/// Errors: `NotFound`; `Internal` on failures.
+pub async fn send_reset_link(
+    state: &AppState,
+    admin: &Admin,
+    id: i64,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<(), AppError> {
+    let account = users::record(state.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::auth::links::send_reset_link(state, ctx, id, &account.email, Some(admin.actor()), now)
+        .await?;
+    Ok(())
+}
+
+/// Mails user `id` a new link to confirm their address and records
+/// `email.verification_sent`.
+///
+/// Errors: `NotFound`; `Conflict` when the address is already confirmed; `RateLimited` when it
+/// had three such mails this hour; `Internal` on failures.
+pub async fn resend_verification(
+    state: &AppState,
+    admin: &Admin,
+    id: i64,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<(), AppError> {
+    let account = users::record(state.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::auth::links::send_verification(state, ctx, &account, Some(admin.actor()), now).await
 }
 
 #[cfg(test)]

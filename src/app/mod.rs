@@ -24,7 +24,8 @@ use crate::{
     account::ui::AccountRoutes,
     admin::ui::AdminRoutes,
     auth::{
-        api::LogOut,
+        api::{LogOut, ResendVerification},
+        mail_ui::VerifyNotice,
         ui::{AuthRoutes, SignOutForm, ViewerContext},
     },
     paths::{self, Route as Path},
@@ -116,6 +117,7 @@ fn Layout(children: Children) -> impl IntoView {
     // `SignOutForm`.
     let sign_out = ServerAction::<LogOut>::new();
     cx.refresh_after(sign_out);
+    let resend = ServerAction::<ResendVerification>::new();
     // On the server the session guard has already looked the viewer up, so the theme is
     // right in the first byte (the resource below is only read inside Suspense, which the
     // frame is not). In the browser the resource holds it from hydration on.
@@ -165,6 +167,16 @@ fn Layout(children: Children) -> impl IntoView {
                     </Transition>
                 </nav>
             </header>
+            <Transition fallback=|| ()>
+                {move || {
+                    let unconfirmed = cx
+                        .viewer
+                        .get()
+                        .and_then(|v| v.ok().flatten())
+                        .is_some_and(|viewer| !viewer.email_verified);
+                    unconfirmed.then(|| view! { <VerifyNotice action=resend/> })
+                }}
+            </Transition>
             <main>{children()}</main>
         </div>
     }

@@ -174,13 +174,25 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// `GET /metrics`, with `sessions_active` counted now (a failed count is logged and the gauge
-/// keeps its last value).
+/// `GET /metrics`, with `sessions_active` and the outbox gauges counted now (a failed count is
+/// logged and its gauge keeps its last value).
 async fn metrics_page(State(state): State<AppState>) -> Response {
-    let active = auth::sessions::count_active(state.pool(), state.now())
-        .await
-        .ok();
-    metrics::render(&state, active)
+    let now = state.now();
+    let sessions_active = auth::sessions::count_active(state.pool(), now).await.ok();
+    let outbox = match crate::store::outbox::pending(state.pool()).await {
+        Ok((pending, oldest)) => Some((pending, oldest.map_or(0, |at| (now - at).max(0)))),
+        Err(e) => {
+            tracing::warn!(error = %e, "outbox count failed");
+            None
+        }
+    };
+    metrics::render(
+        &state,
+        metrics::Counted {
+            sessions_active,
+            outbox,
+        },
+    )
 }
 
 /// The test-only routes that hang on purpose (debug builds with `ROSTER_TEST_HANGS=1`; a

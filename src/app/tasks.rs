@@ -1,5 +1,5 @@
-//! The background tasks of a running server: purging ended sessions and merging the search
-//! index. Each logs its own failures (through `internal`) and carries on.
+//! The background tasks of a running server: purging ended sessions (and expired mailed
+//! links), merging the search index, and delivering mail. Each logs its own failures (through `internal`) and carries on.
 
 use std::time::Duration;
 
@@ -23,6 +23,7 @@ pub fn start(state: &AppState, store: Sessions) {
     );
     tokio::spawn(purge_ended_sessions(state.clone(), period));
     tokio::spawn(merge_search_index(state.clone()));
+    tokio::spawn(crate::mail::delivery::run(state.clone()));
 }
 
 /// Every `period`, deletes the session records (and store entries) past their idle or absolute
@@ -36,6 +37,9 @@ async fn purge_ended_sessions(state: AppState, period: Duration) {
             Ok(Some(0)) | Err(_) => {} // errors are logged by `internal`
             Ok(None) => tracing::debug!("another node is purging sessions"),
             Ok(Some(ended)) => tracing::info!(ended, "expired sessions purged"),
+        }
+        if let Err(e) = crate::store::links::purge(state.pool(), state.now()).await {
+            tracing::warn!(error = %e, "expired link purge failed");
         }
         match state.throttle().purge(state.now()).await {
             Ok(0) => {}

@@ -34,11 +34,20 @@ pub enum AuditAction {
     ProfileUpdated,
     TokenCreated,
     TokenRevoked,
+    EmailVerified,
+    VerificationSent,
+    EmailChangeRequested,
+    EmailChanged,
+    PasswordResetRequested,
+    PasswordResetByLink,
+    ResetLinkSent,
+    MailRetried,
+    TestMailSent,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::AccountCreated,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -53,6 +62,15 @@ impl AuditAction {
         AuditAction::ProfileUpdated,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
+        AuditAction::EmailVerified,
+        AuditAction::VerificationSent,
+        AuditAction::EmailChangeRequested,
+        AuditAction::EmailChanged,
+        AuditAction::PasswordResetRequested,
+        AuditAction::PasswordResetByLink,
+        AuditAction::ResetLinkSent,
+        AuditAction::MailRetried,
+        AuditAction::TestMailSent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +89,15 @@ impl AuditAction {
             AuditAction::ProfileUpdated => "profile.updated",
             AuditAction::TokenCreated => "token.created",
             AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::EmailVerified => "email.verified",
+            AuditAction::VerificationSent => "email.verification_sent",
+            AuditAction::EmailChangeRequested => "email.change_requested",
+            AuditAction::EmailChanged => "email.changed",
+            AuditAction::PasswordResetRequested => "password.reset_requested",
+            AuditAction::PasswordResetByLink => "password.reset",
+            AuditAction::ResetLinkSent => "user.reset_link_sent",
+            AuditAction::MailRetried => "mail.retried",
+            AuditAction::TestMailSent => "mail.test_sent",
         }
     }
 }

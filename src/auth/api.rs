@@ -8,11 +8,13 @@ use super::Viewer;
 use super::{LoginForm, SignUpForm};
 use crate::error::AppError;
 
-/// Creates an account and signs the new person in, then sends them to `/`.
+/// Creates an account and signs the new person in, then sends them to `/`; where addresses
+/// must be confirmed first (`ROSTER_EMAIL_VERIFICATION=required`), sends them to
+/// `/signup?check=1` ("Check your inbox") instead, for a registered address too.
 ///
 /// Errors: `Validation` (per field; a guessable password too, see
-/// `server::password::check_strength`), `Conflict` at `email` for an email already in use,
-/// `RateLimited` after too many sign-ups from one IP.
+/// `server::password::check_strength`), `Conflict` at `email` for an email already in use
+/// (`optional` mode), `RateLimited` after too many sign-ups from one IP.
 #[server(prefix = "/fn", endpoint = "sign_up")]
 pub async fn sign_up(
     email: String,
@@ -29,8 +31,12 @@ pub async fn sign_up(
     .map_err(AppError::Validation)?;
     let r = this_request()?;
     let session = TypedSession::from_request().await?;
-    service::sign_up(&r.state, &r.ctx, &session, &account, r.state.now()).await?;
-    leptos_axum::redirect(crate::paths::HOME);
+    match service::sign_up(&r.state, &r.ctx, &session, &account, r.state.now()).await? {
+        service::SignedUp::SignedIn(_) => leptos_axum::redirect(crate::paths::HOME),
+        service::SignedUp::CheckInbox => {
+            leptos_axum::redirect(&crate::paths::flagged(crate::paths::SIGN_UP, "check"))
+        }
+    }
     Ok(())
 }
 
@@ -118,4 +124,86 @@ pub async fn password_hint(password: String) -> Result<Option<String>, AppError>
     Ok(crate::server::password::judge_strength(new, context)
         .await?
         .err())
+}
+
+/// "Forgot password?": mails a reset link to `email` if an active account has it, then sends
+/// the browser to `/password/forgot?sent=1`. The answer is the same for every address.
+///
+/// Errors: `Validation` at `email` for text that is no address; `RateLimited` after too many
+/// requests from the client.
+#[server(prefix = "/fn", endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    let r = super::caller::this_request()?;
+    super::links::forgot_password(&r.state, &r.ctx, &email, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        crate::paths::PASSWORD_FORGOT,
+        "sent",
+    ));
+    Ok(())
+}
+
+/// Whether `token` is an open reset link, for `/password/reset` (which then asks for the new
+/// password, or says the link is invalid).
+#[server(prefix = "/fn", endpoint = "reset_link")]
+pub async fn reset_link(token: String) -> Result<bool, AppError> {
+    let r = super::caller::this_request()?;
+    super::links::reset_link_is_open(&r.state, &token, r.state.now()).await
+}
+
+/// Sets a new password through the reset link `token`: every session and token of the person
+/// ends; then sends the browser to `/login?reset=1`.
+///
+/// Errors: `Validation` at `token` for a link that is unknown, used or expired, at
+/// `new_password` for a password too short, too long or guessable.
+#[server(prefix = "/fn", endpoint = "reset_password")]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    use crate::domain::Password;
+    let new = Password::parse(&new_password).map_err(|message| {
+        let mut errors = crate::error::FieldErrors::new();
+        errors.add("new_password", message);
+        AppError::Validation(errors)
+    })?;
+    let r = super::caller::this_request()?;
+    super::links::reset_password(&r.state, &r.ctx, &token, &new, r.state.now()).await?;
+    // Whoever was signed in on this browser is signed out too (their session ended above).
+    super::session::TypedSession::from_request()
+        .await?
+        .end()
+        .await?;
+    leptos_axum::redirect(&crate::paths::flagged(crate::paths::LOGIN, "reset"));
+    Ok(())
+}
+
+/// Uses the confirmation link `token` (a new account's address, or a new address), then sends
+/// the browser to `/verify-email?done=address` or `?done=new`.
+///
+/// Errors: `Validation` at `token` for a link that is unknown, used or expired; `Conflict` at
+/// `token` when the new address was taken meanwhile.
+#[server(prefix = "/fn", endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    use super::links::Confirmed;
+    let r = super::caller::this_request()?;
+    let session = super::session::TypedSession::from_request().await?;
+    let done =
+        super::links::confirm_address(&r.state, &r.ctx, &session, &token, r.state.now()).await?;
+    let which = match done {
+        Confirmed::Address { .. } => "address",
+        Confirmed::NewAddress => "new",
+    };
+    leptos_axum::redirect(&format!("{}?done={which}", crate::paths::VERIFY_EMAIL));
+    Ok(())
+}
+
+/// Mails the signed-in caller a new confirmation link for their address, then sends them to
+/// `/?resent=1`.
+///
+/// Errors: `Unauthorized` when signed out; `Conflict` when the address is already confirmed;
+/// `RateLimited` after too many requests.
+#[server(prefix = "/fn", endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    let r = super::caller::this_request()?;
+    let me = r.caller.me()?;
+    super::links::resend_verification(&r.state, &r.ctx, &me, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(crate::paths::HOME, "resent"));
+    Ok(())
 }

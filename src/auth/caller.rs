@@ -174,6 +174,7 @@ impl Viewer {
             display_name: row.display_name,
             time_zone: row.time_zone,
             must_change_password: row.must_change_password,
+            email_verified: row.email_verified,
         })
     }
 }
@@ -246,6 +247,7 @@ mod tests {
                 time_zone: "UTC".into(),
                 role,
                 must_change_password,
+                email_verified: true,
             }),
             profile: Box::new(ProfileRow {
                 email: "ann@example.org".into(),

@@ -9,6 +9,9 @@ pub mod caller;
 #[cfg(feature = "ssr")]
 pub mod guard;
 #[cfg(feature = "ssr")]
+pub mod links;
+pub mod mail_ui;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -28,6 +31,11 @@ use crate::{
     error::FieldErrors,
 };
 
+/// What a mailed link that is unknown, used, voided or expired gets: one message for all, so
+/// a forged link learns nothing.
+pub const LINK_INVALID_TEXT: &str =
+    "This link is invalid or has expired. Links work once and for a limited time: ask for a new one.";
+
 /// The signed-in person as every page needs them: for the header and the theme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
@@ -38,6 +46,8 @@ pub struct Viewer {
     /// An administrator reset the password: every page sends the person to
     /// `/settings/password` until they choose a new one.
     pub must_change_password: bool,
+    /// The account's address is confirmed (else pages offer to send the link again).
+    pub email_verified: bool,
 }
 
 impl Viewer {

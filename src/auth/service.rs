@@ -8,23 +8,36 @@ use crate::{
         ssr::{record, AuditEvent},
         AuditAction,
     },
-    domain::{AccountStatus, Email, Role},
+    domain::{AccountStatus, Email, Letter, MailKind, Role},
     error::{AppError, FieldErrors, OrInternal},
     request::RequestContext,
-    server::{db::begin_write, password, AppState},
-    store::users,
+    server::{config::EmailVerification, db::begin_write, password, AppState},
+    store::{devices, outbox, users},
 };
 
 /// The message for a current password that does not match (`/settings/password`,
 /// `/settings/account`).
 pub const WRONG_PASSWORD: &str = "This is not your current password.";
 
-/// Creates an account (user, profile and `account.created`, in one transaction) and signs the
-/// new person in. Returns their id.
+/// What sign-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedUp {
+    /// The account was made and the person signed in (`optional` verification mode).
+    SignedIn(i64),
+    /// "Check your inbox" (`required` mode): for a new address the account was made and a
+    /// confirmation link mailed; for a registered one its owner was told by mail instead. The
+    /// answer is the same, so sign-up tells nobody which addresses exist.
+    CheckInbox,
+}
+
+/// Creates an account (user, profile, `account.created` and the mail with its confirmation
+/// link, in one transaction). In `optional` verification mode the new person is signed in; in
+/// `required` mode they follow the link first, and an address already registered gets the same
+/// answer (its owner gets a "someone tried to sign up" mail).
 ///
 /// Errors: `Validation` at `password` for a guessable password (zxcvbn, counting the email and
 /// name); `RateLimited` after too many sign-ups from one IP; `Conflict` at `email` for an email
-/// already in use; `Internal` on failures.
+/// already in use (`optional` mode only); `Internal` on failures.
 #[tracing::instrument(skip_all)]
 pub async fn sign_up(
     state: &AppState,
@@ -32,7 +45,7 @@ pub async fn sign_up(
     session: &TypedSession,
     account: &NewAccount,
     now: i64,
-) -> Result<i64, AppError> {
+) -> Result<SignedUp, AppError> {
     // The throttle first: the strength check is CPU work an anonymous caller asks for.
     if let Some(retry_after) = state.throttle().sign_up_attempt(ctx.client.ip, now).await {
         return Err(AppError::RateLimited { retry_after });
@@ -45,6 +58,7 @@ pub async fn sign_up(
     )
     .await?;
     let hash = password::hash(&account.password).await?;
+    let required = state.config().mail.verification == EmailVerification::Required;
     let mut tx = begin_write(state.pool()).await?;
     let new = users::NewUser {
         email: account.email.as_str(),
@@ -54,10 +68,15 @@ pub async fn sign_up(
         display_name: account.display_name.as_str(),
     };
     let Some(user_id) = users::insert(&mut tx, &new, now).await? else {
-        return Err(AppError::Conflict {
-            field: "email".into(),
-            message: "An account with this email already exists. Sign in instead.".into(),
-        });
+        if !required {
+            return Err(AppError::Conflict {
+                field: "email".into(),
+                message: "An account with this email already exists. Sign in instead.".into(),
+            });
+        }
+        drop(tx);
+        tell_owner_of_sign_up_attempt(state, account.email.as_str(), now).await?;
+        return Ok(SignedUp::CheckInbox);
     };
     let event = AuditEvent::new(
         AuditAction::AccountCreated,
@@ -66,10 +85,52 @@ pub async fn sign_up(
         ctx,
     );
     record(&mut tx, &event, now).await?;
+    super::links::queue_verification(
+        &mut tx,
+        state,
+        user_id,
+        account.email.as_str(),
+        account.display_name.as_str(),
+        now,
+    )
+    .await?;
+    let device = devices::key(ctx.client.user_agent.as_deref(), ctx.client.ip);
+    devices::remember(&mut tx, user_id, &device, now).await?;
     tx.commit().await.or_internal()?;
-    start_session(state, ctx, session, user_id, false, now).await?;
+    state.mailer().ring();
     tracing::info!(user_id, "account created");
-    Ok(user_id)
+    if required {
+        return Ok(SignedUp::CheckInbox);
+    }
+    start_session(state, ctx, session, user_id, false, now).await?;
+    Ok(SignedUp::SignedIn(user_id))
+}
+
+/// Mails the owner of `email` that someone tried to sign up with it (at most
+/// `links::MAILS_PER_ADDRESS_PER_HOUR` an hour; more are dropped silently).
+async fn tell_owner_of_sign_up_attempt(
+    state: &AppState,
+    email: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(owner) = users::id_by_email(state.pool(), email).await? else {
+        return Ok(());
+    };
+    let name = users::record(state.pool(), owner)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let reset = format!("{}{}", state.public_origin(), crate::paths::PASSWORD_FORGOT);
+    let mut tx = begin_write(state.pool()).await?;
+    users::lock(&mut tx, Some(owner), false).await?;
+    if !super::links::address_may_get(&mut tx, email, MailKind::SignUpAttempt, now).await? {
+        return Ok(());
+    }
+    let letter = Letter::sign_up_attempt(email, &name, &reset);
+    outbox::enqueue(&mut tx, &letter, Some(owner), now).await?;
+    tx.commit().await.or_internal()?;
+    state.mailer().ring();
+    Ok(())
 }
 
 /// A successful sign-in.
@@ -180,6 +241,25 @@ pub async fn sign_in(
             record(state.pool(), &event, now).await?;
             return Err(AppError::AccountDisabled);
         }
+        Some(c)
+            if c.email_verified_at.is_none()
+                && state.config().mail.verification == EmailVerification::Required =>
+        {
+            drop(tx);
+            state.metrics().login(false);
+            let event =
+                AuditEvent::new(AuditAction::LoginFailed, Some(user_id), Some(user_id), ctx)
+                    .with("reason", "email not confirmed");
+            record(state.pool(), &event, now).await?;
+            if let Some(record) = users::record(state.pool(), user_id).await? {
+                // A new link with the refusal (unless the address had enough this hour).
+                match super::links::send_verification(state, ctx, &record, None, now).await {
+                    Ok(()) | Err(AppError::RateLimited { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            return Err(AppError::EmailUnconfirmed);
+        }
         Some(_) => {}
         None => {
             drop(tx);
@@ -191,6 +271,15 @@ pub async fn sign_in(
     let session_record =
         sessions::start(&mut tx, user_id, remember, timeouts, &ctx.client, now).await?;
     users::record_login(&mut tx, user_id, now).await?;
+    let device = devices::key(ctx.client.user_agent.as_deref(), ctx.client.ip);
+    if devices::seen(&mut tx, user_id, &device, now).await? == devices::Device::New {
+        let agent = ctx.client.user_agent.as_deref().unwrap_or("");
+        let browser = crate::domain::describe_user_agent(agent);
+        let ip = ctx.client.ip_text().unwrap_or_else(|| "unknown".into());
+        let name = name_of(state, user_id).await?;
+        let letter = Letter::new_device(&account.email, &name, &browser, &ip);
+        outbox::enqueue(&mut tx, &letter, Some(user_id), now).await?;
+    }
     let event = AuditEvent::new(
         AuditAction::LoginSucceeded,
         Some(user_id),
@@ -200,6 +289,7 @@ pub async fn sign_in(
     .with("remember_me", remember);
     record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
+    state.mailer().ring();
     let expires_at = now.saturating_add(timeouts.absolute.as_secs() as i64);
     session.sign_in(user_id, session_record, expires_at).await?;
     state.metrics().login(true);
@@ -210,13 +300,21 @@ pub async fn sign_in(
     })
 }
 
+/// The display name of `user_id` (empty when gone), for a mail's greeting.
+async fn name_of(state: &AppState, user_id: i64) -> Result<String, AppError> {
+    Ok(users::record(state.pool(), user_id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default())
+}
+
 /// Starts a signed-in session for `user_id`: the session is recorded in `user_sessions` with
 /// its idle and absolute timeouts (the longer "Remember me" ones with `remember_me`), which
 /// `sessions::session_guard` enforces, and the browser's session gets a new id holding the
 /// record. The cookie and the store's entry expire at the absolute deadline.
 ///
 /// Errors: `Internal` when the database or the session store fails.
-async fn start_session(
+pub async fn start_session(
     state: &AppState,
     ctx: &RequestContext,
     session: &TypedSession,

@@ -69,12 +69,27 @@ impl ViewerContext {
     }
 }
 
-/// The signed-out pages of this feature: `/signup` and `/login`.
+/// The signed-out pages of this feature: `/signup`, `/login`, and the pages mailed links open.
 #[component(transparent)]
 pub fn AuthRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route path=Path(paths::SIGN_UP) view=SignUpPage ssr=SsrMode::Async/>
         <Route path=Path(paths::LOGIN) view=LoginPage ssr=SsrMode::Async/>
+        <Route
+            path=Path(paths::PASSWORD_FORGOT)
+            view=super::mail_ui::ForgotPasswordPage
+            ssr=SsrMode::Async
+        />
+        <Route
+            path=Path(paths::PASSWORD_RESET)
+            view=super::mail_ui::ResetPasswordPage
+            ssr=SsrMode::Async
+        />
+        <Route
+            path=Path(paths::VERIFY_EMAIL)
+            view=super::mail_ui::VerifyEmailPage
+            ssr=SsrMode::Async
+        />
     }
     .into_inner()
 }
@@ -88,10 +103,18 @@ pub fn SignUpPage() -> impl IntoView {
     let check = Callback::new(
         feedback.check_before_submit(|f: &SignUpForm| f.parse().err().unwrap_or_default()),
     );
+    let query = use_query_map();
+    let check_inbox = move || query.with(|q| q.get("check").is_some());
     view! {
         <Title text="Create account"/>
         <section class="card narrow">
             <h1>"Create account"</h1>
+            <Show when=check_inbox>
+                <p class="success" role="status">
+                    "Check your inbox: we have mailed you a link to confirm your address. \
+                     Follow it to finish signing up. It works for 24 hours."
+                </p>
+            </Show>
             <ActionForm action=action>
                 <FormMessage message=feedback.form()/>
                 <Field
@@ -135,10 +158,16 @@ pub fn LoginPage() -> impl IntoView {
     );
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
+    let reset = move || query.with(|q| q.get("reset").is_some());
     view! {
         <Title text="Sign in"/>
         <section class="card narrow">
             <h1>"Sign in"</h1>
+            <Show when=reset>
+                <p class="success" role="status">
+                    "Your password has been changed. Sign in with your new password."
+                </p>
+            </Show>
             <ActionForm action=action>
                 <FormMessage message=feedback.form()/>
                 <input type="hidden" name="next" value=next/>
@@ -166,6 +195,7 @@ pub fn LoginPage() -> impl IntoView {
                     on_click=check
                 />
             </ActionForm>
+            <p class="aside"><A href=paths::PASSWORD_FORGOT>"Forgot password?"</A></p>
             <p class="aside">"New to Roster? " <A href=paths::SIGN_UP>"Create an account"</A></p>
         </section>
     }

@@ -254,7 +254,7 @@ impl From<AppError> for Problem {
             AppError::Unauthorized | AppError::InvalidCredentials => {
                 Self::authentication_required()
             }
-            AppError::Forbidden | AppError::AccountDisabled => {
+            AppError::Forbidden | AppError::AccountDisabled | AppError::EmailUnconfirmed => {
                 Self::new(ProblemType::Forbidden, error.to_string())
             }
             AppError::NotFound => Self::new(ProblemType::NotFound, "No such user."),

@@ -186,6 +186,7 @@ pub async fn list_users(
         q: q.trim().chars().filter(|c| !c.is_control()).collect(),
         role: params.role,
         status: params.status,
+        verified: None,
     };
     let (records, more) = admin::list::users_after(&state, &admin, &filter, after, limit).await?;
     let next_cursor = more

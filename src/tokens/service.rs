@@ -8,11 +8,11 @@ use crate::{
         AuditAction,
     },
     auth::{tokens, Me},
-    domain::{time::format_time, Role, Scope},
+    domain::{time::format_time, Letter, Role, Scope},
     error::{AppError, FieldErrors, OrInternal},
     request::RequestContext,
     server::{db::begin_write, AppState},
-    store::users,
+    store::{outbox, users},
 };
 
 /// Makes a token for `me` and records `token.created` (name, scopes, expiry; never the
@@ -73,7 +73,13 @@ pub async fn create(
     .with("scopes", Scope::list(&token.scopes))
     .with("expires_at", expires_at);
     record(&mut tx, &event, now).await?;
+    // A security notice to the owner (`shared/SECURITY.md`; the security notices).
+    if let Some(account) = users::record(&mut tx, me.user_id()).await? {
+        let notice = Letter::token_created(&account.email, &account.display_name, &token.name);
+        outbox::enqueue(&mut tx, &notice, Some(me.user_id()), now).await?;
+    }
     tx.commit().await.or_internal()?;
+    state.mailer().ring();
     Ok((id, text))
 }
 

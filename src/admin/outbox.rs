@@ -1,0 +1,142 @@
+//! `/admin/outbox`: every mail Roster wrote, newest first, with its state, attempts, last error
+//! and text; filters by address and state (a GET form, so they live in the URL); "Retry" on a
+//! failed mail and "Send test mail".
+
+use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+use super::ui::{AdminNav, Pager};
+use crate::{
+    components::{
+        saved_signal, DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton,
+    },
+    domain::MailState,
+    mail::{
+        api::{admin_outbox, AdminRetryMail, AdminTestMail},
+        MailView, OutboxPage, OutboxQuery, PAGE_SIZE,
+    },
+    paths,
+};
+
+/// `/admin/outbox`: the outbox, 25 mails a page.
+#[component]
+pub fn AdminOutboxPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query_map.with(|q| OutboxQuery::from_params(|k| q.get(k))));
+    let retry = ServerAction::<AdminRetryMail>::new();
+    let test = ServerAction::<AdminTestMail>::new();
+    let retried = saved_signal(retry, "retried");
+    let tested = saved_signal(test, "tested");
+    let retry_feedback = FormFeedback::new(retry);
+    let cx = crate::auth::ui::ViewerContext::get();
+    cx.refresh_after(retry);
+    cx.refresh_after(test);
+    let saves = cx.saves();
+    let mails = Resource::new(move || (query.get(), saves.get()), |(q, _)| admin_outbox(q));
+    let none = || Signal::derive(|| None::<String>);
+    view! {
+        <AdminNav wide=true/>
+        <DataCard
+            title="Outbox"
+            here=paths::ADMIN_OUTBOX
+            wide=true
+            data=mails
+            content=move |page: OutboxPage| {
+                let state = query.get_untracked();
+                let mut states = vec![(String::new(), "Any".to_string())];
+                states.extend(MailState::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())));
+                let first = (page.page - 1) * PAGE_SIZE + 1;
+                let summary = if page.total == 0 {
+                    "No mails match.".to_string()
+                } else {
+                    format!("Showing {first}–{} of {} mails", first - 1 + page.rows.len() as u32, page.total)
+                };
+                let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
+                let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
+                view! {
+                    {(!page.smtp).then(|| view! {
+                        <p class="notice" role="status">
+                            "No mail server is configured (ROSTER_SMTP_URL): nothing is sent. \
+                             Mails wait here, links included, so you can pass them on."
+                        </p>
+                    })}
+                    <Show when=move || tested.get()>
+                        <p class="success" role="status">"Test mail written to the outbox"</p>
+                    </Show>
+                    <Show when=move || retried.get()>
+                        <p class="success" role="status">"The mail will be tried again"</p>
+                    </Show>
+                    <FormMessage message=retry_feedback.form()/>
+                    <ActionForm action=test>
+                        <p class="actions">
+                            <SubmitButton label="Send test mail" pending=test.pending().into()/>
+                        </p>
+                    </ActionForm>
+                    <Form method="GET" action=paths::ADMIN_OUTBOX>
+                        <div class="filters">
+                            <Field label="Address" name="address" kind="search" value=state.address.clone() error=none()/>
+                            <SelectField label="State" name="state" options=states selected=state.state.clone() error=none()/>
+                            <button type="submit">"Apply"</button>
+                        </div>
+                    </Form>
+                    <p class="muted" role="status">{summary}</p>
+                    <div class="table-wrap">
+                        <table class="outbox">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Written"</th>
+                                    <th scope="col">"To"</th>
+                                    <th scope="col">"Subject"</th>
+                                    <th scope="col">"Kind"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Attempts"</th>
+                                    <th scope="col">"Last error"</th>
+                                    <th scope="col">"Action"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {page.rows.into_iter().map(|m| view! { <MailRow mail=m retry/> }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Pager page=page.page pages=page.pages previous next/>
+                }
+            }
+        />
+    }
+}
+
+/// One mail: a row with its text under a disclosure, and "Retry" when it failed.
+#[component]
+fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView {
+    let failed = mail.state == MailState::Failed;
+    let when = match (mail.state, mail.when) {
+        (MailState::Pending, Some(at)) => format!(" · next try {at}"),
+        (MailState::Sent, Some(at)) => format!(" · {at}"),
+        _ => String::new(),
+    };
+    view! {
+        <tr>
+            <td>{mail.created}</td>
+            <td>{mail.to}</td>
+            <td>
+                <details>
+                    <summary>{mail.subject}</summary>
+                    <pre class="mail-text">{mail.text}</pre>
+                </details>
+            </td>
+            <td><code>{mail.kind.as_str()}</code></td>
+            <td>{mail.state.label()}{when}</td>
+            <td>{mail.attempts}</td>
+            <td>{mail.last_error.unwrap_or_default()}</td>
+            <td>
+                {failed.then(|| view! {
+                    <ActionForm action=retry>
+                        <input type="hidden" name="id" value=mail.id.to_string()/>
+                        <button type="submit">"Retry"</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}

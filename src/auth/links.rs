@@ -1,0 +1,466 @@
+//! Recovering and confirming an account by mail: the links Roster mails (confirm an address,
+//! reset a password, confirm a new address) and what using each does. Every mail is written to
+//! the outbox in the transaction of the change that causes it; the delivery worker sends it.
+//!
+//! Rules (`shared/SECURITY.md`, Login; OWASP ASVS 4.0.3 V2.5): a link carries 32 random bytes
+//! stored as SHA-256, works once, for 1 h (reset) or 24 h (addresses), and is void after a newer
+//! link of its kind or any password change. "Forgot password?" answers alike, and as fast, for
+//! known and unknown addresses; it is throttled per client (visibly) and per address (silently,
+//! so the answer still tells nothing).
+
+use super::{
+    caller::Me,
+    session::TypedSession,
+    sessions::{self, Ending},
+};
+use crate::{
+    audit::{
+        ssr::{record, AuditEvent},
+        AuditAction,
+    },
+    domain::{AccountStatus, Email, Letter, LinkLifetime, MailKind, Password},
+    error::{AppError, FieldErrors, OrInternal},
+    paths,
+    request::RequestContext,
+    server::{db::begin_write, db::Tx, password, AppState},
+    store::{
+        links::{self, Purpose},
+        outbox, users,
+    },
+};
+
+/// Mails of one kind an address receives per hour at most, whoever asks (a stranger can make
+/// Roster mail someone; this bounds how much).
+pub const MAILS_PER_ADDRESS_PER_HOUR: i64 = 3;
+
+/// The message for a link that is unknown, used, voided or expired: one message for all, so a
+/// forged link learns nothing.
+pub const LINK_INVALID: &str =
+    "This link is invalid or has expired. Links work once and for a limited time: ask for a new one.";
+
+/// `origin` + `path` + `?token=` + `token`.
+fn link(state: &AppState, path: &str, token: &str) -> String {
+    format!("{}{path}?token={token}", state.public_origin())
+}
+
+/// Issues a confirmation link for `email` (the account's current address) and writes its mail,
+/// in `tx`. Ring the mailer after `tx` commits.
+///
+/// Errors: `Internal` when a write fails.
+pub async fn queue_verification(
+    tx: &mut Tx,
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    name: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let token = links::new_token();
+    let lifetime = LinkLifetime::OneDay;
+    links::issue(
+        tx,
+        user_id,
+        Purpose::VerifyEmail,
+        email,
+        &token,
+        now,
+        now + lifetime.seconds(),
+    )
+    .await?;
+    let letter = Letter::verify_email(
+        email,
+        name,
+        &link(state, paths::VERIFY_EMAIL, &token),
+        &token,
+    );
+    outbox::enqueue(tx, &letter, Some(user_id), now).await?;
+    Ok(())
+}
+
+/// Issues a reset link for `user_id` (at `email`) and writes its mail, in `tx`.
+///
+/// Errors: `Internal` when a write fails.
+pub async fn queue_reset(
+    tx: &mut Tx,
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    name: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let token = links::new_token();
+    let lifetime = LinkLifetime::OneHour;
+    links::issue(
+        tx,
+        user_id,
+        Purpose::ResetPassword,
+        email,
+        &token,
+        now,
+        now + lifetime.seconds(),
+    )
+    .await?;
+    let letter = Letter::password_reset(
+        email,
+        name,
+        &link(state, paths::PASSWORD_RESET, &token),
+        &token,
+    );
+    outbox::enqueue(tx, &letter, Some(user_id), now).await?;
+    Ok(())
+}
+
+/// Issues a link confirming `email` as `user_id`'s new address and writes its mail to that
+/// address, in `tx`.
+///
+/// Errors: `Internal` when a write fails.
+pub async fn queue_email_change(
+    tx: &mut Tx,
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    name: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let token = links::new_token();
+    let lifetime = LinkLifetime::OneDay;
+    links::issue(
+        tx,
+        user_id,
+        Purpose::ChangeEmail,
+        email,
+        &token,
+        now,
+        now + lifetime.seconds(),
+    )
+    .await?;
+    let letter = Letter::change_email(
+        email,
+        name,
+        &link(state, paths::VERIFY_EMAIL, &token),
+        &token,
+    );
+    outbox::enqueue(tx, &letter, Some(user_id), now).await?;
+    Ok(())
+}
+
+/// Whether `email` may get another mail of `kind` now (fewer than
+/// [`MAILS_PER_ADDRESS_PER_HOUR`] in the last hour), read in `tx` after it locked the row of
+/// the account the mail concerns (`users::lock`), so requests at once are counted one after
+/// another.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn address_may_get(
+    tx: &mut Tx,
+    email: &str,
+    kind: MailKind,
+    now: i64,
+) -> Result<bool, AppError> {
+    Ok(outbox::sent_to_since(tx, email, kind, now - 3600).await? < MAILS_PER_ADDRESS_PER_HOUR)
+}
+
+/// The client's mail requests are throttled: `RateLimited` when it asked too often.
+///
+/// Errors: `RateLimited`.
+pub async fn throttle_client(
+    state: &AppState,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<(), AppError> {
+    match state.throttle().mail_request(ctx.client.ip, now).await {
+        Some(retry_after) => Err(AppError::RateLimited { retry_after }),
+        None => Ok(()),
+    }
+}
+
+/// "Forgot password?": mails a reset link to `email` if an active account has it. The answer is
+/// the same, in the same time, whether or not one does: the lookup runs for every address, and
+/// the writing and mailing for a known one runs after the answer, in a task of its own.
+///
+/// Errors: `Validation` at `email` for text that is no address; `RateLimited` after too many
+/// requests from the client (`Limits::mail_requests_per_hour`); `Internal` when the lookup
+/// fails.
+#[tracing::instrument(skip_all)]
+pub async fn forgot_password(
+    state: &AppState,
+    ctx: &RequestContext,
+    email: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let email = Email::parse(email).map_err(|message| {
+        let mut errors = FieldErrors::new();
+        errors.add("email", message);
+        AppError::Validation(errors)
+    })?;
+    throttle_client(state, ctx, now).await?;
+    let account = users::credentials(state.pool(), users::Account::Email(email.as_str())).await?;
+    let Some(account) = account.filter(|a| a.status == AccountStatus::Active) else {
+        return Ok(());
+    };
+    let (state, ctx) = (state.clone(), ctx.clone());
+    tokio::spawn(ctx.clone().scope(async move {
+        // Errors are logged by `internal`; the person asks again.
+        let _ = send_reset_link(&state, &ctx, account.id, &account.email, None, now).await;
+    }));
+    Ok(())
+}
+
+/// Writes a reset link's mail for `user_id` at `email` (at most
+/// [`MAILS_PER_ADDRESS_PER_HOUR`] an hour: more are dropped silently) and records
+/// `password.reset_requested`, or, with `by`, the administrator's `user.reset_link_sent`.
+/// Returns whether a mail was written.
+///
+/// Errors: `Internal` when a write fails.
+pub async fn send_reset_link(
+    state: &AppState,
+    ctx: &RequestContext,
+    user_id: i64,
+    email: &str,
+    by: Option<Option<i64>>,
+    now: i64,
+) -> Result<bool, AppError> {
+    let name = users::record(state.pool(), user_id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let mut tx = begin_write(state.pool()).await?;
+    users::lock(&mut tx, Some(user_id), false).await?;
+    if !address_may_get(&mut tx, email, MailKind::PasswordReset, now).await? {
+        tracing::info!(
+            user_id,
+            "reset link not sent: the address had enough this hour"
+        );
+        return Ok(false);
+    }
+    queue_reset(&mut tx, state, user_id, email, &name, now).await?;
+    let event = match by {
+        None => AuditEvent::new(
+            AuditAction::PasswordResetRequested,
+            Some(user_id),
+            Some(user_id),
+            ctx,
+        ),
+        Some(actor) => AuditEvent::new(AuditAction::ResetLinkSent, actor, Some(user_id), ctx),
+    };
+    record(&mut tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    state.mailer().ring();
+    Ok(true)
+}
+
+/// Whether `token` is an open reset link (for the page that asks for the new password).
+///
+/// Errors: `Internal` when the query fails.
+pub async fn reset_link_is_open(state: &AppState, token: &str, now: i64) -> Result<bool, AppError> {
+    Ok(
+        links::peek(state.pool(), token, Purpose::ResetPassword, now)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Sets `new` as the password of the account whose reset link is `token`, using the link:
+/// every session and personal access token of the person ends, every other open link is void,
+/// `password.reset` is recorded and a notice mailed, all in one transaction. The address is
+/// confirmed too (the link reached it). The person then signs in with the new password.
+///
+/// Errors: `Validation` at `token` ([`LINK_INVALID`]) for a link that is unknown, used, voided
+/// or expired (nothing changes); `Validation` at `new_password` for a guessable password;
+/// `Internal` on failures.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn reset_password(
+    state: &AppState,
+    ctx: &RequestContext,
+    token: &str,
+    new: &Password,
+    now: i64,
+) -> Result<i64, AppError> {
+    let invalid = || {
+        let mut errors = FieldErrors::new();
+        errors.add("token", LINK_INVALID);
+        AppError::Validation(errors)
+    };
+    let link = links::peek(state.pool(), token, Purpose::ResetPassword, now)
+        .await?
+        .ok_or_else(invalid)?;
+    let account = users::record(state.pool(), link.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    password::refuse_guessable(new, "new_password", &account.email, &account.display_name).await?;
+    let hash = password::hash(new).await?;
+    let mut tx = begin_write(state.pool()).await?;
+    let Some(link) = links::consume(&mut tx, token, &[Purpose::ResetPassword], now).await? else {
+        return Err(invalid());
+    };
+    let user_id = link.user_id;
+    tracing::Span::current().record("user_id", user_id);
+    users::set_password(&mut tx, user_id, &hash.0, false, now).await?;
+    users::set_email_verified(&mut tx, user_id, &link.email, now).await?;
+    let ended = sessions::end(&mut tx, user_id, Ending::All).await?;
+    let revoked = super::tokens::delete_all(&mut tx, user_id).await?;
+    let event = AuditEvent::new(
+        AuditAction::PasswordResetByLink,
+        Some(user_id),
+        Some(user_id),
+        ctx,
+    )
+    .with("sessions_ended", ended)
+    .with("tokens_revoked", revoked);
+    record(&mut tx, &event, now).await?;
+    let notice = Letter::password_changed(&account.email, &account.display_name, true);
+    outbox::enqueue(&mut tx, &notice, Some(user_id), now).await?;
+    tx.commit().await.or_internal()?;
+    state.mailer().ring();
+    tracing::info!(sessions_ended = ended, "password reset through a link");
+    Ok(user_id)
+}
+
+/// What using a confirmation link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmed {
+    /// The account's address is confirmed; `signed_in` when the link also signed the person in
+    /// (`required` verification mode).
+    Address { signed_in: bool },
+    /// The account's address is now the new one.
+    NewAddress,
+}
+
+/// Uses a confirmation link: confirms the account's address (and, in `required` verification
+/// mode, signs the person in on this browser when nobody is), or makes a new address the
+/// account's (a notice goes to the old one). One transaction with its audit event.
+///
+/// Errors: `Validation` at `token` ([`LINK_INVALID`]) for a link that is unknown, used, voided
+/// or expired, or whose address is no longer the account's; `Conflict` at `token` when another
+/// account took the new address meanwhile (nothing changed); `Internal` on failures.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn confirm_address(
+    state: &AppState,
+    ctx: &RequestContext,
+    session: &TypedSession,
+    token: &str,
+    now: i64,
+) -> Result<Confirmed, AppError> {
+    let invalid = || {
+        let mut errors = FieldErrors::new();
+        errors.add("token", LINK_INVALID);
+        AppError::Validation(errors)
+    };
+    let mut tx = begin_write(state.pool()).await?;
+    let purposes = [Purpose::VerifyEmail, Purpose::ChangeEmail];
+    let Some(link) = links::consume(&mut tx, token, &purposes, now).await? else {
+        return Err(invalid());
+    };
+    let user_id = link.user_id;
+    tracing::Span::current().record("user_id", user_id);
+    let account = users::record(&mut tx, user_id).await?.ok_or_else(invalid)?;
+    let confirmed = match link.purpose {
+        Purpose::ChangeEmail => {
+            if !users::change_email(&mut tx, user_id, &link.email, now).await? {
+                return Err(AppError::Conflict {
+                    field: "token".into(),
+                    message: "Another account has taken this address meanwhile. Nothing changed."
+                        .into(),
+                });
+            }
+            let event =
+                AuditEvent::new(AuditAction::EmailChanged, Some(user_id), Some(user_id), ctx)
+                    .with("from", account.email.as_str())
+                    .with("to", link.email.as_str());
+            record(&mut tx, &event, now).await?;
+            let notice = Letter::email_changed(&account.email, &account.display_name, &link.email);
+            outbox::enqueue(&mut tx, &notice, Some(user_id), now).await?;
+            Confirmed::NewAddress
+        }
+        _ => {
+            if account.email != link.email {
+                return Err(invalid());
+            }
+            users::set_email_verified(&mut tx, user_id, &link.email, now).await?;
+            let event = AuditEvent::new(
+                AuditAction::EmailVerified,
+                Some(user_id),
+                Some(user_id),
+                ctx,
+            );
+            record(&mut tx, &event, now).await?;
+            let sign_in = state.config().mail.verification
+                == crate::server::config::EmailVerification::Required
+                && account.status == AccountStatus::Active
+                && session.user_id().await.is_none();
+            Confirmed::Address { signed_in: sign_in }
+        }
+    };
+    tx.commit().await.or_internal()?;
+    state.mailer().ring();
+    if let Confirmed::Address { signed_in: true } = confirmed {
+        super::service::start_session(state, ctx, session, user_id, false, now).await?;
+        let event = AuditEvent::new(
+            AuditAction::LoginSucceeded,
+            Some(user_id),
+            Some(user_id),
+            ctx,
+        )
+        .with("via", "verification link");
+        record(state.pool(), &event, now).await?;
+    }
+    Ok(confirmed)
+}
+
+/// "Resend verification email" for `me` (whose address is not confirmed): a new link (the old
+/// one is void), throttled per client and per address.
+///
+/// Errors: `Conflict` at `email` when the address is already confirmed; `RateLimited` after
+/// too many requests from the client or for the address; `NotFound` when the account is gone;
+/// `Internal` on failures.
+pub async fn resend_verification(
+    state: &AppState,
+    ctx: &RequestContext,
+    me: &Me,
+    now: i64,
+) -> Result<(), AppError> {
+    throttle_client(state, ctx, now).await?;
+    let account = users::record(state.pool(), me.user_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    send_verification(state, ctx, &account, None, now).await
+}
+
+/// Writes a new confirmation mail for `account` (one an administrator asks for, with `by`):
+/// at most [`MAILS_PER_ADDRESS_PER_HOUR`] an hour.
+///
+/// Errors: `Conflict` at `email` when the address is already confirmed; `RateLimited` when the
+/// address had enough this hour; `Internal` on failures.
+pub async fn send_verification(
+    state: &AppState,
+    ctx: &RequestContext,
+    account: &users::UserRecord,
+    by: Option<Option<i64>>,
+    now: i64,
+) -> Result<(), AppError> {
+    if account.email_verified_at.is_some() {
+        return Err(AppError::Conflict {
+            field: "email".into(),
+            message: "This address is already confirmed.".into(),
+        });
+    }
+    let mut tx = begin_write(state.pool()).await?;
+    users::lock(&mut tx, Some(account.id), false).await?;
+    if !address_may_get(&mut tx, &account.email, MailKind::VerifyEmail, now).await? {
+        return Err(AppError::RateLimited { retry_after: 3600 });
+    }
+    queue_verification(
+        &mut tx,
+        state,
+        account.id,
+        &account.email,
+        &account.display_name,
+        now,
+    )
+    .await?;
+    let actor = by.unwrap_or(Some(account.id));
+    let event = AuditEvent::new(AuditAction::VerificationSent, actor, Some(account.id), ctx);
+    record(&mut tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    state.mailer().ring();
+    Ok(())
+}
