@@ -13,6 +13,7 @@ mod audit;
 mod concurrency;
 mod connections;
 mod database;
+mod mail;
 mod nodes;
 mod ops;
 mod pages;

@@ -429,3 +429,75 @@ pub async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
     }
     server
 }
+
+pub mod smtp;
+
+/// A mail as the outbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outboxed {
+    pub id: i64,
+    pub kind: String,
+    pub body_text: String,
+    pub state: String,
+}
+
+impl TestApp {
+    /// The mails written to `to`, oldest first.
+    pub async fn mails_to(&self, to: &str) -> Vec<Outboxed> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            kind: String,
+            body_text: String,
+            state: String,
+        }
+        let rows: Vec<Row> = query(
+            "SELECT id, kind, body_text, state FROM outbox WHERE to_address = $1 ORDER BY id",
+        )
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|r| Outboxed {
+                id: r.id,
+                kind: r.kind,
+                body_text: r.body_text,
+                state: r.state,
+            })
+            .collect()
+    }
+
+    /// The newest mail of `kind` to `to`, waiting up to 5 s for it (some are written after the
+    /// answer, by a task of their own).
+    pub async fn wait_mail(&self, to: &str, kind: &str) -> Outboxed {
+        let start = Instant::now();
+        loop {
+            if let Some(m) = self
+                .mails_to(to)
+                .await
+                .into_iter()
+                .rev()
+                .find(|m| m.kind == kind)
+            {
+                return m;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "no {kind} mail to {to}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The link secret (`token=...`, 64 hex digits) in the newest mail of `kind` to `to`.
+    pub async fn link_token(&self, to: &str, kind: &str) -> String {
+        token_in(&self.wait_mail(to, kind).await.body_text)
+    }
+}
+
+/// The link secret in a mail's text.
+pub fn token_in(text: &str) -> String {
+    let at = text.find("token=").expect("a link with a token") + "token=".len();
+    text[at..at + 64].to_string()
+}
