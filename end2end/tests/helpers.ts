@@ -73,3 +73,45 @@ export function roster(args: string[], input?: string): string {
     encoding: "utf8",
   });
 }
+
+/** A mail as maildev keeps it. */
+export interface Mail {
+  subject: string;
+  text: string;
+  html: string;
+  to: { address: string }[];
+}
+
+/**
+ * The newest mail to `address` whose subject starts with `subject`, read from maildev's HTTP
+ * API (scripts/test starts maildev and points Roster at it), waiting up to 15 s for it.
+ */
+export async function mailTo(address: string, subject: string): Promise<Mail> {
+  const base = process.env.MAILDEV_URL;
+  if (!base) {
+    throw new Error("MAILDEV_URL must be set (scripts/test sets it)");
+  }
+  let found: Mail | undefined;
+  await expect
+    .poll(
+      async () => {
+        const mails: Mail[] = await (await fetch(`${base}/api/email`)).json();
+        found = mails
+          .filter((m) => m.to.some((t) => t.address === address) && m.subject.startsWith(subject))
+          .pop();
+        return found !== undefined;
+      },
+      { timeout: 15_000, message: `a mail "${subject}" to ${address}` },
+    )
+    .toBe(true);
+  return found as Mail;
+}
+
+/** The link (with its token) in a mail's text. */
+export function linkIn(mail: Mail): string {
+  const match = mail.text.match(/https?:\/\/\S+\?token=[0-9a-f]{64}/);
+  if (!match) {
+    throw new Error(`no link in: ${mail.text}`);
+  }
+  return match[0];
+}
