@@ -222,9 +222,10 @@ pub async fn change_email(
         crate::auth::links::address_may_get(&mut tx, new.as_str(), MailKind::ChangeEmail, now)
             .await?;
     if !taken && may_mail_new {
-        crate::auth::links::queue_email_change(
+        crate::auth::links::queue_link(
             &mut tx,
             state,
+            crate::store::links::Purpose::ChangeEmail,
             me.user_id(),
             new.as_str(),
             &account.display_name,

@@ -43,104 +43,54 @@ fn link(state: &AppState, path: &str, token: &str) -> String {
     format!("{}{path}?token={token}", state.public_origin())
 }
 
-/// Issues a confirmation link for `email` (the account's current address) and writes its mail,
-/// in `tx`. Ring the mailer after `tx` commits.
-///
-/// Errors: `Internal` when a write fails.
-pub async fn queue_verification(
-    tx: &mut Tx,
-    state: &AppState,
-    user_id: i64,
-    email: &str,
-    name: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    let token = links::new_token();
-    let lifetime = LinkLifetime::OneDay;
-    links::issue(
-        tx,
-        user_id,
-        Purpose::VerifyEmail,
-        email,
-        &token,
-        now,
-        now + lifetime.seconds(),
-    )
-    .await?;
-    let letter = Letter::verify_email(
-        email,
-        name,
-        &link(state, paths::VERIFY_EMAIL, &token),
-        &token,
-    );
-    outbox::enqueue(tx, &letter, Some(user_id), now).await?;
-    Ok(())
-}
+/// Writes a link's mail: `(to, name, link, secret)`.
+type WriteLink = fn(&str, &str, &str, &str) -> Letter;
 
-/// Issues a reset link for `user_id` (at `email`) and writes its mail, in `tx`.
+/// Issues a link of `purpose` for `user_id`, sent to `email` (for [`Purpose::ChangeEmail`] the
+/// new address), and writes its mail, in `tx` (ring the mailer after `tx` commits): confirming
+/// an address, 24 h, at `/verify-email`; resetting the password, 1 h, at `/password/reset`.
+/// Any older open link of the same purpose is void.
 ///
 /// Errors: `Internal` when a write fails.
-pub async fn queue_reset(
+pub async fn queue_link(
     tx: &mut Tx,
     state: &AppState,
+    purpose: Purpose,
     user_id: i64,
     email: &str,
     name: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    let (lifetime, path, letter): (_, _, WriteLink) = match purpose {
+        Purpose::VerifyEmail => (
+            LinkLifetime::OneDay,
+            paths::VERIFY_EMAIL,
+            Letter::verify_email,
+        ),
+        Purpose::ChangeEmail => (
+            LinkLifetime::OneDay,
+            paths::VERIFY_EMAIL,
+            Letter::change_email,
+        ),
+        Purpose::ResetPassword => (
+            LinkLifetime::OneHour,
+            paths::PASSWORD_RESET,
+            Letter::password_reset,
+        ),
+    };
     let token = links::new_token();
-    let lifetime = LinkLifetime::OneHour;
     links::issue(
         tx,
         user_id,
-        Purpose::ResetPassword,
+        purpose,
         email,
         &token,
         now,
         now + lifetime.seconds(),
     )
     .await?;
-    let letter = Letter::password_reset(
-        email,
-        name,
-        &link(state, paths::PASSWORD_RESET, &token),
-        &token,
-    );
-    outbox::enqueue(tx, &letter, Some(user_id), now).await?;
-    Ok(())
-}
-
-/// Issues a link confirming `email` as `user_id`'s new address and writes its mail to that
-/// address, in `tx`.
-///
-/// Errors: `Internal` when a write fails.
-pub async fn queue_email_change(
-    tx: &mut Tx,
-    state: &AppState,
-    user_id: i64,
-    email: &str,
-    name: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    let token = links::new_token();
-    let lifetime = LinkLifetime::OneDay;
-    links::issue(
-        tx,
-        user_id,
-        Purpose::ChangeEmail,
-        email,
-        &token,
-        now,
-        now + lifetime.seconds(),
-    )
-    .await?;
-    let letter = Letter::change_email(
-        email,
-        name,
-        &link(state, paths::VERIFY_EMAIL, &token),
-        &token,
-    );
-    outbox::enqueue(tx, &letter, Some(user_id), now).await?;
+    let mail = letter(email, name, &link(state, path, &token), &token);
+    outbox::enqueue(tx, &mail, Some(user_id), now).await?;
     Ok(())
 }
 
@@ -232,7 +182,16 @@ pub async fn send_reset_link(
         );
         return Ok(false);
     }
-    queue_reset(&mut tx, state, user_id, email, &name, now).await?;
+    queue_link(
+        &mut tx,
+        state,
+        Purpose::ResetPassword,
+        user_id,
+        email,
+        &name,
+        now,
+    )
+    .await?;
     let event = match by {
         None => AuditEvent::new(
             AuditAction::PasswordResetRequested,
@@ -448,9 +407,10 @@ pub async fn send_verification(
     if !address_may_get(&mut tx, &account.email, MailKind::VerifyEmail, now).await? {
         return Err(AppError::RateLimited { retry_after: 3600 });
     }
-    queue_verification(
+    queue_link(
         &mut tx,
         state,
+        Purpose::VerifyEmail,
         account.id,
         &account.email,
         &account.display_name,

@@ -85,9 +85,10 @@ pub async fn sign_up(
         ctx,
     );
     record(&mut tx, &event, now).await?;
-    super::links::queue_verification(
+    super::links::queue_link(
         &mut tx,
         state,
+        crate::store::links::Purpose::VerifyEmail,
         user_id,
         account.email.as_str(),
         account.display_name.as_str(),

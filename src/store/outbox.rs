@@ -187,13 +187,8 @@ fn push_filter<'q>(qb: &mut crate::server::db::Query<'q>, filter: &OutboxFilter<
     qb.push(" WHERE 1 = 1");
     if let Some(address) = filter.address {
         // Addresses are stored lower-cased; LIKE's wildcards in the text are taken literally.
-        let escaped = address
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         qb.push(" AND to_address LIKE ")
-            .push_bind(format!("%{escaped}%"))
+            .push_bind(super::user_list::contains_pattern(&address.to_lowercase()))
             .push(" ESCAPE '\\'");
     }
     if let Some(state) = filter.state {

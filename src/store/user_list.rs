@@ -106,7 +106,7 @@ impl ListFilter {
 
 /// `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` in it taken literally
 /// (`ESCAPE '\'`).
-fn contains_pattern(text: &str) -> String {
+pub(super) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {
