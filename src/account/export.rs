@@ -14,13 +14,14 @@ use crate::{
     error::{AppError, OrInternal},
     paths,
     server::AppState,
-    store::users,
+    store::{outbox, users},
 };
 
 /// Everything stored about `me`: the account (without the password hash), the profile and
 /// settings, the sessions, the personal access tokens (without their hashes: a hash is not the
-/// person's data and would only help someone guess the token), and the audit events about
-/// them. Times are Unix seconds, UTC.
+/// person's data and would only help someone guess the token), the audit events about them,
+/// and the mails written to them (without their text, which may hold a live link). Times are
+/// Unix seconds, UTC.
 ///
 /// Errors: `NotFound` when the user no longer exists; `Internal` when a query fails.
 pub async fn document(state: &AppState, me: &Me) -> Result<Value, AppError> {
@@ -58,7 +59,7 @@ pub async fn document(state: &AppState, me: &Me) -> Result<Value, AppError> {
         "format": "roster-export/1",
         "account": {
             "id": user.id, "email": user.email, "created_at": user.created_at,
-            "updated_at": user.updated_at,
+            "updated_at": user.updated_at, "email_verified_at": user.email_verified_at,
         },
         "profile": {
             "display_name": user.display_name, "bio": user.bio, "location": user.location,
@@ -68,6 +69,7 @@ pub async fn document(state: &AppState, me: &Me) -> Result<Value, AppError> {
         "sessions": sessions,
         "personal_access_tokens": tokens,
         "audit_events": events,
+        "mails": outbox::of_user(pool, me.user_id()).await?,
     }))
 }
 

@@ -236,3 +236,29 @@ pub async fn pending(db: &Db) -> Result<(i64, Option<i64>), sqlx::Error> {
     .await?;
     Ok((p.n, p.oldest))
 }
+
+/// One mail to a person, as their data export lists it (never its text: an unsent one still
+/// holds a live link).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct MailRecord {
+    pub kind: MailKind,
+    pub to_address: String,
+    pub subject: String,
+    pub state: MailState,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// Every mail written about `user_id`, oldest first.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn of_user(db: &Db, user_id: i64) -> Result<Vec<MailRecord>, AppError> {
+    query(
+        "SELECT kind, to_address, subject, state, created_at, sent_at FROM outbox \
+         WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+    .or_internal()
+}
