@@ -12,13 +12,13 @@ test("pages run under the Content-Security-Policy without violations", async ({ 
     });
   });
 
-  for (const path of ["/", "/login", "/signup"]) {
+  for (const path of ["/", "/login", "/signup", "/password/forgot", "/password/reset?token=x", "/verify-email?token=x"]) {
     const res = await page.goto(path);
     expect(res?.headers()["content-security-policy"]).toContain("'nonce-");
     await hydrated(page);
   }
   await signUp(page, uniqueEmail("csp"), "Csp Tester");
-  for (const path of ["/profile", "/settings"]) {
+  for (const path of ["/profile", "/settings", "/settings/account"]) {
     await page.goto(path);
     await hydrated(page);
   }

@@ -202,7 +202,7 @@ pub fn AccountPage() -> impl IntoView {
             <h1>"Account"</h1>
             <h2>"Your data"</h2>
             <p class="muted">
-                "Everything Roster keeps about you (account, profile, sessions, security events) as one JSON file."
+                "Everything Roster keeps about you (account, profile, sessions, security events, mails) as one JSON file."
             </p>
             <p>
                 <a href=paths::ACCOUNT_EXPORT download="roster-export.json" rel="external" class="button">

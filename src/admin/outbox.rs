@@ -87,10 +87,7 @@ pub fn AdminOutboxPage() -> impl IntoView {
                                     <th scope="col">"Written"</th>
                                     <th scope="col">"To"</th>
                                     <th scope="col">"Subject"</th>
-                                    <th scope="col">"Kind"</th>
                                     <th scope="col">"State"</th>
-                                    <th scope="col">"Attempts"</th>
-                                    <th scope="col">"Last error"</th>
                                     <th scope="col">"Action"</th>
                                 </tr>
                             </thead>
@@ -106,7 +103,8 @@ pub fn AdminOutboxPage() -> impl IntoView {
     }
 }
 
-/// One mail: a row with its text under a disclosure, and "Retry" when it failed.
+/// One mail: its subject (the text under a disclosure) and kind, its state with when, how many
+/// attempts and the last error, and "Retry" when it failed.
 #[component]
 fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView {
     let failed = mail.state == MailState::Failed;
@@ -114,6 +112,10 @@ fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView
         (MailState::Pending, Some(at)) => format!(" · next try {at}"),
         (MailState::Sent, Some(at)) => format!(" · {at}"),
         _ => String::new(),
+    };
+    let attempts = match mail.attempts {
+        1 => "1 attempt".to_string(),
+        n => format!("{n} attempts"),
     };
     view! {
         <tr>
@@ -124,11 +126,14 @@ fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView
                     <summary>{mail.subject}</summary>
                     <pre class="mail-text">{mail.text}</pre>
                 </details>
+                <code class="muted">{mail.kind.as_str()}</code>
             </td>
-            <td><code>{mail.kind.as_str()}</code></td>
-            <td>{mail.state.label()}{when}</td>
-            <td>{mail.attempts}</td>
-            <td>{mail.last_error.unwrap_or_default()}</td>
+            <td>
+                {mail.state.label()}{when}
+                <br/>
+                <span class="muted">{attempts}</span>
+                {mail.last_error.map(|e| view! { <br/><span class="error">{e}</span> })}
+            </td>
             <td>
                 {failed.then(|| view! {
                     <ActionForm action=retry>
