@@ -257,3 +257,41 @@ async fn a_node_killed_while_sending_loses_no_mail() {
         );
     }
 }
+
+/// Two nodes' workers on one database claim disjoint mail (PostgreSQL: `FOR UPDATE SKIP
+/// LOCKED`): in five rounds of 40 mails claimed by both at once, each is sent exactly once.
+#[tokio::test]
+async fn two_nodes_send_each_mail_once() {
+    let sink = Sink::start().await;
+    let a = app_sending_to(&sink, 8).await;
+    let url = sink.url();
+    let b = a
+        .another_node(move |c| {
+            c.mail.smtp_url = Some(url);
+            c.mail.public_url = Some("https://id.example.org".into());
+        })
+        .await;
+    for round in 1..=5 {
+        let mut tx = roster::server::db::begin_write(&a.pool).await.unwrap();
+        for i in 0..40 {
+            let letter = roster::domain::Letter::test(&format!("r{round}n{i}@example.org"));
+            roster::store::outbox::enqueue(&mut tx, &letter, None, a.state.now())
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let (x, y) = tokio::join!(deliver_due(&a.state), deliver_due(&b.state));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(
+            x + y <= 40,
+            "round {round}: {x} + {y}: a mail was claimed twice"
+        );
+        sink.wait_for(40 * round, wait()).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = sink.received();
+    let mut to: Vec<String> = got.iter().map(|m| m.to[0].clone()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!((got.len(), to.len()), (200, 200), "each mail once");
+}

@@ -62,7 +62,10 @@ async fn the_data_export_holds_what_is_stored_about_the_person_and_no_secret() {
     assert_eq!(data["profile"]["display_name"], "Ann");
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(data["audit_events"][0]["action"], "account.created");
-    assert_eq!(data["account"]["email_verified_at"], serde_json::Value::Null);
+    assert_eq!(
+        data["account"]["email_verified_at"],
+        serde_json::Value::Null
+    );
     assert_eq!(data["mails"][0]["kind"], "verify_email");
     assert_eq!(data["mails"][0]["state"], "pending");
     assert!(data["mails"][0].get("body_text").is_none());
