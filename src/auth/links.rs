@@ -33,10 +33,9 @@ use crate::{
 /// Roster mail someone; this bounds how much).
 pub const MAILS_PER_ADDRESS_PER_HOUR: i64 = 3;
 
-/// The message for a link that is unknown, used, voided or expired: one message for all, so a
-/// forged link learns nothing.
-pub const LINK_INVALID: &str =
-    "This link is invalid or has expired. Links work once and for a limited time: ask for a new one.";
+/// The message for a link that is unknown, used, voided or expired (one for all, so a forged
+/// link learns nothing).
+pub const LINK_INVALID: &str = super::LINK_INVALID_TEXT;
 
 /// `origin` + `path` + `?token=` + `token`.
 fn link(state: &AppState, path: &str, token: &str) -> String {

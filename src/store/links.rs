@@ -148,8 +148,9 @@ pub async fn peek(
     Ok(row.and_then(LinkRow::link))
 }
 
-/// Uses the open link whose secret is `token` (of any purpose in `purposes`): in one statement,
-/// so of two uses at once only one gets it. `None` as for [`peek`].
+/// Uses the open link whose secret is `token` if its purpose is one of `purposes` (others are
+/// left alone): in one statement, so of two uses at once only one gets it. `None` as for
+/// [`peek`].
 ///
 /// Errors: `Internal` when the write fails.
 pub async fn consume(
@@ -161,18 +162,21 @@ pub async fn consume(
     if !looks_like(token) {
         return Ok(None);
     }
-    let row: Option<LinkRow> = query(
+    let mut statement = query(
         "UPDATE link_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
-         AND expires_at > $1 RETURNING user_id, purpose, email",
+         AND expires_at > $1 AND purpose IN (",
     )
     .bind(now)
-    .bind(hash(token))
-    .fetch_optional(tx)
-    .await
-    .or_internal()?;
-    Ok(row
-        .and_then(LinkRow::link)
-        .filter(|link| purposes.contains(&link.purpose)))
+    .bind(hash(token));
+    for (i, purpose) in purposes.iter().enumerate() {
+        if i > 0 {
+            statement.push(", ");
+        }
+        statement.push_bind(purpose.as_str());
+    }
+    statement.push(") RETURNING user_id, purpose, email");
+    let row: Option<LinkRow> = statement.fetch_optional(tx).await.or_internal()?;
+    Ok(row.and_then(LinkRow::link))
 }
 
 /// Voids every open link of `user_id` (after any password change). Returns how many.

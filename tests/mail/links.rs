@@ -89,6 +89,12 @@ async fn forged_expired_and_wrong_purpose_links_change_nothing() {
         assert!(!body.contains("Set new password"));
     }
 
+    // A link used for another purpose is left as it was.
+    let page = app
+        .get(&format!("/password/reset?token={reset}"), None)
+        .await;
+    assert!(page.text().await.unwrap().contains("Set new password"));
+
     // Past their lifetimes: the reset link after 1 h, the confirmation after 24 h.
     app.clock.advance(HOUR);
     let late = app
