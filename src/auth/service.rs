@@ -273,11 +273,15 @@ pub async fn sign_in(
         sessions::start(&mut tx, user_id, remember, timeouts, &ctx.client, now).await?;
     users::record_login(&mut tx, user_id, now).await?;
     let device = devices::key(ctx.client.user_agent.as_deref(), ctx.client.ip);
-    if devices::seen(&mut tx, user_id, &device, now).await? == devices::Device::New {
+    let new_device = devices::seen(&mut tx, user_id, &device, now).await? == devices::Device::New;
+    if new_device {
         let agent = ctx.client.user_agent.as_deref().unwrap_or("");
         let browser = crate::domain::describe_user_agent(agent);
         let ip = ctx.client.ip_text().unwrap_or_else(|| "unknown".into());
-        let name = name_of(state, user_id).await?;
+        let name = users::record(&mut tx, user_id)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default();
         let letter = Letter::new_device(&account.email, &name, &browser, &ip);
         outbox::enqueue(&mut tx, &letter, Some(user_id), now).await?;
     }
@@ -290,7 +294,9 @@ pub async fn sign_in(
     .with("remember_me", remember);
     record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
-    state.mailer().ring();
+    if new_device {
+        state.mailer().ring();
+    }
     let expires_at = now.saturating_add(timeouts.absolute.as_secs() as i64);
     session.sign_in(user_id, session_record, expires_at).await?;
     state.metrics().login(true);
@@ -299,14 +305,6 @@ pub async fn sign_in(
         user_id,
         must_change_password: account.must_change_password,
     })
-}
-
-/// The display name of `user_id` (empty when gone), for a mail's greeting.
-async fn name_of(state: &AppState, user_id: i64) -> Result<String, AppError> {
-    Ok(users::record(state.pool(), user_id)
-        .await?
-        .map(|u| u.display_name)
-        .unwrap_or_default())
 }
 
 /// Starts a signed-in session for `user_id`: the session is recorded in `user_sessions` with
