@@ -1,5 +1,5 @@
 //! The background tasks of a running server: purging ended sessions (and expired mailed
-//! links), merging the search index, and delivering mail. Each logs its own failures (through `internal`) and carries on.
+//! links, mail sent 90 days ago), merging the search index, and delivering mail. Each logs its own failures (through `internal`) and carries on.
 
 use std::time::Duration;
 
@@ -40,6 +40,9 @@ async fn purge_ended_sessions(state: AppState, period: Duration) {
         }
         if let Err(e) = crate::store::links::purge(state.pool(), state.now()).await {
             tracing::warn!(error = %e, "expired link purge failed");
+        }
+        if let Err(e) = crate::store::outbox::purge(state.pool(), state.now()).await {
+            tracing::warn!(error = %e, "old sent mail purge failed");
         }
         match state.throttle().purge(state.now()).await {
             Ok(0) => {}

@@ -220,6 +220,20 @@ pub async fn page(
     Ok((rows.fetch_all(db).await.or_internal()?, total))
 }
 
+/// How long a sent mail stays in the outbox, in seconds (90 days).
+pub const KEEP_SENT: i64 = 90 * 24 * 3600;
+
+/// Deletes mails sent more than [`KEEP_SENT`] before `now` (failed and pending ones stay until
+/// someone looks). Returns how many.
+///
+/// Errors: the database's.
+pub async fn purge(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    query("DELETE FROM outbox WHERE state = 'sent' AND sent_at < $1")
+        .bind(now - KEEP_SENT)
+        .execute(db)
+        .await
+}
+
 /// Pending mails and the creation time of the oldest (Unix seconds), for `/metrics`.
 ///
 /// Errors: the database's.

@@ -91,6 +91,14 @@ async fn a_sent_mail_arrives_whole_and_keeps_no_secret() {
     // The link still works: only its copy in the outbox is gone.
     let res = app.call("confirm_email", &[("token", &secret)], None).await;
     assert_eq!(res.status(), StatusCode::OK);
+
+    // Sent mail is kept 90 days.
+    let purge = || roster::store::outbox::purge(&app.pool, app.state.now());
+    app.clock.advance(roster::store::outbox::KEEP_SENT);
+    assert_eq!(purge().await.unwrap(), 0);
+    app.clock.advance(1);
+    assert_eq!(purge().await.unwrap(), 1);
+    assert!(app.mails_to("ann@example.org").await.is_empty());
 }
 
 #[tokio::test]
