@@ -1,5 +1,6 @@
 //! The request log: one line per request with method, path, status, latency and request id,
-//! and never a password or a session id (`shared/SECURITY.md`, Errors and logs).
+//! and never a password, a session id, a token or a mailed link's secret (`shared/SECURITY.md`,
+//! Errors and logs).
 
 mod common;
 
@@ -56,11 +57,17 @@ async fn one_line_per_request_and_no_secrets() {
         .await
         .unwrap();
     assert_eq!(api.status(), 200);
+    // A mailed link's secret, opened and used, must not reach the log either.
+    let link = app.link_token("ann@example.org", "verify_email").await;
+    let opened = app.get(&format!("/verify-email?token={link}"), None).await;
+    assert_eq!(opened.status(), 200);
+    let used = app.call("confirm_email", &[("token", &link)], None).await;
+    assert_eq!(used.status(), 200);
     let request_id = page.headers()["x-request-id"].to_str().unwrap().to_string();
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let served: Vec<&str> = log.lines().filter(|l| l.contains("served")).collect();
-    assert_eq!(served.len(), 4, "{log}");
+    assert_eq!(served.len(), 6, "{log}");
     let profile_line = served
         .iter()
         .find(|l| l.contains(&request_id))
@@ -78,4 +85,5 @@ async fn one_line_per_request_and_no_secrets() {
     }
     assert!(!log.contains("argon2"), "password hash logged");
     assert!(!log.contains(&token[11..]), "personal access token logged");
+    assert!(!log.contains(&link), "mailed link secret logged");
 }

@@ -55,22 +55,24 @@ pub enum Device {
 ///
 /// Errors: `Internal` when a query fails.
 pub async fn seen(tx: &mut Tx, user_id: i64, device: &[u8], now: i64) -> Result<Device, AppError> {
-    let any: i64 = query("SELECT COUNT(*) FROM known_devices WHERE user_id = $1")
-        .bind(user_id)
-        .scalar(&mut *tx)
-        .await
-        .or_internal()?;
-    let last: Option<i64> =
-        query("SELECT last_seen FROM known_devices WHERE user_id = $1 AND device = $2")
-            .bind(user_id)
-            .bind(device)
-            .scalar_optional(&mut *tx)
-            .await
-            .or_internal()?;
+    #[derive(sqlx::FromRow)]
+    struct Seen {
+        devices: i64,
+        last: Option<i64>,
+    }
+    let seen: Seen = query(
+        "SELECT COUNT(*) AS devices, MAX(CASE WHEN device = $2 THEN last_seen END) AS last \
+         FROM known_devices WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(device)
+    .fetch_one(&mut *tx)
+    .await
+    .or_internal()?;
     remember(&mut *tx, user_id, device, now).await?;
-    Ok(match last {
+    Ok(match seen.last {
         Some(at) if now - at < FORGET_AFTER => Device::Known,
-        _ if any == 0 => Device::First,
+        _ if seen.devices == 0 => Device::First,
         _ => Device::New,
     })
 }
