@@ -348,8 +348,7 @@ pub async fn send_reset_link(
     let account = users::record(state.pool(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::auth::links::send_reset_link(state, ctx, id, &account.email, Some(admin.actor()), now)
-        .await?;
+    crate::auth::links::send_reset_link(state, ctx, &account, Some(admin), now).await?;
     Ok(())
 }
 
@@ -368,7 +367,7 @@ pub async fn resend_verification(
     let account = users::record(state.pool(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::auth::links::send_verification(state, ctx, &account, Some(admin.actor()), now).await
+    crate::auth::links::send_verification(state, ctx, &account, Some(admin), now).await
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! so the answer still tells nothing).
 
 use super::{
-    caller::Me,
+    caller::{Admin, Me},
     session::TypedSession,
     sessions::{self, Ending},
 };
@@ -36,6 +36,13 @@ pub const MAILS_PER_ADDRESS_PER_HOUR: i64 = 3;
 /// The message for a link that is unknown, used, voided or expired (one for all, so a forged
 /// link learns nothing).
 pub const LINK_INVALID: &str = super::LINK_INVALID_TEXT;
+
+/// The answer to a link that is unknown, used, voided or expired: [`LINK_INVALID`] at `token`.
+fn invalid_link() -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add("token", LINK_INVALID);
+    AppError::Validation(errors)
+}
 
 /// `origin` + `path` + `?token=` + `token`.
 fn link(state: &AppState, path: &str, token: &str) -> String {
@@ -149,32 +156,29 @@ pub async fn forgot_password(
     let (state, ctx) = (state.clone(), ctx.clone());
     tokio::spawn(ctx.clone().scope(async move {
         // Errors are logged by `internal`; the person asks again.
-        let _ = send_reset_link(&state, &ctx, account.id, &account.email, None, now).await;
+        if let Ok(Some(record)) = users::record(state.pool(), account.id).await {
+            let _ = send_reset_link(&state, &ctx, &record, None, now).await;
+        }
     }));
     Ok(())
 }
 
-/// Writes a reset link's mail for `user_id` at `email` (at most
-/// [`MAILS_PER_ADDRESS_PER_HOUR`] an hour: more are dropped silently) and records
-/// `password.reset_requested`, or, with `by`, the administrator's `user.reset_link_sent`.
-/// Returns whether a mail was written.
+/// Writes a reset link's mail for `account` (at most [`MAILS_PER_ADDRESS_PER_HOUR`] an hour:
+/// more are dropped silently) and records `password.reset_requested`, or, when an
+/// administrator asked (`by`), `user.reset_link_sent`. Returns whether a mail was written.
 ///
 /// Errors: `Internal` when a write fails.
 pub async fn send_reset_link(
     state: &AppState,
     ctx: &RequestContext,
-    user_id: i64,
-    email: &str,
-    by: Option<Option<i64>>,
+    account: &users::UserRecord,
+    by: Option<&Admin>,
     now: i64,
 ) -> Result<bool, AppError> {
-    let name = users::record(state.pool(), user_id)
-        .await?
-        .map(|u| u.display_name)
-        .unwrap_or_default();
+    let user_id = account.id;
     let mut tx = begin_write(state.pool()).await?;
     users::lock(&mut tx, Some(user_id), false).await?;
-    if !address_may_get(&mut tx, email, MailKind::PasswordReset, now).await? {
+    if !address_may_get(&mut tx, &account.email, MailKind::PasswordReset, now).await? {
         tracing::info!(
             user_id,
             "reset link not sent: the address had enough this hour"
@@ -186,8 +190,8 @@ pub async fn send_reset_link(
         state,
         Purpose::ResetPassword,
         user_id,
-        email,
-        &name,
+        &account.email,
+        &account.display_name,
         now,
     )
     .await?;
@@ -198,7 +202,12 @@ pub async fn send_reset_link(
             Some(user_id),
             ctx,
         ),
-        Some(actor) => AuditEvent::new(AuditAction::ResetLinkSent, actor, Some(user_id), ctx),
+        Some(admin) => AuditEvent::new(
+            AuditAction::ResetLinkSent,
+            admin.actor(),
+            Some(user_id),
+            ctx,
+        ),
     };
     record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
@@ -233,22 +242,17 @@ pub async fn reset_password(
     new: &Password,
     now: i64,
 ) -> Result<i64, AppError> {
-    let invalid = || {
-        let mut errors = FieldErrors::new();
-        errors.add("token", LINK_INVALID);
-        AppError::Validation(errors)
-    };
     let link = links::peek(state.pool(), token, Purpose::ResetPassword, now)
         .await?
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid_link)?;
     let account = users::record(state.pool(), link.user_id)
         .await?
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid_link)?;
     password::refuse_guessable(new, "new_password", &account.email, &account.display_name).await?;
     let hash = password::hash(new).await?;
     let mut tx = begin_write(state.pool()).await?;
     let Some(link) = links::consume(&mut tx, token, &[Purpose::ResetPassword], now).await? else {
-        return Err(invalid());
+        return Err(invalid_link());
     };
     let user_id = link.user_id;
     tracing::Span::current().record("user_id", user_id);
@@ -298,19 +302,16 @@ pub async fn confirm_address(
     token: &str,
     now: i64,
 ) -> Result<Confirmed, AppError> {
-    let invalid = || {
-        let mut errors = FieldErrors::new();
-        errors.add("token", LINK_INVALID);
-        AppError::Validation(errors)
-    };
     let mut tx = begin_write(state.pool()).await?;
     let purposes = [Purpose::VerifyEmail, Purpose::ChangeEmail];
     let Some(link) = links::consume(&mut tx, token, &purposes, now).await? else {
-        return Err(invalid());
+        return Err(invalid_link());
     };
     let user_id = link.user_id;
     tracing::Span::current().record("user_id", user_id);
-    let account = users::record(&mut tx, user_id).await?.ok_or_else(invalid)?;
+    let account = users::record(&mut tx, user_id)
+        .await?
+        .ok_or_else(invalid_link)?;
     let confirmed = match link.purpose {
         Purpose::ChangeEmail => {
             if !users::change_email(&mut tx, user_id, &link.email, now).await? {
@@ -331,7 +332,7 @@ pub async fn confirm_address(
         }
         _ => {
             if account.email != link.email {
-                return Err(invalid());
+                return Err(invalid_link());
             }
             users::set_email_verified(&mut tx, user_id, &link.email, now).await?;
             let event = AuditEvent::new(
@@ -383,7 +384,7 @@ pub async fn resend_verification(
     send_verification(state, ctx, &account, None, now).await
 }
 
-/// Writes a new confirmation mail for `account` (one an administrator asks for, with `by`):
+/// Writes a new confirmation mail for `account` (asked for by an administrator: `by`):
 /// at most [`MAILS_PER_ADDRESS_PER_HOUR`] an hour.
 ///
 /// Errors: `Conflict` at `email` when the address is already confirmed; `RateLimited` when the
@@ -392,7 +393,7 @@ pub async fn send_verification(
     state: &AppState,
     ctx: &RequestContext,
     account: &users::UserRecord,
-    by: Option<Option<i64>>,
+    by: Option<&Admin>,
     now: i64,
 ) -> Result<(), AppError> {
     if account.email_verified_at.is_some() {
@@ -416,7 +417,7 @@ pub async fn send_verification(
         now,
     )
     .await?;
-    let actor = by.unwrap_or(Some(account.id));
+    let actor = by.map_or(Some(account.id), Admin::actor);
     let event = AuditEvent::new(AuditAction::VerificationSent, actor, Some(account.id), ctx);
     record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
