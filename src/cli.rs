@@ -45,6 +45,11 @@ Environment (durations like 90s, 30m, 12h, 14days):
                                        required (confirm by link before signing in) [default: optional]
   ROSTER_MAIL_LEASE                    how long a node holds a mail it is sending before another
                                        may [default: 60s]
+  ROSTER_SECRET_KEY_FILE               the data key file sealing stored secrets (TOTP seeds), made
+                                       on first start with mode 0600; back it up with the database
+                                       [default: data/secret.key]
+  ROSTER_REQUIRE_2FA_FOR_ADMINS        true|false: administrators set up a second factor before
+                                       the admin console opens [default: false]
   ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
   LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
   LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
@@ -162,6 +167,17 @@ pub struct Cli {
     #[arg(long, env = "ROSTER_MAIL_LEASE", default_value = "60s", value_parser = timeout, global = true)]
     mail_lease: Duration,
 
+    /// The data key file that seals stored secrets (TOTP seeds): made on first start (mode
+    /// 0600). Keep it with every backup of the database; without it a restored database
+    /// refuses to start.
+    #[arg(long, env = "ROSTER_SECRET_KEY_FILE", default_value = roster::server::config::DEFAULT_SECRET_KEY_FILE, global = true)]
+    secret_key_file: std::path::PathBuf,
+
+    /// Send an administrator without a second factor to /settings/security before the admin
+    /// console opens.
+    #[arg(long, env = "ROSTER_REQUIRE_2FA_FOR_ADMINS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    require_2fa_for_admins: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -185,6 +201,9 @@ pub enum Command {
     /// Manage personal access tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the data keys that seal stored secrets.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Add N fake users (seed-<n>@example.test, password "seeded user password") for tests and
     /// benchmarks. Never on a real database.
     Seed {
@@ -210,6 +229,14 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Add a new data key to ROSTER_SECRET_KEY_FILE and seal every stored secret again with
+    /// it, in one transaction. Older keys stay in the file so backups made before still open;
+    /// running servers read the new key when they first meet it.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -317,6 +344,8 @@ impl Cli {
                 ..Limits::default()
             },
             mail,
+            secret_key_file: self.secret_key_file.clone(),
+            require_2fa_for_admins: self.require_2fa_for_admins,
             ..Config::default()
         })
     }
@@ -330,7 +359,7 @@ async fn open(config: Config) -> Result<AppState, String> {
     let options = leptos::config::LeptosOptions::builder()
         .output_name("roster")
         .build();
-    Ok(AppState::new(options, pool, config))
+    Ok(AppState::new(options, pool, config, None))
 }
 
 /// Runs the command `cli` names (serving when none does).
@@ -378,6 +407,30 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             .await;
             state.pool().close().await;
             println!("{}", made?);
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let pool = db::open(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let now = config.clock.now();
+            let rotated = async {
+                let keyring = roster::store::data_keys::open(&pool, &config.secret_key_file, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                roster::store::data_keys::rotate(&pool, &keyring, now)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            .await;
+            pool.close().await;
+            let rotated = rotated?;
+            println!(
+                "data key {} added to {}; {} stored secrets sealed with it",
+                rotated.key_id,
+                config.secret_key_file.display(),
+                rotated.resealed
+            );
             Ok(())
         }
         Command::Seed { users } => {

@@ -47,6 +47,9 @@ pub async fn build_router(
     leptos_options: LeptosOptions,
 ) -> Result<BuiltApp, db::DbError> {
     let pool = db::open(&config.database_url).await?;
+    let keyring = crate::store::data_keys::open(&pool, &config.secret_key_file, config.clock.now())
+        .await
+        .map_err(|e| db::DbError::Keys(e.to_string()))?;
     tokio::task::spawn_blocking(password::warm_up);
 
     let store = Sessions::on(&pool);
@@ -63,7 +66,7 @@ pub async fn build_router(
         .with_expiry(Expiry::OnInactivity(idle));
 
     let request_timeout = config.request_timeout;
-    let state = AppState::new(leptos_options.clone(), pool, config);
+    let state = AppState::new(leptos_options.clone(), pool, config, Some(keyring));
     super::tasks::start(&state, store);
 
     // Pages, server functions and the other cookie-authenticated routes: sessions, CSRF

@@ -11,6 +11,9 @@ use super::{
 /// Default database: a SQLite file under `./data`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/roster.db";
 
+/// The data key file when `ROSTER_SECRET_KEY_FILE` is not set.
+pub const DEFAULT_SECRET_KEY_FILE: &str = "data/secret.key";
+
 /// Everything the server needs besides Leptos' own `LEPTOS_*` options.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -56,6 +59,13 @@ pub struct Config {
     pub throttle: Limits,
     /// Mail: SMTP, sender, links, verification mode, delivery timing.
     pub mail: MailConfig,
+    /// The data key file that seals the secrets Roster must read back (TOTP seeds):
+    /// `ROSTER_SECRET_KEY_FILE`, default `data/secret.key`, made on first start (mode 0600).
+    /// See [`crate::server::keyring`].
+    pub secret_key_file: std::path::PathBuf,
+    /// An administrator without a second factor is sent to `/settings/security` before the
+    /// console opens (`ROSTER_REQUIRE_2FA_FOR_ADMINS`, default false).
+    pub require_2fa_for_admins: bool,
     /// The time source (tests use a manual one).
     pub clock: Arc<dyn Clock>,
 }
@@ -160,6 +170,8 @@ impl Default for Config {
             tls: None,
             throttle: Limits::default(),
             mail: MailConfig::default(),
+            secret_key_file: std::path::PathBuf::from(DEFAULT_SECRET_KEY_FILE),
+            require_2fa_for_admins: false,
             clock: Arc::new(SystemClock),
         }
     }

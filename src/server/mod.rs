@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod keyring;
 pub mod mailer;
 pub mod metrics;
 pub mod middleware;

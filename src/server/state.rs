@@ -7,6 +7,7 @@ use super::db::Db;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use super::keyring::Keyring;
 use super::{
     assets::AssetNames, mailer::Mailer, metrics::Metrics, page_cache::PageCache,
     password::Passwords, secrets::Secrets, throttle::Limiter, Config,
@@ -30,13 +31,26 @@ struct App {
     passwords: Passwords,
     secrets: Secrets,
     mailer: Mailer,
+    /// The data keys (absent in maintenance commands that read no sealed value).
+    keyring: Option<Keyring>,
+    /// The WebAuthn relying party (absent when the public origin is no domain a browser
+    /// accepts as a relying-party id, such as an IP address).
+    webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 impl AppState {
-    /// The state of an app serving `leptos_options` from `pool` with `config`; the throttle
-    /// starts empty and the asset names are read now.
-    pub fn new(leptos_options: LeptosOptions, pool: Db, config: Config) -> Self {
+    /// The state of an app serving `leptos_options` from `pool` with `config`, sealing with
+    /// `keyring`; the throttle starts empty and the asset names are read now.
+    pub fn new(
+        leptos_options: LeptosOptions,
+        pool: Db,
+        config: Config,
+        keyring: Option<Keyring>,
+    ) -> Self {
+        let origin = public_origin(&config, &leptos_options);
         Self(Arc::new(App {
+            keyring,
+            webauthn: relying_party(&origin),
             assets: AssetNames::from_options(&leptos_options),
             throttle: Limiter::new(config.throttle, &pool),
             pages: PageCache::default(),
@@ -104,10 +118,24 @@ impl AppState {
     /// The origin mailed links start with: `ROSTER_PUBLIC_URL`, else `http://` and the
     /// address the server listens on.
     pub fn public_origin(&self) -> String {
-        match &self.0.config.mail.public_url {
-            Some(url) => url.clone(),
-            None => format!("http://{}", self.0.leptos_options.site_addr),
-        }
+        public_origin(&self.0.config, &self.0.leptos_options)
+    }
+
+    /// The data keys that seal stored secrets.
+    ///
+    /// Errors: `Internal` in a maintenance command that opened none (a programming error).
+    pub fn keyring(&self) -> Result<&Keyring, crate::error::AppError> {
+        self.0
+            .keyring
+            .as_ref()
+            .ok_or_else(|| crate::error::internal("no data keys loaded"))
+    }
+
+    /// The WebAuthn relying party (id and origin from [`Self::public_origin`]); `None` when
+    /// that origin's host is not a domain name (browsers refuse IP addresses as relying-party
+    /// ids), and then passkeys are not offered.
+    pub fn webauthn(&self) -> Option<&webauthn_rs::Webauthn> {
+        self.0.webauthn.as_ref()
     }
 
     /// Leptos' options (site root, output name, ...).
@@ -119,6 +147,26 @@ impl AppState {
     pub fn now(&self) -> i64 {
         self.0.config.clock.now()
     }
+}
+
+fn public_origin(config: &Config, options: &LeptosOptions) -> String {
+    match &config.mail.public_url {
+        Some(url) => url.clone(),
+        None => format!("http://{}", options.site_addr),
+    }
+}
+
+/// The relying party of `origin`: its host is the relying-party id (WebAuthn Level 2 §5.1.2).
+fn relying_party(origin: &str) -> Option<webauthn_rs::Webauthn> {
+    let url = url::Url::parse(origin).ok()?;
+    let host = match url.host()? {
+        url::Host::Domain(domain) => domain.to_string(),
+        _ => return None,
+    };
+    webauthn_rs::WebauthnBuilder::new(&host, &url)
+        .and_then(|b| b.rp_name("Roster").build())
+        .map_err(|e| tracing::warn!(error = %e, origin, "passkeys unavailable at this origin"))
+        .ok()
 }
 
 impl FromRef<AppState> for LeptosOptions {

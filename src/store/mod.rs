@@ -5,7 +5,9 @@
 //! transaction (`&mut Tx`), so whether they join it is visible at the call. Every statement is
 //! a `server::db::Query`, run on SQLite or PostgreSQL alike.
 
+pub mod data_keys;
 pub mod devices;
+pub mod factors;
 pub mod links;
 pub mod outbox;
 pub mod seed;

@@ -86,6 +86,7 @@ async fn spawn_app_on(
     let mut config = Config {
         database_url,
         clock: std::sync::Arc::new(clock.clone()),
+        secret_key_file: dir.path().join("secret.key"),
         ..Config::default()
     };
     adjust(&mut config);
@@ -128,11 +129,13 @@ impl TestApp {
     pub async fn another_node(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let url = self.database_url.clone();
         let clock = self.clock.clone();
+        let key_file = self.state.config().secret_key_file.clone();
         let options = LeptosOptions::builder().output_name("roster").build();
         let mut node = spawn_app_on(
             move |config| {
                 config.database_url = url;
                 config.clock = std::sync::Arc::new(clock);
+                config.secret_key_file = key_file;
                 adjust(config);
             },
             options,

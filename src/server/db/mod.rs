@@ -68,6 +68,9 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database check failed: {0}")]
     Check(String),
+    /// The data key file does not fit the database (`store::data_keys::open`).
+    #[error("{0}")]
+    Keys(String),
 }
 
 /// Which database a URL names, by its scheme.
