@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! L0 domain, paths, request     L1 error, components      L2 server (infrastructure)
-//! L3 store, audit               L4 auth                    L5 profiles, account, tokens, mail
+//! L3 store, audit               L4 auth                    L5 profiles, account, tokens, mail, mfa
 //! L6 admin                      L7 rest (the JSON API)     L8 app (composition root)
 //! ```
 
@@ -20,6 +20,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod mfa;
 pub mod paths;
 pub mod profiles;
 #[cfg(feature = "ssr")]

@@ -18,6 +18,12 @@ pub const HOME: &str = "/";
 pub const SIGN_UP: &str = "/signup";
 /// Sign in; `?next=/local/path` returns there afterwards.
 pub const LOGIN: &str = "/login";
+/// The second factor after a correct password (the half-signed-in state).
+pub const LOGIN_VERIFY: &str = "/login/verify";
+/// Passkey sign-in: the WebAuthn options (POST, JSON; JavaScript only).
+pub const PASSKEY_LOGIN_OPTIONS: &str = "/login/passkey/options";
+/// Passkey sign-in: the browser's assertion (POST, JSON; JavaScript only).
+pub const PASSKEY_LOGIN: &str = "/login/passkey";
 /// Ask for a password reset link ("Forgot password?").
 pub const PASSWORD_FORGOT: &str = "/password/forgot";
 /// Choose a new password through a mailed link (`?token=...`).
@@ -34,6 +40,12 @@ pub const SETTINGS_PASSWORD: &str = "/settings/password";
 pub const SETTINGS_SESSIONS: &str = "/settings/sessions";
 /// Personal access tokens.
 pub const SETTINGS_TOKENS: &str = "/settings/tokens";
+/// Second factors: authenticator app, recovery codes, passkeys.
+pub const SETTINGS_SECURITY: &str = "/settings/security";
+/// A new passkey: the WebAuthn options (POST, JSON; JavaScript only).
+pub const PASSKEY_REGISTER_OPTIONS: &str = "/settings/security/passkeys/options";
+/// A new passkey: the browser's attestation (POST, JSON; JavaScript only).
+pub const PASSKEY_REGISTER: &str = "/settings/security/passkeys";
 /// Export data, delete the account.
 pub const SETTINGS_ACCOUNT: &str = "/settings/account";
 /// The download of the person's own data (a plain GET handler, not a page).
@@ -81,6 +93,10 @@ pub const TEST_HANG_BLOCKING: &str = "/__test/hang-blocking";
 /// `/login?next=...`.
 pub const SIGNED_IN_PREFIXES: [&str; 3] = [PROFILE, SETTINGS, "/admin"];
 
+/// Where an administrator without a second factor goes first when
+/// `ROSTER_REQUIRE_2FA_FOR_ADMINS` is on.
+pub const REQUIRED_SECOND_FACTOR: &str = "/settings/security?required=1";
+
 /// Where a person whose password was reset by an administrator must go first.
 pub const REQUIRED_PASSWORD_CHANGE: &str = "/settings/password?required=1";
 
@@ -101,6 +117,12 @@ pub fn is_signed_in_page(path: &str) -> bool {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     })
+}
+
+/// True when `path` is a page of the admin console (`/admin`, `/admin/...`).
+pub fn is_admin_page(path: &str) -> bool {
+    path.strip_prefix("/admin")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The sign-in page that returns to `next` afterwards: `/login?next=<next, URL-encoded>`.

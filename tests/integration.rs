@@ -22,3 +22,4 @@ mod profiles;
 mod security;
 mod sessions;
 mod throttles;
+mod two_factor;

@@ -59,6 +59,8 @@ async fn every_page_has_security_headers_and_a_csp_nonce_its_scripts_use() {
         ("/settings/password", Some(cookie.as_str())),
         ("/settings/sessions", Some(cookie.as_str())),
         ("/settings/account", Some(cookie.as_str())),
+        ("/settings/security", Some(cookie.as_str())),
+        ("/login/verify", None),
     ] {
         let res = app.get(path, cookie).await;
         assert_common_headers(&res);

@@ -263,6 +263,23 @@ pub async fn admin_send_reset_link(id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// "Reset two-factor": removes every second factor and recovery code of user `id` and ends
+/// their sessions (for someone who lost their device and codes), then sends the administrator
+/// to `/admin/users/{id}?two_factor_reset=1`. Audited; the person is told by mail.
+///
+/// Errors: `Unauthorized`, `Forbidden`, `NotFound`.
+#[server(prefix = "/fn", endpoint = "admin_reset_two_factor")]
+pub async fn admin_reset_two_factor(id: i64) -> Result<(), AppError> {
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    crate::mfa::service::admin_reset(&r.state, &r.ctx, &admin, id, r.state.now()).await?;
+    leptos_axum::redirect(&crate::paths::flagged(
+        &crate::paths::admin_user(id),
+        "two_factor_reset",
+    ));
+    Ok(())
+}
+
 /// Mails user `id` a new link to confirm their address, then sends the administrator to
 /// `/admin/users/{id}?verification_sent=1`.
 ///

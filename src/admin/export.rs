@@ -171,6 +171,7 @@ mod tests {
             created_at: 0,
             last_login_at: None,
             email_verified: false,
+            two_factor: false,
             total: 0,
         };
         let line = String::from_utf8(csv_line(&row)).unwrap();

@@ -45,6 +45,7 @@ pub async fn users(
             created: format_time(row.created_at, time_zone),
             last_login: row.last_login_at.map(|t| format_time(t, time_zone)),
             verified: row.email_verified,
+            two_factor: row.two_factor,
         })
         .collect();
     Ok(UserPage {

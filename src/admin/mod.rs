@@ -43,6 +43,8 @@ pub struct UserListQuery {
     pub status: Option<AccountStatus>,
     /// Only confirmed (`verified=yes`) or unconfirmed (`verified=no`) addresses.
     pub verified: Option<bool>,
+    /// Only people with (`two_factor=yes`) or without (`two_factor=no`) a second factor.
+    pub two_factor: Option<bool>,
     pub sort: SortKey,
     /// Descending order (`dir=desc`); the default for `created` is newest first.
     pub desc: bool,
@@ -77,6 +79,11 @@ impl UserListQuery {
                 Some("no") => Some(false),
                 _ => None,
             },
+            two_factor: match get("two_factor").as_deref() {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            },
             sort,
             desc,
             page: get("page")
@@ -94,6 +101,7 @@ impl UserListQuery {
             role: self.role,
             status: self.status,
             verified: self.verified,
+            two_factor: self.two_factor,
         }
     }
 
@@ -136,6 +144,9 @@ impl UserListQuery {
         if let Some(verified) = self.verified {
             url.append_pair("verified", if verified { "yes" } else { "no" });
         }
+        if let Some(two_factor) = self.two_factor {
+            url.append_pair("two_factor", if two_factor { "yes" } else { "no" });
+        }
         url.append_pair("sort", self.sort.as_str());
         url.append_pair("dir", if self.desc { "desc" } else { "asc" });
         if self.page > 1 {
@@ -175,6 +186,8 @@ pub struct UserRow {
     pub last_login: Option<String>,
     /// The address is confirmed.
     pub verified: bool,
+    /// The person has a second factor.
+    pub two_factor: bool,
 }
 
 /// One page of the user list with the total that matches.
@@ -203,6 +216,8 @@ pub struct UserDetail {
     pub must_change_password: bool,
     /// The address is confirmed.
     pub verified: bool,
+    /// The person has a second factor (authenticator app or passkey).
+    pub two_factor: bool,
     /// Right after "Reset password": the one-time password, shown this once.
     pub one_time_password: Option<String>,
     /// The administrator is looking at their own account (role, status and delete are locked).

@@ -13,7 +13,7 @@ use super::{
     api::{
         admin_audit, admin_import_report, admin_user, admin_users, AdminCreateUser,
         AdminDeleteUser, AdminImportUsers, AdminResendVerification, AdminResetPassword,
-        AdminSendResetLink, AdminSignOutEverywhere, AdminUpdateUser,
+        AdminResetTwoFactor, AdminSendResetLink, AdminSignOutEverywhere, AdminUpdateUser,
     },
     ImportState, NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage,
     PAGE_SIZE,
@@ -154,6 +154,21 @@ fn SearchForm(state: UserListQuery) -> impl IntoView {
                     }
                     error=Signal::derive(|| None)
                 />
+                <SelectField
+                    label="Two-factor"
+                    name="two_factor"
+                    options=vec![
+                        (String::new(), "Any".to_string()),
+                        ("yes".to_string(), "On".to_string()),
+                        ("no".to_string(), "Off".to_string()),
+                    ]
+                    selected=match state.two_factor {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "",
+                    }
+                    error=Signal::derive(|| None)
+                />
                 <input type="hidden" name="sort" value=state.sort.as_str()/>
                 <input type="hidden" name="dir" value=if state.desc { "desc" } else { "asc" }/>
                 <button type="submit">"Apply"</button>
@@ -203,6 +218,7 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
                     <td>{u.created}</td>
                     <td>{u.last_login.unwrap_or_else(|| "Never".into())}</td>
                     <td>{if u.verified { "Yes" } else { "No" }}</td>
+                    <td>{if u.two_factor { "On" } else { "Off" }}</td>
                 </tr>
             }
         })
@@ -214,7 +230,7 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
         <div class="table-wrap">
             <table class="users">
                 <thead>
-                    <tr>{headings} <th scope="col">"Verified"</th></tr>
+                    <tr>{headings} <th scope="col">"Verified"</th> <th scope="col">"Two-factor"</th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -310,6 +326,8 @@ pub fn AdminUserPage() -> impl IntoView {
     let delete = ServerAction::<AdminDeleteUser>::new();
     let send_link = ServerAction::<AdminSendResetLink>::new();
     let resend = ServerAction::<AdminResendVerification>::new();
+    let reset_two_factor = ServerAction::<AdminResetTwoFactor>::new();
+    let two_factor_reset = saved_signal(reset_two_factor, "two_factor_reset");
     let link_sent = saved_signal(send_link, "link_sent");
     let verification_sent = saved_signal(resend, "verification_sent");
     let resend_feedback = FormFeedback::new(resend);
@@ -317,6 +335,7 @@ pub fn AdminUserPage() -> impl IntoView {
     cx.refresh_after(save);
     cx.refresh_after(sign_out);
     cx.refresh_after(reset);
+    cx.refresh_after(reset_two_factor);
     let saves = cx.saves();
     let user = Resource::new(move || (id.get(), saves.get()), |(id, _)| admin_user(id));
     let feedback = FormFeedback::new(save);
@@ -412,6 +431,24 @@ pub fn AdminUserPage() -> impl IntoView {
                             <FormMessage message=resend_feedback.form()/>
                             <input type="hidden" name="id" value=uid.to_string()/>
                             <SubmitButton label="Resend verification" pending=resend.pending().into()/>
+                        </ActionForm>
+                    })}
+
+                    <h2>"Two-factor sign-in"</h2>
+                    <p class="muted">
+                        {if u.two_factor {
+                            "On. Resetting removes their authenticator app, passkeys and recovery codes and signs them out everywhere, for someone who lost their device and codes."
+                        } else {
+                            "Off: they sign in with a password alone."
+                        }}
+                    </p>
+                    <Show when=move || two_factor_reset.get()>
+                        <p class="success" role="status">"Two-factor sign-in reset"</p>
+                    </Show>
+                    {u.two_factor.then(|| view! {
+                        <ActionForm action=reset_two_factor>
+                            <input type="hidden" name="id" value=uid.to_string()/>
+                            <SubmitButton label="Reset two-factor" pending=reset_two_factor.pending().into()/>
                         </ActionForm>
                     })}
 

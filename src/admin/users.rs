@@ -47,6 +47,9 @@ pub async fn load(
         .await?
         .ok_or(AppError::NotFound)?;
     let active_sessions = sessions::list(state.pool(), id, now).await?.len() as i64;
+    let two_factor = crate::store::factors::summary(state.pool(), id)
+        .await?
+        .any();
     Ok(UserDetail {
         id,
         role: u.role,
@@ -61,6 +64,7 @@ pub async fn load(
         active_sessions,
         must_change_password: u.must_change_password,
         verified: u.email_verified_at.is_some(),
+        two_factor,
         one_time_password: None,
         is_self: admin.is(id),
     })

@@ -28,6 +28,7 @@ use crate::{
         mail_ui::VerifyNotice,
         ui::{AuthRoutes, SignOutForm, ViewerContext},
     },
+    mfa::ui::SecurityRoutes,
     paths::{self, Route as Path},
     profiles::ui::{PreferencesRoutes, ProfileRoutes},
     rest::docs::DocsRoutes,
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                         <PreferencesRoutes/>
                         <AccountRoutes/>
                         <TokensRoutes/>
+                        <SecurityRoutes/>
                     </ParentRoute>
                     <DocsRoutes/>
                     <AdminRoutes/>
@@ -102,6 +104,7 @@ fn SettingsFrame() -> impl IntoView {
             <A href=paths::SETTINGS exact=true>"Preferences"</A>
             <A href=paths::SETTINGS_PASSWORD>"Password"</A>
             <A href=paths::SETTINGS_SESSIONS>"Sessions"</A>
+            <A href=paths::SETTINGS_SECURITY>"Security"</A>
             <A href=paths::SETTINGS_TOKENS>"Tokens"</A>
             <A href=paths::SETTINGS_ACCOUNT>"Account"</A>
         </nav>

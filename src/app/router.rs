@@ -12,7 +12,7 @@ use axum::{
     middleware::from_fn,
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -25,7 +25,7 @@ use super::{shell, App};
 use crate::{
     account, admin,
     auth::{self, Caller},
-    paths, rest,
+    mfa, paths, rest,
     server::{
         context, db, metrics, middleware as mw, page_cache, password, security, AppState, Config,
         MAX_BODY_BYTES,
@@ -74,6 +74,13 @@ pub async fn build_router(
     let fallback_state = state.clone();
     let pages = Router::new()
         .route(paths::ACCOUNT_EXPORT, get(account::export::download))
+        .route(paths::PASSKEY_LOGIN_OPTIONS, post(auth::passkeys::options))
+        .route(paths::PASSKEY_LOGIN, post(auth::passkeys::finish))
+        .route(
+            paths::PASSKEY_REGISTER_OPTIONS,
+            post(mfa::passkeys::options),
+        )
+        .route(paths::PASSKEY_REGISTER, post(mfa::passkeys::finish))
         .route(paths::HEALTHZ, get(healthz))
         .route(paths::READYZ, get(readyz))
         .route(paths::ADMIN_EXPORT_CSV, get(export_csv))

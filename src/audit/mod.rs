@@ -43,11 +43,17 @@ pub enum AuditAction {
     ResetLinkSent,
     MailRetried,
     TestMailSent,
+    SecondFactorAdded,
+    SecondFactorRemoved,
+    RecoveryCodesRegenerated,
+    RecoveryCodeUsed,
+    SecondFactorFailed,
+    SecondFactorReset,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::AccountCreated,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -71,6 +77,12 @@ impl AuditAction {
         AuditAction::ResetLinkSent,
         AuditAction::MailRetried,
         AuditAction::TestMailSent,
+        AuditAction::SecondFactorAdded,
+        AuditAction::SecondFactorRemoved,
+        AuditAction::RecoveryCodesRegenerated,
+        AuditAction::RecoveryCodeUsed,
+        AuditAction::SecondFactorFailed,
+        AuditAction::SecondFactorReset,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +110,12 @@ impl AuditAction {
             AuditAction::ResetLinkSent => "user.reset_link_sent",
             AuditAction::MailRetried => "mail.retried",
             AuditAction::TestMailSent => "mail.test_sent",
+            AuditAction::SecondFactorAdded => "second_factor.added",
+            AuditAction::SecondFactorRemoved => "second_factor.removed",
+            AuditAction::RecoveryCodesRegenerated => "recovery_codes.regenerated",
+            AuditAction::RecoveryCodeUsed => "recovery_code.used",
+            AuditAction::SecondFactorFailed => "login.second_factor_failed",
+            AuditAction::SecondFactorReset => "user.second_factor_reset",
         }
     }
 }

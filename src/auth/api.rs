@@ -41,7 +41,8 @@ pub async fn sign_up(
 }
 
 /// Signs in with email and password, then sends the person to `next` if it is a local path,
-/// else to `/` (to `/settings/password?required=1` when they must choose a new password).
+/// else to `/` (to `/settings/password?required=1` when they must choose a new password; to
+/// `/login/verify` when the account has a second factor, which then asks for it).
 ///
 /// Errors: `InvalidCredentials` for a wrong password and for an unknown email alike (same
 /// message, status and work: the unknown email is checked against a dummy hash);
@@ -65,7 +66,14 @@ pub async fn log_in(
     form.check().map_err(AppError::Validation)?;
     let r = this_request()?;
     let session = TypedSession::from_request().await?;
-    let signed_in = service::sign_in(&r.state, &r.ctx, &session, &form, r.state.now()).await?;
+    let signed_in = match service::sign_in(&r.state, &r.ctx, &session, &form, r.state.now()).await?
+    {
+        service::SignInStep::Done(signed_in) => signed_in,
+        service::SignInStep::SecondFactor => {
+            leptos_axum::redirect(paths::LOGIN_VERIFY);
+            return Ok(());
+        }
+    };
     let target = if signed_in.must_change_password {
         paths::REQUIRED_PASSWORD_CHANGE
     } else {
@@ -205,5 +213,49 @@ pub async fn resend_verification() -> Result<(), AppError> {
     let me = r.caller.me()?;
     super::links::resend_verification(&r.state, &r.ctx, &me, r.state.now()).await?;
     leptos_axum::redirect(&crate::paths::flagged(crate::paths::HOME, "resent"));
+    Ok(())
+}
+
+/// What `/login/verify` offers this browser: `None` when it holds no half-signed-in state
+/// (none started, or its five minutes are over).
+#[server(prefix = "/fn", endpoint = "second_factor_challenge")]
+pub async fn second_factor_challenge() -> Result<Option<super::Challenge>, AppError> {
+    let r = super::caller::this_request()?;
+    let session = super::session::TypedSession::from_request().await?;
+    super::second_factor::challenge(&r.state, &session, r.state.now()).await
+}
+
+/// Completes a sign-in with an authentication `code` or a `recovery_code` (whichever the form
+/// sent), then sends the person where the sign-in was headed.
+///
+/// Errors: `Validation` at `code` / `recovery_code` (wrong, stale, used; or the sign-in
+/// expired); `RateLimited`; `AccountDisabled`.
+#[server(prefix = "/fn", endpoint = "verify_second_factor")]
+pub async fn verify_second_factor(
+    code: Option<String>,
+    recovery_code: Option<String>,
+) -> Result<(), AppError> {
+    use super::second_factor::{verify, Proof};
+    use crate::paths;
+    let r = super::caller::this_request()?;
+    let session = super::session::TypedSession::from_request().await?;
+    let now = r.state.now();
+    let next = super::second_factor::pending(&session, now)
+        .await
+        .and_then(|p| p.next);
+    let proof = match (&code, &recovery_code) {
+        (_, Some(recovery)) => Proof::RecoveryCode(recovery),
+        (Some(code), None) => Proof::Code(code),
+        (None, None) => Proof::Code(""),
+    };
+    let signed_in = verify(&r.state, &r.ctx, &session, proof, now).await?;
+    let target = if signed_in.must_change_password {
+        paths::REQUIRED_PASSWORD_CHANGE
+    } else {
+        next.as_deref()
+            .and_then(paths::safe_next)
+            .unwrap_or(paths::HOME)
+    };
+    leptos_axum::redirect(target);
     Ok(())
 }

@@ -115,14 +115,20 @@ impl Caller {
     /// demotion takes effect at once).
     ///
     /// Errors: `Unauthorized` when signed out (or not active); `Forbidden` for anyone but an
-    /// administrator, and for an administrator who must first choose a new password.
+    /// administrator, for an administrator who must first choose a new password, and for one
+    /// who must first set up a second factor (`ROSTER_REQUIRE_2FA_FOR_ADMINS`).
     pub fn admin(&self) -> Result<Admin, AppError> {
         match self {
             Caller::Session {
                 user_id,
                 viewer: Some(viewer),
                 ..
-            } if viewer.is_admin() && !viewer.must_change_password => Ok(Admin::new(*user_id)),
+            } if viewer.is_admin()
+                && !viewer.must_change_password
+                && !viewer.second_factor_required =>
+            {
+                Ok(Admin::new(*user_id))
+            }
             Caller::Session {
                 viewer: Some(_), ..
             } => Err(AppError::Forbidden),
@@ -175,6 +181,8 @@ impl Viewer {
             time_zone: row.time_zone,
             must_change_password: row.must_change_password,
             email_verified: row.email_verified,
+            two_factor: row.two_factor,
+            second_factor_required: false,
         })
     }
 }
@@ -248,6 +256,8 @@ mod tests {
                 role,
                 must_change_password,
                 email_verified: true,
+                two_factor: false,
+                second_factor_required: false,
             }),
             profile: Box::new(ProfileRow {
                 email: "ann@example.org".into(),

@@ -13,7 +13,8 @@ use crate::{paths, server::middleware::is_page_request};
 /// Middleware (inside the session guard) for every page request: an anonymous visitor of a
 /// signed-in page is sent to `/login?next=<the page>` (303) before any rendering happens; a
 /// person whose password an administrator reset is sent to `/settings/password?required=1`
-/// from every other page. Server functions and static files pass untouched.
+/// from every other page; an administrator who must set up a second factor first
+/// (`ROSTER_REQUIRE_2FA_FOR_ADMINS`) is sent from the console to `/settings/security?required=1`. Server functions and static files pass untouched.
 pub async fn page_guard(req: Request, next: Next) -> Response {
     if !is_page_request(&req) {
         return next.run(req).await;
@@ -30,6 +31,10 @@ pub async fn page_guard(req: Request, next: Next) -> Response {
     // After an administrator's password reset, choosing a new password comes first.
     if viewer.is_some_and(|v| v.must_change_password) && path != paths::SETTINGS_PASSWORD {
         return Redirect::to(paths::REQUIRED_PASSWORD_CHANGE).into_response();
+    }
+    // ROSTER_REQUIRE_2FA_FOR_ADMINS: the console opens once a second factor is set up.
+    if viewer.is_some_and(|v| v.second_factor_required) && paths::is_admin_page(path) {
+        return Redirect::to(paths::REQUIRED_SECOND_FACTOR).into_response();
     }
     next.run(req).await
 }

@@ -14,6 +14,10 @@ pub mod guard;
 pub mod links;
 pub mod mail_ui;
 #[cfg(feature = "ssr")]
+pub mod passkeys;
+#[cfg(feature = "ssr")]
+pub mod second_factor;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -38,6 +42,15 @@ use crate::{
 pub const LINK_INVALID_TEXT: &str =
     "This link is invalid or has expired. Links work once and for a limited time: ask for a new one.";
 
+/// What `/login/verify` offers a half-signed-in browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// An authenticator app is on: ask for its code.
+    pub totp: bool,
+    /// Passkeys are registered (and the site can use them).
+    pub passkey: bool,
+}
+
 /// The signed-in person as every page needs them: for the header and the theme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
@@ -50,6 +63,11 @@ pub struct Viewer {
     pub must_change_password: bool,
     /// The account's address is confirmed (else pages offer to send the link again).
     pub email_verified: bool,
+    /// The account has a second factor (authenticator app or passkey).
+    pub two_factor: bool,
+    /// An administrator without a second factor where `ROSTER_REQUIRE_2FA_FOR_ADMINS` is on:
+    /// the console stays closed (pages send them to `/settings/security?required=1`).
+    pub second_factor_required: bool,
 }
 
 impl Viewer {

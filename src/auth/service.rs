@@ -12,7 +12,7 @@ use crate::{
     error::{AppError, FieldErrors, OrInternal},
     request::RequestContext,
     server::{config::EmailVerification, db::begin_write, password, AppState},
-    store::{devices, outbox, users},
+    store::{devices, factors, outbox, users},
 };
 
 /// The message for a current password that does not match (`/settings/password`,
@@ -134,6 +134,16 @@ async fn tell_owner_of_sign_up_attempt(
     Ok(())
 }
 
+/// What a correct password leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInStep {
+    /// Signed in.
+    Done(SignedIn),
+    /// The account has a second factor: no session exists yet; `/login/verify` asks for it
+    /// (`auth::second_factor`).
+    SecondFactor,
+}
+
 /// A successful sign-in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedIn {
@@ -144,7 +154,9 @@ pub struct SignedIn {
 
 /// Signs in with `form`'s email and password: throttled per account and per client IP, the
 /// password verified (an unknown email against a dummy hash, so the work is the same), a weak
-/// stored hash upgraded, a fresh session started (new id, new record), the sign-in recorded.
+/// stored hash upgraded, then either a fresh session started (new id, new record) and the
+/// sign-in recorded, or, for an account with a second factor, only the half-signed-in state
+/// kept for `/login/verify` ([`SignInStep::SecondFactor`]).
 ///
 /// Errors: `InvalidCredentials` for a wrong password and for an unknown email alike (same
 /// message, status and work); `RateLimited` after repeated failures for the account or from
@@ -157,7 +169,7 @@ pub async fn sign_in(
     session: &TypedSession,
     form: &LoginForm,
     now: i64,
-) -> Result<SignedIn, AppError> {
+) -> Result<SignInStep, AppError> {
     let email = Email::parse(&form.email).ok();
     // Throttled by what was typed (normalised when it is an email), whether or not such an
     // account exists, so a 429 tells nothing about existence.
@@ -268,6 +280,71 @@ pub async fn sign_in(
             return Err(AppError::InvalidCredentials);
         }
     }
+    // A second factor comes before any session: the browser holds only a short-lived
+    // half-signed-in state until it is given.
+    if factors::summary(&mut tx, user_id).await?.any() {
+        drop(tx);
+        let pending = super::second_factor::PendingLogin::new(
+            user_id,
+            &account.email,
+            &verified_hash,
+            remember,
+            form.next.as_deref(),
+            now,
+        );
+        super::second_factor::begin(session, &pending).await?;
+        tracing::info!(user_id, "password correct, second factor asked for");
+        return Ok(SignInStep::SecondFactor);
+    }
+    open_session(
+        state,
+        ctx,
+        session,
+        tx,
+        Opening {
+            user_id,
+            email: &account.email,
+            remember,
+            second_factor: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(SignInStep::Done(SignedIn {
+        user_id,
+        must_change_password: account.must_change_password,
+    }))
+}
+
+/// Who a session is opened for, and how they proved it.
+pub(super) struct Opening<'a> {
+    pub user_id: i64,
+    pub email: &'a str,
+    pub remember: bool,
+    /// The second factor given (`totp`, `recovery_code`, `passkey`), recorded in the audit
+    /// event; `None` for a password alone.
+    pub second_factor: Option<&'static str>,
+}
+
+/// The end of every sign-in, in `tx` (which holds the account's lock and saw it active): the
+/// session recorded, the last sign-in time, a new-device notice when it is one, the
+/// `login.succeeded` event; after commit the browser's session gets a new id holding the record.
+///
+/// Errors: `Internal` when the database or the session store fails.
+pub(super) async fn open_session(
+    state: &AppState,
+    ctx: &RequestContext,
+    session: &TypedSession,
+    mut tx: crate::server::db::Tx,
+    opening: Opening<'_>,
+    now: i64,
+) -> Result<(), AppError> {
+    let Opening {
+        user_id,
+        email,
+        remember,
+        second_factor,
+    } = opening;
     let timeouts = state.config().session_timeouts(remember);
     let session_record =
         sessions::start(&mut tx, user_id, remember, timeouts, &ctx.client, now).await?;
@@ -282,16 +359,19 @@ pub async fn sign_in(
             .await?
             .map(|u| u.display_name)
             .unwrap_or_default();
-        let letter = Letter::new_device(&account.email, &name, &browser, &ip);
+        let letter = Letter::new_device(email, &name, &browser, &ip);
         outbox::enqueue(&mut tx, &letter, Some(user_id), now).await?;
     }
-    let event = AuditEvent::new(
+    let mut event = AuditEvent::new(
         AuditAction::LoginSucceeded,
         Some(user_id),
         Some(user_id),
         ctx,
     )
     .with("remember_me", remember);
+    if let Some(factor) = second_factor {
+        event = event.with("second_factor", factor);
+    }
     record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     if new_device {
@@ -301,10 +381,7 @@ pub async fn sign_in(
     session.sign_in(user_id, session_record, expires_at).await?;
     state.metrics().login(true);
     tracing::info!(user_id, "login succeeded");
-    Ok(SignedIn {
-        user_id,
-        must_change_password: account.must_change_password,
-    })
+    Ok(())
 }
 
 /// Starts a signed-in session for `user_id`: the session is recorded in `user_sessions` with

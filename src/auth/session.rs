@@ -26,6 +26,15 @@ pub enum Stash {
     OneTimePassword,
     /// The administrator's last import: its CSV and report (`admin::ImportState`).
     AdminImport,
+    /// A sign-in waiting for its second factor (`auth::second_factor::PendingLogin`): the
+    /// half-signed-in state, bound to this browser, five minutes at most.
+    PendingLogin,
+    /// Recovery codes just made: shown once on `/settings/security` (a secret).
+    RecoveryCodes,
+    /// A passkey registration under way (webauthn-rs's state and the passkey's name).
+    PasskeyRegistration,
+    /// A passkey sign-in under way (webauthn-rs's state).
+    PasskeyAuthentication,
 }
 
 impl Stash {
@@ -34,6 +43,10 @@ impl Stash {
             Stash::NewToken => "new_personal_access_token",
             Stash::OneTimePassword => "admin_one_time_password",
             Stash::AdminImport => "admin_import",
+            Stash::PendingLogin => "pending_login",
+            Stash::RecoveryCodes => "new_recovery_codes",
+            Stash::PasskeyRegistration => "passkey_registration",
+            Stash::PasskeyAuthentication => "passkey_authentication",
         }
     }
 }
@@ -112,6 +125,30 @@ impl TypedSession {
     /// Errors: `Internal` when the session store fails.
     pub async fn stash<T: Serialize>(&self, key: Stash, value: &T) -> Result<(), AppError> {
         self.0.insert(key.key(), value).await.or_internal()
+    }
+
+    /// The value under `key`, removed.
+    pub async fn take<T: DeserializeOwned>(&self, key: Stash) -> Option<T> {
+        self.0.remove::<T>(key.key()).await.ok().flatten()
+    }
+
+    /// Removes the value under `key`.
+    ///
+    /// Errors: `Internal` when the session store fails.
+    pub async fn unstash(&self, key: Stash) -> Result<(), AppError> {
+        self.0
+            .remove_value(key.key())
+            .await
+            .or_internal()
+            .map(|_| ())
+    }
+
+    /// Ends this session's store entry at `at` (Unix seconds) unless sign-in sets another
+    /// deadline: a half-signed-in session lives minutes, not the idle timeout.
+    pub fn expire_at(&self, at: i64) {
+        if let Ok(at) = time::OffsetDateTime::from_unix_timestamp(at) {
+            self.0.set_expiry(Some(Expiry::AtDateTime(at)));
+        }
     }
 
     /// The value under `key`, kept.

@@ -325,6 +325,11 @@ pub async fn session_guard(
                         tracing::error!(error = %e, "session record update failed");
                     }
                 }
+                let require = state.config().require_2fa_for_admins;
+                let viewer = viewer.map(|mut v| {
+                    v.second_factor_required = require && v.is_admin() && !v.two_factor;
+                    v
+                });
                 caller = Caller::Session {
                     user_id,
                     record,

@@ -11,7 +11,10 @@ use leptos_router::{
 };
 
 use super::{
-    api::{get_viewer, password_hint, LogIn, LogOut, SignUp},
+    api::{
+        get_viewer, password_hint, second_factor_challenge, LogIn, LogOut, SignUp,
+        VerifySecondFactor,
+    },
     LoginForm, SignUpForm, Viewer,
 };
 use crate::{
@@ -75,6 +78,7 @@ pub fn AuthRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route path=Path(paths::SIGN_UP) view=SignUpPage ssr=SsrMode::Async/>
         <Route path=Path(paths::LOGIN) view=LoginPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::LOGIN_VERIFY) view=LoginVerifyPage ssr=SsrMode::Async/>
         <Route
             path=Path(paths::PASSWORD_FORGOT)
             view=super::mail_ui::ForgotPasswordPage
@@ -147,6 +151,118 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
+/// `/login/verify`: the second factor after a correct password: "Authentication code" (or,
+/// after "Use a recovery code", "Recovery code") and "Verify"; "Use a passkey" where the
+/// person has one and the browser runs JavaScript.
+#[component]
+pub fn LoginVerifyPage() -> impl IntoView {
+    let action = ServerAction::<VerifySecondFactor>::new();
+    ViewerContext::get().refresh_after(action);
+    let feedback = FormFeedback::new(action);
+    let challenge = Resource::new(|| (), |_| second_factor_challenge());
+    let query = use_query_map();
+    let recovery = move || query.with(|q| q.get("recovery").is_some());
+    let recovery_href = format!("{}?recovery=1", paths::LOGIN_VERIFY);
+    view! {
+        <Title text="Two-factor sign-in"/>
+        <section class="card narrow">
+            <h1>"Two-factor sign-in"</h1>
+            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+                {move || {
+                    let recovery_href = recovery_href.clone();
+                    challenge.get().map(|loaded| match loaded {
+                        Ok(Some(challenge)) => {
+                            let use_recovery = recovery() || !challenge.totp;
+                            let form = if use_recovery {
+                                view! {
+                                    <p class="muted">
+                                        "Enter one of the recovery codes you saved when you set up                                          two-factor sign-in. Each works once."
+                                    </p>
+                                    <ActionForm action=action>
+                                        <FormMessage message=feedback.form()/>
+                                        <Field
+                                            label="Recovery code"
+                                            name="recovery_code"
+                                            autocomplete="off"
+                                            error=feedback.field("recovery_code")
+                                        />
+                                        <SubmitButton label="Verify" pending=action.pending().into()/>
+                                    </ActionForm>
+                                    {challenge.totp.then(|| view! {
+                                        <p class="aside">
+                                            <A href=paths::LOGIN_VERIFY>"Use an authentication code"</A>
+                                        </p>
+                                    })}
+                                }
+                                .into_any()
+                            } else {
+                                view! {
+                                    <p class="muted">
+                                        "Enter the 6-digit code from your authenticator app."
+                                    </p>
+                                    <ActionForm action=action>
+                                        <FormMessage message=feedback.form()/>
+                                        <Field
+                                            label="Authentication code"
+                                            name="code"
+                                            autocomplete="one-time-code"
+                                            inputmode="numeric"
+                                            error=feedback.field("code")
+                                        />
+                                        <SubmitButton label="Verify" pending=action.pending().into()/>
+                                    </ActionForm>
+                                    <p class="aside">
+                                        <A href=recovery_href>"Use a recovery code"</A>
+                                    </p>
+                                }
+                                .into_any()
+                            };
+                            view! {
+                                {form}
+                                {challenge.passkey.then(|| view! {
+                                    <PasskeyButton label="Use a passkey" next=Signal::derive(String::new)/>
+                                })}
+                            }
+                            .into_any()
+                        }
+                        Ok(None) => view! {
+                            <p class="error" role="alert">
+                                "This sign-in has expired or was not started. "
+                                <A href=paths::LOGIN>"Sign in"</A>
+                                " with your password again."
+                            </p>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// A passkey sign-in button ("Sign in with a passkey" on `/login`, "Use a passkey" on
+/// `/login/verify`), shown by `public/passkeys.js` only where the browser runs JavaScript
+/// and offers WebAuthn; without JavaScript a note says why it is missing.
+#[component]
+fn PasskeyButton(label: &'static str, next: Signal<String>) -> impl IntoView {
+    view! {
+        <div class="passkey-sign-in" data-passkey-box="">
+            <noscript>
+                <p class="muted">
+                    "Passkeys need JavaScript, which is off in this browser."
+                </p>
+            </noscript>
+            <div class="needs-webauthn">
+                <button type="button" class="secondary" data-passkey="sign-in" data-next=next>
+                    {label}
+                </button>
+                <p class="field-error" data-passkey-message="" role="alert"></p>
+            </div>
+        </div>
+    }
+}
+
 /// `/login`: sign in; `?next=/local/path` is where the person goes afterwards.
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -174,7 +290,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Field
                     label="Email"
                     name="email"
-                    autocomplete="username"
+                    autocomplete="username webauthn"
                     inputmode="email"
                     error=feedback.field("email")
                 />
@@ -195,6 +311,7 @@ pub fn LoginPage() -> impl IntoView {
                     on_click=check
                 />
             </ActionForm>
+            <PasskeyButton label="Sign in with a passkey" next=Signal::derive(next)/>
             <p class="aside"><A href=paths::PASSWORD_FORGOT>"Forgot password?"</A></p>
             <p class="aside">"New to Roster? " <A href=paths::SIGN_UP>"Create an account"</A></p>
         </section>

@@ -30,12 +30,14 @@ pub enum MailKind {
     TokenCreated,
     /// Notice: a sign-in from a device not seen in 30 days.
     NewDevice,
+    /// Notice: a second factor was turned on, removed, reset, or a recovery code was used.
+    SecondFactor,
     /// An administrator's test of the mail set-up.
     Test,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::VerifyEmail,
         MailKind::SignUpAttempt,
         MailKind::PasswordReset,
@@ -45,6 +47,7 @@ impl MailKind {
         MailKind::EmailChanged,
         MailKind::TokenCreated,
         MailKind::NewDevice,
+        MailKind::SecondFactor,
         MailKind::Test,
     ];
 
@@ -60,6 +63,7 @@ impl MailKind {
             MailKind::EmailChanged => "email_changed",
             MailKind::TokenCreated => "token_created",
             MailKind::NewDevice => "new_device",
+            MailKind::SecondFactor => "second_factor",
             MailKind::Test => "test",
         }
     }
@@ -402,6 +406,21 @@ mod letters {
                 )],
                 None,
                 "If this was not you, revoke it under Settings → Tokens and change your password.",
+            )
+        }
+
+        /// Notice: something happened to the account's second factors; `what` is one sentence
+        /// ("An authenticator app was turned on for your account.").
+        pub fn second_factor(to: &str, name: &str, what: &str) -> Self {
+            compose(
+                MailKind::SecondFactor,
+                to,
+                name,
+                "Your two-factor sign-in changed",
+                &[what.to_string()],
+                None,
+                "If this was not you, sign in, review Settings → Security and change your \
+                 password, or ask an administrator for help.",
             )
         }
 

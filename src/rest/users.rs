@@ -187,6 +187,7 @@ pub async fn list_users(
         role: params.role,
         status: params.status,
         verified: None,
+        two_factor: None,
     };
     let (records, more) = admin::list::users_after(&state, &admin, &filter, after, limit).await?;
     let next_cursor = more

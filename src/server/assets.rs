@@ -98,9 +98,12 @@ pub fn head_tags() -> impl IntoView {
                 r#type="application/wasm"
                 crossorigin=""
             />
-            <script type="module" nonce=nonce>
+            <script type="module" nonce=nonce.clone()>
                 {script}
             </script>
+            // Passkeys (WebAuthn) are a browser API only a script reaches: this small file
+            // shows the passkey buttons and runs them; everything else works without it.
+            <script src="/passkeys.js" defer="" nonce=nonce></script>
         }
     })
 }

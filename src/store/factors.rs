@@ -8,11 +8,19 @@ use crate::{
     server::db::{query, Ex, Tx},
 };
 
+/// The text of [`HAS_SECOND_FACTOR`], for `concat!` into other constant SQL.
+macro_rules! has_second_factor {
+    () => {
+        "(EXISTS (SELECT 1 FROM totp_factors tf WHERE tf.user_id = u.id \
+         AND tf.enabled_at IS NOT NULL) \
+         OR EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = u.id))"
+    };
+}
+pub(crate) use has_second_factor;
+
 /// SQL, over `users u`, that is true when the account has a second factor (an enabled
 /// authenticator app or a passkey). Recovery codes alone are not one.
-pub const HAS_SECOND_FACTOR: &str = "(EXISTS (SELECT 1 FROM totp_factors tf \
-     WHERE tf.user_id = u.id AND tf.enabled_at IS NOT NULL) \
-     OR EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = u.id))";
+pub const HAS_SECOND_FACTOR: &str = has_second_factor!();
 
 /// What an account has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]

@@ -22,6 +22,8 @@ pub struct ListFilter {
     pub status: Option<AccountStatus>,
     /// Only users whose address is confirmed (`true`) or not (`false`).
     pub verified: Option<bool>,
+    /// Only users with a second factor (`true`) or without one (`false`).
+    pub two_factor: Option<bool>,
 }
 
 impl ListFilter {
@@ -76,6 +78,13 @@ impl ListFilter {
                 "u.email_verified_at IS NULL"
             });
         }
+        if let Some(two_factor) = self.two_factor {
+            clause(qb);
+            if !two_factor {
+                qb.push("NOT ");
+            }
+            qb.push(crate::store::factors::HAS_SECOND_FACTOR);
+        }
     }
 
     /// Appends the statement counting the users this filter lets through.
@@ -87,6 +96,7 @@ impl ListFilter {
             && self.role.is_none()
             && self.status.is_none()
             && self.verified.is_none()
+            && self.two_factor.is_none()
         {
             // The search table has exactly one row per user (kept so by triggers), so its own
             // count is the users' count, without joining 1,000s of matches back to `users`.
@@ -168,13 +178,21 @@ pub struct ListRow {
     pub last_login_at: Option<i64>,
     /// The address is confirmed.
     pub email_verified: bool,
+    /// The account has a second factor.
+    pub two_factor: bool,
     /// The total the filter lets through (on the rows of a page only).
     #[sqlx(default)]
     pub total: i64,
 }
 
-const LIST_COLUMNS: &str = "u.id, p.display_name, u.email, u.role, u.status, u.created_at, \
-     u.last_login_at, (u.email_verified_at IS NOT NULL) AS email_verified";
+/// The columns of a [`ListRow`] (its `two_factor` is [`crate::store::factors::HAS_SECOND_FACTOR`]).
+fn list_columns() -> String {
+    format!(
+        "u.id, p.display_name, u.email, u.role, u.status, u.created_at, u.last_login_at, \
+         (u.email_verified_at IS NOT NULL) AS email_verified, {} AS two_factor",
+        crate::store::factors::HAS_SECOND_FACTOR
+    )
+}
 
 /// One page of a list: `limit` rows from `offset` on, and the total.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +220,7 @@ pub async fn list_page(
 ) -> Result<ListPage, AppError> {
     let backend = pool.backend();
     let fetch = |page: u32| {
-        let mut qb = query(format!("SELECT {LIST_COLUMNS}, ("));
+        let mut qb = query(format!("SELECT {}, (", list_columns()));
         filter.push_count(&mut qb, backend);
         qb.push(") AS total FROM users u JOIN profiles p ON p.user_id = u.id");
         filter.push_where(&mut qb, backend);
@@ -265,7 +283,8 @@ impl Listed {
     ) -> futures_util::stream::BoxStream<'a, Result<ListRow, sqlx::Error>> {
         let backend = pool.backend();
         let mut qb = query(format!(
-            "SELECT {LIST_COLUMNS} FROM users u JOIN profiles p ON p.user_id = u.id"
+            "SELECT {} FROM users u JOIN profiles p ON p.user_id = u.id",
+            list_columns()
         ));
         self.filter.push_where(&mut qb, backend);
         self.order.push(&mut qb, backend);
@@ -375,6 +394,7 @@ mod tests {
             role: Some(Role::Admin),
             status: Some(AccountStatus::Active),
             verified: None,
+            two_factor: None,
         };
         let text = sql(&all);
         assert!(text.starts_with(" WHERE u.id IN (SELECT rowid"), "{text}");

@@ -202,8 +202,12 @@ pub async fn record_login(db: impl Into<Ex<'_>>, id: i64, now: i64) -> Result<()
 
 /// The columns of a [`ViewerRow`], from `users u` joined with `profiles p` (for queries that
 /// join them to another table, such as the session check).
-pub const VIEWER_COLUMNS: &str = "p.display_name, p.theme, p.time_zone, u.role, \
-     u.must_change_password, u.status, (u.email_verified_at IS NOT NULL) AS email_verified";
+pub const VIEWER_COLUMNS: &str = concat!(
+    "p.display_name, p.theme, p.time_zone, u.role, u.must_change_password, u.status, \
+     (u.email_verified_at IS NOT NULL) AS email_verified, ",
+    crate::store::factors::has_second_factor!(),
+    " AS two_factor"
+);
 
 /// What every page needs of the signed-in person: the header and the theme.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -216,6 +220,8 @@ pub struct ViewerRow {
     pub status: AccountStatus,
     /// The address is confirmed.
     pub email_verified: bool,
+    /// The account has a second factor.
+    pub two_factor: bool,
 }
 
 /// The viewer data of user `id`.
