@@ -20,7 +20,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 echo "bench admin password" | "$bin" --database-url "$db" admin create \
   --email bench-admin@example.org --display-name "Bench Admin" --password-stdin >/dev/null
 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD \
-  ROSTER_DATABASE_URL="$db" ROSTER_LOG=warn "$bin" serve >"$tmp/server.log" 2>&1 &
+  ROSTER_DATABASE_URL="$db" ROSTER_SECRET_KEY_FILE="$tmp/secret.key" ROSTER_LOG=warn "$bin" serve >"$tmp/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done

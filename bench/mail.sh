@@ -17,7 +17,7 @@ setsid end2end/node_modules/.bin/maildev -s "$smtp_port" -w "$maildev_port" \
   --ip 127.0.0.1 --web-ip 127.0.0.1 >"$tmp/maildev.log" 2>&1 &
 maildev=$!
 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=roster \
-  LEPTOS_ENV=PROD ROSTER_DATABASE_URL="sqlite://$tmp/roster.db" ROSTER_LOG=warn \
+  LEPTOS_ENV=PROD ROSTER_DATABASE_URL="sqlite://$tmp/roster.db" ROSTER_SECRET_KEY_FILE="$tmp/secret.key" ROSTER_LOG=warn \
   ROSTER_SMTP_URL="smtp://127.0.0.1:$smtp_port" ROSTER_PUBLIC_URL="http://127.0.0.1:$port" \
   target/release/roster serve >"$tmp/server.log" 2>&1 &
 server=$!

@@ -59,7 +59,7 @@ token=$("$bin" --database-url "$db" token create --email bench-admin@example.org
   --name bench --scope profile:read --expires 7)
 
 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD \
-  ROSTER_DATABASE_URL="$db" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 \
+  ROSTER_DATABASE_URL="$db" ROSTER_SECRET_KEY_FILE="$tmp/secret.key" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 \
   "$bin" serve >"$tmp/server.log" 2>&1 &
 server=$!
 bare_pid=

@@ -84,7 +84,7 @@ wedges=0; slow_probes=0; exits=(); started_at=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do
   port=$(free_port); base="http://127.0.0.1:$port"
   LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$site" LEPTOS_ENV=PROD \
-    ROSTER_DATABASE_URL="$db" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 ROSTER_WORKER_STALL_AFTER=3s \
+    ROSTER_DATABASE_URL="$db" ROSTER_SECRET_KEY_FILE="$tmp/secret.key" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 ROSTER_WORKER_STALL_AFTER=3s \
     "$bin" serve >"$tmp/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/healthz" && break; sleep 0.1; done

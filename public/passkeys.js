@@ -175,9 +175,20 @@
       if (autofill === controller) autofill = null;
     }
   }
+  // Leaving /login (the app moves on without a page load) cancels its pending request.
+  const dropAutofill = () => {
+    const field = document.querySelector('input[autocomplete~="webauthn"]');
+    if (autofill && !field) {
+      autofill.abort();
+      autofill = null;
+    }
+  };
   const start = () => {
     offerAutofill();
-    new MutationObserver(() => offerAutofill()).observe(document.body, {
+    new MutationObserver(() => {
+      dropAutofill();
+      offerAutofill();
+    }).observe(document.body, {
       childList: true,
       subtree: true,
     });

@@ -159,7 +159,7 @@ test("leaving a page while its password hint is pending raises no error", async 
   // The page still runs its JavaScript: the next form submits without a page load.
   await page.getByLabel("Email").fill("nobody@example.org");
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByText("Email or password is incorrect")).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
 });

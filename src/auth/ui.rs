@@ -248,11 +248,9 @@ pub fn LoginVerifyPage() -> impl IntoView {
 fn PasskeyButton(label: &'static str, next: Signal<String>) -> impl IntoView {
     view! {
         <div class="passkey-sign-in" data-passkey-box="">
-            <noscript>
-                <p class="muted">
+            <p class="muted passkeys-need-js">
                     "Passkeys need JavaScript, which is off in this browser."
                 </p>
-            </noscript>
             <div class="needs-webauthn">
                 <button type="button" class="secondary" data-passkey="sign-in" data-next=next>
                     {label}

@@ -320,13 +320,11 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
     let add = if page.passkeys_available {
         view! {
             <div class="passkey-add" data-passkey-box="">
-                <noscript>
-                    <p class="muted">
+                <p class="muted passkeys-need-js">
                         "Adding a passkey needs JavaScript, which is off in this browser: \
                          passkeys are a browser feature only scripts can reach. \
                          Everything else on this page works without it."
                     </p>
-                </noscript>
                 <p class="muted webauthn-unsupported">
                     "This browser cannot use passkeys."
                 </p>

@@ -85,7 +85,7 @@ impl Keyring {
     }
 
     /// A new key file at `path` with one random key (its folder made as needed, the file mode
-    /// 0600 and created only if absent).
+    /// 0600 and created only if absent, atomically).
     ///
     /// Errors: `Write` when the file exists already or cannot be written.
     pub fn create(path: &Path) -> Result<Self, KeyError> {
@@ -93,10 +93,17 @@ impl Keyring {
             std::fs::create_dir_all(folder).map_err(|e| write_error(path, e))?;
         }
         let keys = vec![DataKey::random(1)];
-        let mut file = open_private(path, true).map_err(|e| write_error(path, e))?;
-        file.write_all(render(&keys).as_bytes())
+        // Written whole under another name, then linked into place, which fails if the file
+        // exists: a second process starting at the same moment never reads half a file.
+        let temporary = path.with_extension(format!("key.{}.new", std::process::id()));
+        let _ = std::fs::remove_file(&temporary);
+        let mut file = open_private(&temporary, true).map_err(|e| write_error(&temporary, e))?;
+        let written = file
+            .write_all(render(&keys).as_bytes())
             .and_then(|_| file.sync_all())
-            .map_err(|e| write_error(path, e))?;
+            .and_then(|_| std::fs::hard_link(&temporary, path));
+        let _ = std::fs::remove_file(&temporary);
+        written.map_err(|e| write_error(path, e))?;
         Ok(Self {
             path: path.to_path_buf(),
             keys: RwLock::new(keys),

@@ -70,9 +70,15 @@ pub async fn open(db: &Db, path: &std::path::Path, now: i64) -> Result<Keyring, 
             path: path.display().to_string(),
         });
     } else {
-        let made = Keyring::create(path).map_err(file_error)?;
-        tracing::info!(path = %path.display(), "data key file created: keep it with every backup");
-        made
+        match Keyring::create(path) {
+            Ok(made) => {
+                tracing::info!(path = %path.display(), "data key file created: keep it with every backup");
+                made
+            }
+            // Another node sharing the file made it a moment ago.
+            Err(_) if path.exists() => Keyring::load(path).map_err(file_error)?,
+            Err(e) => return Err(file_error(e)),
+        }
     };
     check(db, &keyring, now).await?;
     Ok(keyring)
