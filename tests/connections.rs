@@ -241,6 +241,7 @@ fn roster_serve(dir: &Path, port: u16, files: &TlsFiles) -> std::process::Comman
         .env("LEPTOS_OUTPUT_NAME", "roster")
         .env("ROSTER_TLS_CERT_FILE", &files.cert)
         .env("ROSTER_TLS_KEY_FILE", &files.key)
+        .env("ROSTER_SECRET_KEY_FILE", dir.join("secret.key"))
         .env("ROSTER_LOG", "warn");
     command
 }

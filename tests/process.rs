@@ -370,3 +370,61 @@ async fn a_stuck_worker_is_counted_in_metrics_and_fails_readiness() {
         assert!(stalled >= 1.0, "{metrics}");
     }
 }
+
+#[tokio::test]
+async fn a_database_without_its_key_file_stops_roster_serve_and_keys_rotate_reseals() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let key = dir.path().join("secret.key");
+    let key_text = key.to_str().unwrap();
+    // The first start makes the key file (mode 0600) and records its key in the database.
+    let server = serve_with(&db, &[("ROSTER_SECRET_KEY_FILE", key_text)]).await;
+    drop(server);
+    assert!(key.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let run = |args: &[&str], key_file: &str| {
+        Command::new(BIN)
+            .args(args)
+            .env("ROSTER_DATABASE_URL", &db)
+            .env("ROSTER_SECRET_KEY_FILE", key_file)
+            .env(
+                "LEPTOS_SITE_ADDR",
+                format!("127.0.0.1:{}", crate::common::free_port()),
+            )
+            .env("ROSTER_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let rotated = run(&["keys", "rotate"], key_text);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let said = String::from_utf8_lossy(&rotated.stdout);
+    assert!(said.contains("data key k2 added"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with('k'))
+            .count(),
+        2
+    );
+
+    // The database copied elsewhere without its key file: a clear refusal, nothing served.
+    let gone = dir.path().join("gone.key");
+    let refused = run(&["serve"], gone.to_str().unwrap());
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("cannot decrypt stored secrets with") && message.contains("gone.key"),
+        "{message}"
+    );
+    assert!(!gone.exists(), "no new key is made over sealed data");
+}

@@ -14,11 +14,12 @@ use crate::{
     error::{AppError, OrInternal},
     paths,
     server::AppState,
-    store::{outbox, users},
+    store::{factors, outbox, users},
 };
 
 /// Everything stored about `me`: the account (without the password hash), the profile and
-/// settings, the sessions, the personal access tokens (without their hashes: a hash is not the
+/// settings, the sessions, which second factors they have (without any secret), the personal
+/// access tokens (without their hashes: a hash is not the
 /// person's data and would only help someone guess the token), the audit events about them,
 /// and the mails written to them (without their text, which may hold a live link). Times are
 /// Unix seconds, UTC.
@@ -55,6 +56,13 @@ pub async fn document(state: &AppState, me: &Me) -> Result<Value, AppError> {
             })
         })
         .collect();
+    // What second factors the person has, never their secrets (seed, codes, public keys).
+    let factors = factors::summary(pool, me.user_id()).await?;
+    let passkeys: Vec<Value> = factors::passkeys(pool, me.user_id())
+        .await?
+        .into_iter()
+        .map(|p| json!({ "name": p.name, "created_at": p.created_at, "last_used_at": p.last_used_at }))
+        .collect();
     Ok(json!({
         "format": "roster-export/1",
         "account": {
@@ -68,6 +76,11 @@ pub async fn document(state: &AppState, me: &Me) -> Result<Value, AppError> {
         },
         "sessions": sessions,
         "personal_access_tokens": tokens,
+        "second_factors": {
+            "authenticator_app": factors.totp,
+            "recovery_codes_left": factors.recovery_codes_left,
+            "passkeys": passkeys,
+        },
         "audit_events": events,
         "mails": outbox::of_user(pool, me.user_id()).await?,
     }))

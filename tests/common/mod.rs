@@ -400,6 +400,20 @@ pub async fn serve(database_url: &str) -> Server {
     serve_with(database_url, &[]).await
 }
 
+/// The data key file of the test server on `database_url`: beside a SQLite file, else in the
+/// temp folder under a name made from the URL.
+pub fn key_file_for(database_url: &str) -> std::path::PathBuf {
+    match database_url.strip_prefix("sqlite://") {
+        Some(file) => std::path::PathBuf::from(format!("{file}.key")),
+        None => {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            database_url.hash(&mut h);
+            std::env::temp_dir().join(format!("roster-test-{:016x}.key", h.finish()))
+        }
+    }
+}
+
 /// [`serve`] with extra environment variables (which win over the defaults above).
 pub async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
     let port = free_port();
@@ -410,6 +424,9 @@ pub async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
         .env("LEPTOS_OUTPUT_NAME", "roster")
         .env("ROSTER_API_CALLS_PER_MINUTE", "1000000")
         .env("ROSTER_LOG", "warn")
+        // One data key file per database (not data/secret.key in the checkout), so a server
+        // started again on the same database finds its key.
+        .env("ROSTER_SECRET_KEY_FILE", key_file_for(database_url))
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
