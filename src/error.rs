@@ -158,6 +158,13 @@ impl AppError {
         }
     }
 
+    /// A validation error with one `message` at one form `field`.
+    pub fn at(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        AppError::Validation(errors)
+    }
+
     /// The message for `field`: a validation message, or a conflict reported at that field.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {

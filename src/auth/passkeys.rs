@@ -176,7 +176,7 @@ pub async fn finish(
 ) -> Response {
     let session = TypedSession::new(session);
     let Ok(Json(credential)) = body else {
-        return json_error(refused(NOT_ACCEPTED));
+        return json_error(AppError::at("passkey", NOT_ACCEPTED));
     };
     match sign_in(&state, &ctx, &session, &credential, state.now()).await {
         Ok(target) => Json(serde_json::json!({ "redirect": target })).into_response(),
@@ -200,7 +200,7 @@ async fn sign_in(
         }) if expires_at > now => {
             let half = second_factor::pending(session, now)
                 .await
-                .ok_or_else(|| refused(SIGN_IN_AGAIN))?;
+                .ok_or_else(|| AppError::at("passkey", SIGN_IN_AGAIN))?;
             let Ok(result) = webauthn.finish_passkey_authentication(credential, &st) else {
                 let event = AuditEvent::new(
                     AuditAction::SecondFactorFailed,
@@ -210,7 +210,7 @@ async fn sign_in(
                 )
                 .with("method", "passkey");
                 record(state.pool(), &event, now).await?;
-                return Err(refused(NOT_ACCEPTED));
+                return Err(AppError::at("passkey", NOT_ACCEPTED));
             };
             note_use(state, half.user_id, &result, now).await?;
             let signed_in =
@@ -227,7 +227,7 @@ async fn sign_in(
             users::lock(&mut tx, Some(user_id), false).await?;
             let account = users::credentials(&mut tx, users::Account::Id(user_id))
                 .await?
-                .ok_or_else(|| refused(NOT_ACCEPTED))?;
+                .ok_or_else(|| AppError::at("passkey", NOT_ACCEPTED))?;
             if account.status != AccountStatus::Active {
                 return Err(AppError::AccountDisabled);
             }
@@ -252,7 +252,7 @@ async fn sign_in(
             .await?;
             Ok(target(account.must_change_password, next.as_deref()))
         }
-        _ => Err(refused(SIGN_IN_AGAIN)),
+        _ => Err(AppError::at("passkey", SIGN_IN_AGAIN)),
     }
 }
 
@@ -268,11 +268,11 @@ async fn passwordless(
     let webauthn = state.webauthn().ok_or(AppError::NotFound)?;
     let (handle, credential_id) = webauthn
         .identify_discoverable_authentication(credential)
-        .map_err(|_| refused(NOT_ACCEPTED))?;
+        .map_err(|_| AppError::at("passkey", NOT_ACCEPTED))?;
     let user = factors::user_by_passkey_handle(state.pool(), &handle.to_string()).await?;
     let row = factors::passkey_by_credential(state.pool(), credential_id).await?;
     let (Some(user_id), Some(row)) = (user, row) else {
-        return Err(refused(NOT_ACCEPTED));
+        return Err(AppError::at("passkey", NOT_ACCEPTED));
     };
     let key = serde_json::from_str::<Passkey>(&row.credential).ok();
     let result = match key {
@@ -285,7 +285,7 @@ async fn passwordless(
         let event = AuditEvent::new(AuditAction::LoginFailed, None, Some(user_id), ctx)
             .with("reason", "passkey not accepted");
         record(state.pool(), &event, now).await?;
-        return Err(refused(NOT_ACCEPTED));
+        return Err(AppError::at("passkey", NOT_ACCEPTED));
     };
     note_use(state, user_id, &result, now).await?;
     Ok(user_id)
@@ -322,10 +322,4 @@ fn target(must_change_password: bool, next: Option<&str>) -> String {
     next.and_then(paths::safe_next)
         .unwrap_or(paths::HOME)
         .to_string()
-}
-
-fn refused(message: &str) -> AppError {
-    let mut errors = crate::error::FieldErrors::new();
-    errors.add("passkey", message);
-    AppError::Validation(errors)
 }

@@ -20,7 +20,7 @@ use crate::{
         AuditAction,
     },
     domain::{AccountStatus, Letter},
-    error::{AppError, FieldErrors},
+    error::AppError,
     request::RequestContext,
     server::{
         db::{begin_write, Tx},
@@ -162,7 +162,7 @@ pub async fn verify(
         Proof::RecoveryCode(_) => "recovery_code",
     };
     let Some(mut pending) = pending(session, now).await else {
-        return Err(refused(field, SIGN_IN_AGAIN));
+        return Err(AppError::at(field, SIGN_IN_AGAIN));
     };
     let user_id = pending.user_id;
     let key = pending.throttle_key();
@@ -196,14 +196,14 @@ pub async fn verify(
         record(state.pool(), &event, now).await?;
         if pending.failures >= FAILURES_PER_PENDING {
             session.unstash(Stash::PendingLogin).await?;
-            return Err(refused(field, SIGN_IN_AGAIN));
+            return Err(AppError::at(field, SIGN_IN_AGAIN));
         }
         session.stash(Stash::PendingLogin, &pending).await?;
         let message = match proof {
             Proof::Code(_) => WRONG_CODE,
             Proof::RecoveryCode(_) => WRONG_RECOVERY_CODE,
         };
-        return Err(refused(field, message));
+        return Err(AppError::at(field, message));
     };
     state.throttle().login_succeeded(&key, ctx.client.ip).await;
     complete(state, ctx, session, &pending, method, now).await
@@ -267,11 +267,11 @@ pub async fn complete(
     session.unstash(Stash::PendingLogin).await?;
     let account = match account {
         Some(a) if mark(&a.password_hash) != pending.mark => {
-            return Err(refused("code", SIGN_IN_AGAIN));
+            return Err(AppError::at("code", SIGN_IN_AGAIN));
         }
         Some(a) if a.status != AccountStatus::Active => return Err(AppError::AccountDisabled),
         Some(a) => a,
-        None => return Err(refused("code", SIGN_IN_AGAIN)),
+        None => return Err(AppError::at("code", SIGN_IN_AGAIN)),
     };
     let mut notice = false;
     if method == "recovery_code" {
@@ -325,10 +325,4 @@ pub async fn queue_notice(tx: &mut Tx, user_id: i64, what: &str, now: i64) -> Re
         outbox::enqueue(tx, &letter, Some(user_id), now).await?;
     }
     Ok(())
-}
-
-fn refused(field: &str, message: &str) -> AppError {
-    let mut errors = FieldErrors::new();
-    errors.add(field, message);
-    AppError::Validation(errors)
 }

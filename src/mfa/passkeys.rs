@@ -14,17 +14,13 @@ use tower_sessions::Session;
 use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential, Uuid};
 
 use crate::{
-    audit::{
-        ssr::{record, AuditEvent},
-        AuditAction,
-    },
+    audit::{ssr::AuditEvent, AuditAction},
     auth::{
         passkeys::{json_error, stored, CHALLENGE_SECONDS},
-        second_factor::queue_notice,
         session::{Stash, TypedSession},
         Caller,
     },
-    error::{AppError, FieldErrors, OrInternal},
+    error::{AppError, OrInternal},
     paths,
     request::RequestContext,
     server::{db::begin_write, AppState},
@@ -76,7 +72,7 @@ async fn start(
 ) -> Result<serde_json::Value, AppError> {
     let me = caller.me()?;
     let webauthn = state.webauthn().ok_or(AppError::NotFound)?;
-    let name = super::parse_passkey_name(name).map_err(|m| refused("passkey_name", &m))?;
+    let name = super::parse_passkey_name(name).map_err(|m| AppError::at("passkey_name", &m))?;
     let user_id = me.user_id();
     let mut tx = begin_write(state.pool()).await?;
     let handle = factors::passkey_handle(&mut tx, user_id).await?;
@@ -127,7 +123,7 @@ pub async fn finish(
 ) -> Response {
     let session = TypedSession::new(session);
     let Ok(Json(credential)) = body else {
-        return json_error(refused("passkey", NOT_REGISTERED));
+        return json_error(AppError::at("passkey", NOT_REGISTERED));
     };
     match register(&state, &caller, &ctx, &session, &credential, state.now()).await {
         Ok(()) => Json(serde_json::json!({
@@ -152,12 +148,12 @@ async fn register(
         .take(Stash::PasskeyRegistration)
         .await
         .filter(|r: &Registration| r.expires_at > now)
-        .ok_or_else(|| refused("passkey", NOT_REGISTERED))?;
+        .ok_or_else(|| AppError::at("passkey", NOT_REGISTERED))?;
     let passkey = webauthn
         .finish_passkey_registration(credential, &pending.state)
         .map_err(|e| {
             tracing::info!(error = %e, "passkey registration refused");
-            refused("passkey", NOT_REGISTERED)
+            AppError::at("passkey", NOT_REGISTERED)
         })?;
     let user_id = me.user_id();
     let json = serde_json::to_string(&passkey).map_err(crate::error::internal)?;
@@ -187,30 +183,14 @@ async fn register(
     )
     .with("method", "passkey")
     .with("name", pending.name.as_str());
-    record(&mut tx, &event, now).await?;
-    queue_notice(
-        &mut tx,
-        user_id,
-        &format!(
+    let change = super::service::Change {
+        event,
+        notice: format!(
             "A passkey named \"{}\" was added to your account. It signs you in, and serves as \
              your second factor.",
             pending.name
         ),
-        now,
-    )
-    .await?;
-    tx.commit().await.or_internal()?;
-    state.mailer().ring();
-    if let Some(codes) = codes {
-        session
-            .stash_secret(state.secrets(), Stash::RecoveryCodes, &codes, now)
-            .await?;
-    }
-    Ok(())
-}
-
-fn refused(field: &str, message: &str) -> AppError {
-    let mut errors = FieldErrors::new();
-    errors.add(field, message);
-    AppError::Validation(errors)
+        codes,
+    };
+    super::service::commit(state, Some(session), tx, user_id, change, now).await
 }

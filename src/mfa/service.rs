@@ -16,7 +16,7 @@ use crate::{
         sessions, Admin, Me,
     },
     domain::time::format_time,
-    error::{AppError, FieldErrors, OrInternal},
+    error::{AppError, OrInternal},
     request::RequestContext,
     server::{
         db::{begin_write, Tx},
@@ -118,7 +118,7 @@ pub async fn enable_totp(
         .await?
         .filter(|r| r.enabled_at.is_none())
     else {
-        return Err(refused(
+        return Err(AppError::at(
             "code",
             "Choose \"Set up authenticator app\" first.",
         ));
@@ -134,7 +134,7 @@ pub async fn enable_totp(
     let seed = second_factor::open_seed(state, user_id, &row.secret)?;
     let step = rules::normalise_code(code).and_then(|c| rules::matching_step(&seed, &c, now));
     let Some(step) = step else {
-        return Err(refused(
+        return Err(AppError::at(
             "code",
             "This code is not right. Check that the app shows Roster and try the newest code.",
         ));
@@ -143,7 +143,7 @@ pub async fn enable_totp(
     let mut tx = begin_write(state.pool()).await?;
     users::lock(&mut tx, Some(user_id), false).await?;
     if !factors::enable_totp(&mut tx, user_id, step, now).await? {
-        return Err(refused(
+        return Err(AppError::at(
             "code",
             "Choose \"Set up authenticator app\" first.",
         ));
@@ -156,22 +156,14 @@ pub async fn enable_totp(
         ctx,
     )
     .with("method", "totp");
-    record(&mut tx, &event, now).await?;
-    queue_notice(
-        &mut tx,
-        user_id,
-        "An authenticator app was turned on for your account: signing in now asks for its code.",
-        now,
-    )
-    .await?;
-    tx.commit().await.or_internal()?;
-    state.mailer().ring();
-    if let Some(codes) = codes {
-        session
-            .stash_secret(state.secrets(), Stash::RecoveryCodes, &codes, now)
-            .await?;
-    }
-    Ok(())
+    let change = Change {
+        event,
+        notice: "An authenticator app was turned on for your account: signing in now asks for \
+                 its code."
+            .into(),
+        codes,
+    };
+    commit(state, Some(session), tx, user_id, change, now).await
 }
 
 /// Ten new recovery codes for `user_id` in `tx` when the account has none unused (its first
@@ -237,19 +229,13 @@ pub async fn regenerate_codes(
         Some(user_id),
         ctx,
     );
-    record(&mut tx, &event, now).await?;
-    queue_notice(
-        &mut tx,
-        user_id,
-        "New recovery codes were made for your account; the old ones no longer work.",
-        now,
-    )
-    .await?;
-    tx.commit().await.or_internal()?;
-    state.mailer().ring();
-    session
-        .stash_secret(state.secrets(), Stash::RecoveryCodes, &codes, now)
-        .await
+    let change = Change {
+        event,
+        notice: "New recovery codes were made for your account; the old ones no longer work."
+            .into(),
+        codes: Some(codes),
+    };
+    commit(state, Some(session), tx, user_id, change, now).await
 }
 
 /// What [`remove`] removes.
@@ -326,16 +312,17 @@ pub async fn remove(
         ctx,
     )
     .with("method", method);
-    record(&mut tx, &event, now).await?;
-    let what = if left.any() {
+    let notice = if left.any() {
         what
     } else {
         format!("{what} Signing in now needs your password alone.")
     };
-    queue_notice(&mut tx, user_id, &what, now).await?;
-    tx.commit().await.or_internal()?;
-    state.mailer().ring();
-    Ok(())
+    let change = Change {
+        event,
+        notice,
+        codes: None,
+    };
+    commit(state, None, tx, user_id, change, now).await
 }
 
 /// What a person typed to confirm a change ("Current password or authentication code"), and
@@ -362,7 +349,7 @@ async fn confirm(
     let Confirmation { text, field } = confirmation;
     if let Some(code) = rules::normalise_code(text) {
         if !code_allowed {
-            return Err(refused(field, LAST_FACTOR_NEEDS_PASSWORD));
+            return Err(AppError::at(field, LAST_FACTOR_NEEDS_PASSWORD));
         }
         let user_id = me.user_id();
         let key = throttle_key(state, user_id).await?;
@@ -377,11 +364,11 @@ async fn confirm(
             state.throttle().login_succeeded(&key, ctx.client.ip).await;
             return Ok(());
         }
-        return Err(refused(field, WRONG_CONFIRMATION));
+        return Err(AppError::at(field, WRONG_CONFIRMATION));
     }
     match check_own_password(state, ctx, me, text, field, now).await {
         Err(AppError::Validation(errors)) if errors.get(field) == Some(WRONG_PASSWORD) => {
-            Err(refused(field, WRONG_CONFIRMATION))
+            Err(AppError::at(field, WRONG_CONFIRMATION))
         }
         other => other.map(|_| ()),
     }
@@ -414,18 +401,49 @@ pub async fn admin_reset(
     )
     .with("had_factors", had)
     .with("sessions_ended", ended);
-    record(&mut tx, &event, now).await?;
-    queue_notice(
-        &mut tx,
-        user_id,
-        "An administrator reset your two-factor sign-in: your authenticator app, passkeys and \
-         recovery codes were removed and you were signed out. Sign in with your password and \
-         set them up again under Settings → Security.",
-        now,
-    )
-    .await?;
+    let change = Change {
+        event,
+        notice: "An administrator reset your two-factor sign-in: your authenticator app, \
+                 passkeys and recovery codes were removed and you were signed out. Sign in with \
+                 your password and set them up again under Settings → Security."
+            .into(),
+        codes: None,
+    };
+    commit(state, None, tx, user_id, change, now).await
+}
+
+/// A change to someone's second factors, as it is recorded and told.
+pub struct Change {
+    /// The audit event.
+    pub event: AuditEvent,
+    /// The one sentence mailed to the person.
+    pub notice: String,
+    /// Recovery codes made with the change, to be shown once in the browser that made it.
+    pub codes: Option<Vec<String>>,
+}
+
+/// Ends a change to `user_id`'s factors made in `tx`: its audit event and mailed notice join
+/// the transaction, which commits; the mailer is rung; new recovery codes wait in `session`
+/// to be shown once.
+///
+/// Errors: `Internal` when a write, the commit or the session store fails.
+pub async fn commit(
+    state: &AppState,
+    session: Option<&TypedSession>,
+    mut tx: Tx,
+    user_id: i64,
+    change: Change,
+    now: i64,
+) -> Result<(), AppError> {
+    record(&mut tx, &change.event, now).await?;
+    queue_notice(&mut tx, user_id, &change.notice, now).await?;
     tx.commit().await.or_internal()?;
     state.mailer().ring();
+    if let (Some(codes), Some(session)) = (change.codes, session) {
+        session
+            .stash_secret(state.secrets(), Stash::RecoveryCodes, &codes, now)
+            .await?;
+    }
     Ok(())
 }
 
@@ -436,10 +454,4 @@ async fn throttle_key(state: &AppState, user_id: i64) -> Result<String, AppError
         .map(|u| u.email)
         .unwrap_or_default();
     Ok(second_factor::throttle_key(&email))
-}
-
-fn refused(field: &str, message: &str) -> AppError {
-    let mut errors = FieldErrors::new();
-    errors.add(field, message);
-    AppError::Validation(errors)
 }
