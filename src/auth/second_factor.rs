@@ -96,12 +96,15 @@ fn mark(password_hash: &str) -> String {
         .collect()
 }
 
-/// Keeps `pending` in the browser's session entry, which ends with it.
+/// Keeps `pending` in the browser's session entry, which ends with it (unless someone is
+/// signed in on this browser already: their session keeps its own deadline).
 ///
 /// Errors: `Internal` when the session store fails.
 pub async fn begin(session: &TypedSession, pending: &PendingLogin) -> Result<(), AppError> {
     session.stash(Stash::PendingLogin, pending).await?;
-    session.expire_at(pending.expires_at);
+    if session.user_id().await.is_none() {
+        session.expire_at(pending.expires_at);
+    }
     Ok(())
 }
 
