@@ -724,6 +724,18 @@ async fn passkey_endpoints_refuse_what_does_not_check_out() {
     .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.count("passkeys").await, 0);
+    // Challenges are limited per client (each is a session write).
+    let mut limited = false;
+    for _ in 0..40 {
+        let res = post("/login/passkey/options", serde_json::json!({}), None)
+            .await
+            .unwrap();
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "at most 30 challenges a minute from one client");
     // Cross-site posts are refused before anything runs (CSRF).
     let res = app
         .client

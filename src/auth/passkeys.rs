@@ -96,13 +96,17 @@ pub async fn stored(state: &AppState, user_id: i64) -> Result<Vec<Passkey>, AppE
 /// they list the account's passkeys; otherwise they ask for any discoverable credential of
 /// this site (`mediation: "conditional"`, for the browser's autofill).
 ///
-/// Errors (JSON): 404 when passkeys are unavailable here or the account has none; 500 when the
-/// session store fails.
+/// Errors (JSON): 404 when passkeys are unavailable here or the account has none; 429 after
+/// `Limits::challenges_per_minute` from one client; 500 when the session store fails.
 pub async fn options(
     State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
     session: Session,
     body: Option<Json<OptionsRequest>>,
 ) -> Response {
+    if let Some(retry_after) = state.throttle().challenge(ctx.client.ip) {
+        return json_error(AppError::RateLimited { retry_after });
+    }
     let session = TypedSession::new(session);
     let next = body.and_then(|Json(b)| b.next);
     match start(&state, &session, next, state.now()).await {

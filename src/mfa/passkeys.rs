@@ -48,13 +48,17 @@ struct Registration {
 /// `POST /settings/security/passkeys/options` `{"name": ...}`: the creation options.
 ///
 /// Errors (JSON): 401 when signed out; 400 for a bad name; 404 when passkeys are unavailable
-/// at this site's address.
+/// at this site's address; 429 after `Limits::challenges_per_minute` from one client.
 pub async fn options(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(ctx): Extension<RequestContext>,
     session: Session,
     body: Option<Json<RegisterRequest>>,
 ) -> Response {
+    if let Some(retry_after) = state.throttle().challenge(ctx.client.ip) {
+        return json_error(AppError::RateLimited { retry_after });
+    }
     let session = TypedSession::new(session);
     let name = body.map(|Json(b)| b.name).unwrap_or_default();
     match start(&state, &caller, &session, &name, state.now()).await {

@@ -42,6 +42,8 @@ pub struct Limits {
     pub api_calls_per_minute: u32,
     /// Password strength hints per client IP per minute (a token bucket, like API calls).
     pub hints_per_minute: u32,
+    /// Passkey challenges per client IP per minute (each is kept in a session entry: a write).
+    pub challenges_per_minute: u32,
     /// Mails a client may ask for per hour ("Forgot password?", "Resend verification email",
     /// "Change email"); each address also takes at most a few an hour, counted in the outbox.
     pub mail_requests_per_hour: u32,
@@ -56,6 +58,7 @@ impl Default for Limits {
             signups_per_hour: 10,
             api_calls_per_minute: 600,
             hints_per_minute: 60,
+            challenges_per_minute: 30,
             mail_requests_per_hour: 10,
         }
     }
@@ -261,6 +264,8 @@ pub struct Throttle {
     api_calls: Mutex<Buckets<i64>>,
     /// Per client: password strength hints left.
     hints: Mutex<Buckets<IpAddr>>,
+    /// Per client: passkey challenges left.
+    challenges: Mutex<Buckets<IpAddr>>,
 }
 
 impl Default for Throttle {
@@ -279,6 +284,7 @@ impl Throttle {
             mail_requests: Mutex::new(Table::new(false)),
             api_calls: Mutex::default(),
             hints: Mutex::default(),
+            challenges: Mutex::default(),
         }
     }
 
@@ -364,6 +370,13 @@ impl Throttle {
     pub fn hint(&self, ip: Option<IpAddr>) -> Option<u64> {
         let key = ip.map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), ip_key);
         lock(&self.hints).take(key, self.limits.hints_per_minute)
+    }
+
+    /// Counts one passkey challenge asked for by `ip`: `None` when it may go ahead, else the
+    /// seconds to wait.
+    pub fn challenge(&self, ip: Option<IpAddr>) -> Option<u64> {
+        let key = ip.map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), ip_key);
+        lock(&self.challenges).take(key, self.limits.challenges_per_minute)
     }
 
     /// How many keys the login tables hold, `(accounts, IPs)`, and the bytes their keys and

@@ -226,6 +226,11 @@ impl Limiter {
         (accounts as usize, ips as usize, bytes as usize)
     }
 
+    /// [`Throttle::challenge`]: per node, always (it guards that node's session writes).
+    pub fn challenge(&self, ip: Option<IpAddr>) -> Option<u64> {
+        self.local.challenge(ip)
+    }
+
     /// [`Throttle::hint`]: per node, always.
     pub fn hint(&self, ip: Option<IpAddr>) -> Option<u64> {
         self.local.hint(ip)
