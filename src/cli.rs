@@ -204,6 +204,9 @@ pub enum Command {
     /// Manage the data keys that seal stored secrets.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Register apps that sign people in through Roster (OpenID Connect clients).
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// Add N fake users (seed-<n>@example.test, password "seeded user password") for tests and
     /// benchmarks. Never on a real database.
     Seed {
@@ -237,6 +240,35 @@ pub enum KeysCommand {
     /// it, in one transaction. Older keys stay in the file so backups made before still open;
     /// running servers read the new key when they first meet it.
     Rotate,
+    /// Make a new OpenID Connect token signing key (RS256); the old one signs no more but stays
+    /// in /oauth/jwks.json for a day, so tokens it signed still verify.
+    RotateSigning,
+}
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Register an OpenID Connect client and print `client_id=...` and, for a confidential
+    /// client, `client_secret=...` (shown this once; only its SHA-256 is kept), each on a line
+    /// of its own.
+    Create {
+        /// The app's name, as the consent page shows it.
+        #[arg(long)]
+        name: String,
+        /// Where the app receives the authorization code (exact match; https://, or http:// on
+        /// localhost). Repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where the app may send people after signing out (exact match). Repeat for several.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A public client (a browser or device app): no secret, PKCE only.
+        #[arg(long)]
+        public: bool,
+        /// A scope it may ask for: openid, profile, email, offline_access (repeat; default
+        /// openid profile email; openid is always included).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -431,6 +463,57 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 config.secret_key_file.display(),
                 rotated.resealed
             );
+            Ok(())
+        }
+        Command::Keys(KeysCommand::RotateSigning) => {
+            let pool = db::open(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let now = config.clock.now();
+            let rotated = async {
+                let keyring = roster::store::data_keys::open(&pool, &config.secret_key_file, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                roster::oidc::keys::rotate(&pool, &keyring, now)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            .await;
+            pool.close().await;
+            println!("new signing key {}", rotated?);
+            Ok(())
+        }
+        Command::Client(ClientCommand::Create {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            public,
+            scopes,
+        }) => {
+            let form = roster::oidc::ClientForm {
+                name,
+                redirect_uris: redirect_uris.join("\n"),
+                post_logout_redirect_uris: post_logout_redirect_uris.join("\n"),
+                public,
+                scopes,
+            };
+            let client = form.parse().map_err(|e| e.to_string())?;
+            let state = open(config).await?;
+            let now = state.now();
+            let registered = roster::oidc::clients::register(
+                &state,
+                &roster::auth::Admin::operator(),
+                &roster::request::RequestContext::cli(),
+                &client,
+                now,
+            )
+            .await;
+            state.pool().close().await;
+            let registered = registered.map_err(|e| e.to_string())?;
+            println!("client_id={}", registered.client_id);
+            if let Some(secret) = registered.client_secret {
+                println!("client_secret={secret}");
+            }
             Ok(())
         }
         Command::Seed { users } => {

@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! L0 domain, paths, request     L1 error, components      L2 server (infrastructure)
-//! L3 store, audit               L4 auth                    L5 profiles, account, tokens, mail, mfa
+//! L3 store, audit               L4 auth
+//! L5 profiles, account, tokens, mail, mfa (second factors), oidc (OpenID Connect provider)
 //! L6 admin                      L7 rest (the JSON API)     L8 app (composition root)
 //! ```
 
@@ -21,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod mfa;
+pub mod oidc;
 pub mod paths;
 pub mod profiles;
 #[cfg(feature = "ssr")]

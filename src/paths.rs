@@ -72,6 +72,8 @@ pub const ADMIN_EXPORT_JSON: &str = "/admin/users/export.json";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
 /// Every mail Roster wrote, and its fate.
 pub const ADMIN_OUTBOX: &str = "/admin/outbox";
+/// The OpenID Connect provider's public keys (JWKS, RFC 7517).
+pub const OAUTH_JWKS: &str = "/oauth/jwks.json";
 /// Liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness.

@@ -14,7 +14,7 @@ use std::{collections::BTreeMap, path::Path};
 
 /// Each top-level module of `src/` and its layer. Halves order modules inside a layer where
 /// one must build on the other; none is needed but `components` on `error`.
-const LAYERS: [(&str, f32); 18] = [
+const LAYERS: [(&str, f32); 19] = [
     ("domain", 0.0),
     ("paths", 0.0),
     ("request", 0.0),
@@ -30,6 +30,7 @@ const LAYERS: [(&str, f32); 18] = [
     ("tokens", 5.0),
     ("mail", 5.0),
     ("mfa", 5.0),
+    ("oidc", 5.0),
     ("admin", 6.0),
     ("rest", 7.0),
     ("app", 8.0),

@@ -15,6 +15,7 @@ mod connections;
 mod database;
 mod mail;
 mod nodes;
+mod oidc;
 mod ops;
 mod pages;
 mod process;

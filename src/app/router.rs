@@ -25,7 +25,7 @@ use super::{shell, App};
 use crate::{
     account, admin,
     auth::{self, Caller},
-    mfa, paths, rest,
+    mfa, oidc, paths, rest,
     server::{
         context, db, metrics, middleware as mw, page_cache, password, security, AppState, Config,
         MAX_BODY_BYTES,
@@ -82,6 +82,7 @@ pub async fn build_router(
         )
         .route(paths::PASSKEY_REGISTER, post(mfa::passkeys::finish))
         .route(paths::HEALTHZ, get(healthz))
+        .route(paths::OAUTH_JWKS, get(oidc::keys::jwks_endpoint))
         .route(paths::READYZ, get(readyz))
         .route(paths::ADMIN_EXPORT_CSV, get(export_csv))
         .route(paths::ADMIN_EXPORT_JSON, get(export_json))

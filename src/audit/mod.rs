@@ -49,11 +49,12 @@ pub enum AuditAction {
     RecoveryCodeUsed,
     SecondFactorFailed,
     SecondFactorReset,
+    ClientCreated,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::AccountCreated,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -83,6 +84,7 @@ impl AuditAction {
         AuditAction::RecoveryCodeUsed,
         AuditAction::SecondFactorFailed,
         AuditAction::SecondFactorReset,
+        AuditAction::ClientCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +118,7 @@ impl AuditAction {
             AuditAction::RecoveryCodeUsed => "recovery_code.used",
             AuditAction::SecondFactorFailed => "login.second_factor_failed",
             AuditAction::SecondFactorReset => "user.second_factor_reset",
+            AuditAction::ClientCreated => "oidc.client_created",
         }
     }
 }

@@ -15,7 +15,10 @@ const CHECK_TEXT: &[u8] = b"roster data key check";
 
 /// Every sealed column as `(table, id column, sealed column)`; a value's context (its
 /// associated data) is `"{table}.{column}:{id}"` ([`context`]).
-pub const SEALED_COLUMNS: [(&str, &str, &str); 1] = [("totp_factors", "user_id", "secret")];
+pub const SEALED_COLUMNS: [(&str, &str, &str); 2] = [
+    ("totp_factors", "user_id", "secret"),
+    ("signing_keys", "id", "private_key"),
+];
 
 /// The context a value in `table.column` of row `id` is sealed for.
 pub fn context(table: &str, column: &str, id: i64) -> String {

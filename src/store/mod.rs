@@ -5,6 +5,7 @@
 //! transaction (`&mut Tx`), so whether they join it is visible at the call. Every statement is
 //! a `server::db::Query`, run on SQLite or PostgreSQL alike.
 
+pub mod clients;
 pub mod data_keys;
 pub mod devices;
 pub mod factors;

@@ -24,7 +24,7 @@ pub enum Arg<'q> {
     Int(Option<i64>),
     Text(Option<Cow<'q, str>>),
     Bool(bool),
-    Bytes(Cow<'q, [u8]>),
+    Bytes(Option<Cow<'q, [u8]>>),
 }
 
 macro_rules! arg_from {
@@ -48,8 +48,9 @@ arg_from!(
     String => |v| Arg::Text(Some(Cow::Owned(v))),
     Option<&'q str> => |v| Arg::Text(v.map(Cow::Borrowed)),
     Option<String> => |v| Arg::Text(v.map(Cow::Owned)),
-    &'q [u8] => |v| Arg::Bytes(Cow::Borrowed(v)),
-    Vec<u8> => |v| Arg::Bytes(Cow::Owned(v)),
+    &'q [u8] => |v| Arg::Bytes(Some(Cow::Borrowed(v))),
+    Vec<u8> => |v| Arg::Bytes(Some(Cow::Owned(v))),
+    Option<&'q [u8]> => |v| Arg::Bytes(v.map(Cow::Borrowed)),
     crate::domain::Role => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
     crate::domain::AccountStatus => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
     crate::domain::Theme => |v| Arg::Text(Some(Cow::Borrowed(v.as_str()))),
@@ -247,8 +248,9 @@ macro_rules! bind_all {
                         Arg::Text(Some(Cow::Owned(v))) => out.add(v)?,
                         Arg::Text(None) => out.add(None::<String>)?,
                         Arg::Bool(v) => out.add(v)?,
-                        Arg::Bytes(Cow::Borrowed(v)) => out.add(v)?,
-                        Arg::Bytes(Cow::Owned(v)) => out.add(v)?,
+                        Arg::Bytes(Some(Cow::Borrowed(v))) => out.add(v)?,
+                        Arg::Bytes(Some(Cow::Owned(v))) => out.add(v)?,
+                        Arg::Bytes(None) => out.add(None::<Vec<u8>>)?,
                     }
                 }
                 Ok(out)

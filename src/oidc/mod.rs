@@ -1,0 +1,286 @@
+//! "Sign in with Roster": an OpenID Connect provider (OIDC Core 1.0 on OAuth 2.0 with the
+//! OAuth 2.1 / RFC 9700 rules) for the other apps people run. This part: the clients (relying
+//! parties) and their rules, the signing keys and the JWKS that publishes them. The
+//! authorization code flow, tokens, userinfo, revocation, introspection and logout build on it.
+
+#[cfg(feature = "ssr")]
+pub mod clients;
+#[cfg(feature = "ssr")]
+pub mod keys;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldErrors;
+
+/// Most redirect URIs (and, apart, post-logout redirect URIs) one client may register.
+pub const MAX_REDIRECT_URIS: usize = 10;
+/// Longest redirect URI, in characters.
+pub const MAX_URI_CHARS: usize = 2000;
+/// Longest client name, in characters.
+pub const MAX_CLIENT_NAME_CHARS: usize = 100;
+
+/// What an app may ask to know (OIDC Core 1.0 §5.4), as the `scope` parameter names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OidcScope {
+    /// `openid`: sign-in itself; the ID token with `sub`, the person's stable random id.
+    OpenId,
+    /// `profile`: `name`, `zoneinfo`, `locale`, `website`, `updated_at`.
+    Profile,
+    /// `email`: `email`, `email_verified`.
+    Email,
+    /// `offline_access`: a refresh token, so the app keeps access while the person is away.
+    OfflineAccess,
+}
+
+impl OidcScope {
+    pub const ALL: [OidcScope; 4] = [
+        OidcScope::OpenId,
+        OidcScope::Profile,
+        OidcScope::Email,
+        OidcScope::OfflineAccess,
+    ];
+
+    /// The scope's name in requests (`openid`, `profile`, `email`, `offline_access`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OidcScope::OpenId => "openid",
+            OidcScope::Profile => "profile",
+            OidcScope::Email => "email",
+            OidcScope::OfflineAccess => "offline_access",
+        }
+    }
+
+    /// What the scope shares, as the consent page says it.
+    pub fn shares(self) -> &'static str {
+        match self {
+            OidcScope::OpenId => "Who you are: an id that stays the same each time you sign in",
+            OidcScope::Profile => "Your display name, time zone, language and website",
+            OidcScope::Email => "Your email address and whether it is confirmed",
+            OidcScope::OfflineAccess => "Access while you are away, until you revoke it",
+        }
+    }
+
+    /// The scope named `name`.
+    ///
+    /// Errors (as a message): a name of no scope Roster offers.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| {
+                format!(
+                    "{name:?} is no scope Roster offers (openid, profile, email, offline_access)"
+                )
+            })
+    }
+}
+
+/// Scopes as the `scope` parameter and the `oauth_clients.scopes` column write them:
+/// space-separated, in [`OidcScope::ALL`]'s order, each once.
+pub fn scope_text(scopes: &[OidcScope]) -> String {
+    OidcScope::ALL
+        .into_iter()
+        .filter(|s| scopes.contains(s))
+        .map(OidcScope::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Checks one redirect URI (RFC 9700 §2.1, §4.1.1; RFC 8252 §7.3): an absolute `https` URL, or
+/// `http` on the loopback host (`localhost`, `127.0.0.1`, `[::1]`, for apps on the person's
+/// own machine); no fragment, no user info. It is kept as written: requests must repeat it
+/// exactly.
+///
+/// Errors (as a message for the form): any other text.
+pub fn parse_redirect_uri(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().count() > MAX_URI_CHARS {
+        return Err(format!("Use at most {MAX_URI_CHARS} characters a URI."));
+    }
+    let url = url::Url::parse(text).map_err(|_| format!("{text:?} is not an absolute URL."))?;
+    let loopback = matches!(
+        url.host(),
+        Some(url::Host::Domain("localhost"))
+            | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+            | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+    );
+    match url.scheme() {
+        "https" if url.host().is_some() => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(format!(
+                "{text:?}: use https://, or http:// on localhost for an app on your own machine."
+            ))
+        }
+    }
+    if url.fragment().is_some() || text.contains('#') {
+        return Err(format!("{text:?}: a redirect URI has no #fragment."));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{text:?}: a redirect URI has no user name or password."
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// A new client as an administrator (or `roster client create`) describes it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ClientForm {
+    pub name: String,
+    /// One URI a line.
+    pub redirect_uris: String,
+    /// One URI a line; may be empty.
+    pub post_logout_redirect_uris: String,
+    /// A public client (an app in a browser or on a device) has no secret and must use PKCE.
+    pub public: bool,
+    /// Scope names; empty means `openid profile email`.
+    pub scopes: Vec<String>,
+}
+
+/// A client form that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClient {
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub public: bool,
+    pub scopes: Vec<OidcScope>,
+}
+
+impl ClientForm {
+    /// Applies the rules: a name of 1 to [`MAX_CLIENT_NAME_CHARS`] characters; 1 to
+    /// [`MAX_REDIRECT_URIS`] redirect URIs and at most as many post-logout ones, each passing
+    /// [`parse_redirect_uri`]; known scopes, `openid` always among them.
+    ///
+    /// Errors: `FieldErrors` at `name`, `redirect_uris`, `post_logout_redirect_uris`, `scopes`.
+    pub fn parse(&self) -> Result<NewClient, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.add("name", "Give the app a name people will recognise.");
+        } else if name.chars().count() > MAX_CLIENT_NAME_CHARS {
+            errors.add(
+                "name",
+                format!("Use at most {MAX_CLIENT_NAME_CHARS} characters."),
+            );
+        } else if name.chars().any(char::is_control) {
+            errors.add("name", "Use letters, digits, spaces and punctuation only.");
+        }
+        let redirect_uris = uris(&self.redirect_uris, "redirect_uris", &mut errors);
+        if redirect_uris.is_empty() && errors.get("redirect_uris").is_none() {
+            errors.add("redirect_uris", "Give at least one redirect URI.");
+        }
+        let post_logout = uris(
+            &self.post_logout_redirect_uris,
+            "post_logout_redirect_uris",
+            &mut errors,
+        );
+        let mut scopes = vec![OidcScope::OpenId];
+        for name in self.scopes.iter().flat_map(|s| s.split_whitespace()) {
+            match OidcScope::parse(name) {
+                Ok(scope) if !scopes.contains(&scope) => scopes.push(scope),
+                Ok(_) => {}
+                Err(message) => errors.add("scopes", message),
+            }
+        }
+        if self.scopes.iter().all(|s| s.trim().is_empty()) {
+            scopes = vec![OidcScope::OpenId, OidcScope::Profile, OidcScope::Email];
+        }
+        errors.into_result(|| NewClient {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris: post_logout,
+            public: self.public,
+            scopes,
+        })
+    }
+}
+
+fn uris(text: &str, field: &str, errors: &mut FieldErrors) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match parse_redirect_uri(line) {
+            Ok(uri) if !kept.contains(&uri) => kept.push(uri),
+            Ok(_) => {}
+            Err(message) => {
+                errors.add(field, message);
+                return Vec::new();
+            }
+        }
+    }
+    if kept.len() > MAX_REDIRECT_URIS {
+        errors.add(field, format!("Give at most {MAX_REDIRECT_URIS} URIs."));
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_are_https_or_loopback_and_exact() {
+        for good in [
+            "https://wiki.example.org/oauth2/callback",
+            "https://app.example.org/cb?tenant=1",
+            "http://localhost:4180/oauth2/callback",
+            "http://127.0.0.1:8080/cb",
+            "http://[::1]:8080/cb",
+        ] {
+            assert_eq!(parse_redirect_uri(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in [
+            "http://wiki.example.org/cb",
+            "https://app.example.org/cb#frag",
+            "https://user:pw@app.example.org/cb",
+            "/relative/cb",
+            "javascript:alert(1)",
+            "com.example.app:/cb",
+        ] {
+            assert!(parse_redirect_uri(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_client_form_is_checked_field_by_field() {
+        let form = ClientForm {
+            name: " Wiki ".into(),
+            redirect_uris: "https://wiki.example.org/cb\n\nhttps://wiki.example.org/cb\n".into(),
+            scopes: vec!["email offline_access".into()],
+            ..ClientForm::default()
+        };
+        let client = form.parse().unwrap();
+        assert_eq!(client.name, "Wiki");
+        assert_eq!(client.redirect_uris, ["https://wiki.example.org/cb"]);
+        assert_eq!(
+            scope_text(&client.scopes),
+            "openid email offline_access",
+            "openid always"
+        );
+        let defaults = ClientForm {
+            name: "App".into(),
+            redirect_uris: "https://a.example/cb".into(),
+            ..ClientForm::default()
+        };
+        assert_eq!(
+            scope_text(&defaults.parse().unwrap().scopes),
+            "openid profile email"
+        );
+        let errors = ClientForm {
+            scopes: vec!["admin".into()],
+            post_logout_redirect_uris: "http://evil.example/".into(),
+            ..ClientForm::default()
+        }
+        .parse()
+        .unwrap_err();
+        for field in [
+            "name",
+            "redirect_uris",
+            "post_logout_redirect_uris",
+            "scopes",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+}

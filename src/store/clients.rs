@@ -1,0 +1,170 @@
+//! The `oauth_clients` and `signing_keys` tables: OpenID Connect relying parties and the keys
+//! that sign their tokens (`oidc`). Secrets are stored as SHA-256 (client secrets) or sealed
+//! (private keys); nothing here reads them back in the clear.
+
+use crate::{
+    error::{AppError, OrInternal},
+    server::db::{query, Ex, Tx},
+};
+
+/// A client as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClientRow {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    /// SHA-256 of the secret; `None` for a public client.
+    pub secret_hash: Option<Vec<u8>>,
+    /// One URI a line.
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    /// Space-separated.
+    pub scopes: String,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const CLIENT_COLUMNS: &str = "id, client_id, name, secret_hash, redirect_uris, \
+     post_logout_redirect_uris, scopes, disabled_at, created_at, updated_at";
+
+/// A new client's stored fields.
+#[derive(Debug, Clone)]
+pub struct NewClientRow<'a> {
+    pub client_id: &'a str,
+    pub name: &'a str,
+    pub secret_hash: Option<&'a [u8]>,
+    pub redirect_uris: &'a str,
+    pub post_logout_redirect_uris: &'a str,
+    pub scopes: &'a str,
+}
+
+/// Stores a client; returns its row id.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn insert(tx: &mut Tx, client: &NewClientRow<'_>, now: i64) -> Result<i64, AppError> {
+    query(
+        "INSERT INTO oauth_clients (client_id, name, secret_hash, redirect_uris, \
+         post_logout_redirect_uris, scopes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(client.client_id)
+    .bind(client.name)
+    .bind(client.secret_hash)
+    .bind(client.redirect_uris)
+    .bind(client.post_logout_redirect_uris)
+    .bind(client.scopes)
+    .bind(now)
+    .bind(now)
+    .scalar(&mut *tx)
+    .await
+    .or_internal()
+}
+
+/// The client whose public id is `client_id`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn by_client_id(
+    db: impl Into<Ex<'_>>,
+    client_id: &str,
+) -> Result<Option<ClientRow>, AppError> {
+    query(format!(
+        "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE client_id = $1"
+    ))
+    .bind(client_id)
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
+/// Every client, newest first.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn all(db: impl Into<Ex<'_>>) -> Result<Vec<ClientRow>, AppError> {
+    query(format!(
+        "SELECT {CLIENT_COLUMNS} FROM oauth_clients ORDER BY id DESC"
+    ))
+    .fetch_all(db)
+    .await
+    .or_internal()
+}
+
+/// A signing key as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SigningKeyRow {
+    pub id: i64,
+    pub kid: String,
+    pub alg: String,
+    /// Sealed for `signing_keys.private_key:{id}`.
+    pub private_key: String,
+    /// The public half as a JWK (JSON).
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+const KEY_COLUMNS: &str = "id, kid, alg, private_key, public_jwk, created_at, retired_at";
+
+/// The newest key that still signs.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn active_key(db: impl Into<Ex<'_>>) -> Result<Option<SigningKeyRow>, AppError> {
+    query(format!(
+        "SELECT {KEY_COLUMNS} FROM signing_keys WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1"
+    ))
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
+/// The keys to publish at `now`: those that sign, and those retired after `since`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn published_keys(
+    db: impl Into<Ex<'_>>,
+    since: i64,
+) -> Result<Vec<SigningKeyRow>, AppError> {
+    query(format!(
+        "SELECT {KEY_COLUMNS} FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 \
+         ORDER BY id DESC"
+    ))
+    .bind(since)
+    .fetch_all(db)
+    .await
+    .or_internal()
+}
+
+/// Stores a new key (its private half sealed by `seal(row id)`, which the row id must name),
+/// retiring every older one at `now`. Returns the new row's id.
+///
+/// Errors: `Internal` when a write fails.
+pub async fn add_key(
+    tx: &mut Tx,
+    kid: &str,
+    public_jwk: &str,
+    seal: impl FnOnce(i64) -> String,
+    now: i64,
+) -> Result<i64, AppError> {
+    query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .or_internal()?;
+    let id: i64 = query(
+        "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) \
+         VALUES ($1, 'RS256', '', $2, $3) RETURNING id",
+    )
+    .bind(kid)
+    .bind(public_jwk)
+    .bind(now)
+    .scalar(&mut *tx)
+    .await
+    .or_internal()?;
+    query("UPDATE signing_keys SET private_key = $1 WHERE id = $2")
+        .bind(seal(id))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .or_internal()?;
+    Ok(id)
+}
