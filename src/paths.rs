@@ -72,6 +72,14 @@ pub const ADMIN_EXPORT_JSON: &str = "/admin/users/export.json";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
 /// Every mail Roster wrote, and its fate.
 pub const ADMIN_OUTBOX: &str = "/admin/outbox";
+/// OpenID Connect discovery (the provider's metadata).
+pub const OIDC_DISCOVERY: &str = "/.well-known/openid-configuration";
+/// The authorization endpoint: the consent page of "Sign in with Roster".
+pub const OAUTH_AUTHORIZE: &str = "/oauth/authorize";
+/// The token endpoint (POST, form).
+pub const OAUTH_TOKEN: &str = "/oauth/token";
+/// The userinfo endpoint (Bearer access token).
+pub const OAUTH_USERINFO: &str = "/oauth/userinfo";
 /// The OpenID Connect provider's public keys (JWKS, RFC 7517).
 pub const OAUTH_JWKS: &str = "/oauth/jwks.json";
 /// Liveness.

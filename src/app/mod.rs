@@ -29,6 +29,7 @@ use crate::{
         ui::{AuthRoutes, SignOutForm, ViewerContext},
     },
     mfa::ui::SecurityRoutes,
+    oidc::ui::OidcRoutes,
     paths::{self, Route as Path},
     profiles::ui::{PreferencesRoutes, ProfileRoutes},
     rest::docs::DocsRoutes,
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
                         <SecurityRoutes/>
                     </ParentRoute>
                     <DocsRoutes/>
+                    <OidcRoutes/>
                     <AdminRoutes/>
                 </Routes>
             </Layout>

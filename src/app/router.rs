@@ -82,7 +82,6 @@ pub async fn build_router(
         )
         .route(paths::PASSKEY_REGISTER, post(mfa::passkeys::finish))
         .route(paths::HEALTHZ, get(healthz))
-        .route(paths::OAUTH_JWKS, get(oidc::keys::jwks_endpoint))
         .route(paths::READYZ, get(readyz))
         .route(paths::ADMIN_EXPORT_CSV, get(export_csv))
         .route(paths::ADMIN_EXPORT_JSON, get(export_json))
@@ -118,6 +117,19 @@ pub async fn build_router(
     // nothing there and there is no CSRF surface (`shared/SECURITY.md`, API tokens).
     let (api, _) = rest::router();
     let api = api.layer(from_fn_with_state(state.clone(), metrics::track));
+    // The OpenID Connect endpoints apps' servers call: no session, no cookies, no CSRF
+    // surface (the consent page itself is a page, above).
+    let oauth = Router::new()
+        .route(paths::OIDC_DISCOVERY, get(oidc::endpoints::discovery))
+        .route(paths::OAUTH_JWKS, get(oidc::keys::jwks_endpoint))
+        .route(paths::OAUTH_TOKEN, post(oidc::token::endpoint))
+        .route(
+            paths::OAUTH_USERINFO,
+            get(oidc::endpoints::userinfo).post(oidc::endpoints::userinfo),
+        )
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state.clone());
     // The built files, straight from disk (precompressed when the browser takes it); a file
     // that is not there is a plain 404, never a rendered page.
     let pkg = tower_http::services::ServeDir::new(format!(
@@ -132,6 +144,7 @@ pub async fn build_router(
     let router = Router::new()
         .nest_service(paths::PKG_PREFIX, pkg)
         .nest(paths::API_V1, api)
+        .merge(oauth)
         .route(paths::OPENAPI_JSON, get(rest::openapi::openapi_json))
         .route(paths::METRICS, get(metrics_page))
         .merge(pages)

@@ -50,11 +50,15 @@ pub enum AuditAction {
     SecondFactorFailed,
     SecondFactorReset,
     ClientCreated,
+    ClientAuthorized,
+    ClientDenied,
+    OidcTokenIssued,
+    OidcGrantRevoked,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::AccountCreated,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -85,6 +89,10 @@ impl AuditAction {
         AuditAction::SecondFactorFailed,
         AuditAction::SecondFactorReset,
         AuditAction::ClientCreated,
+        AuditAction::ClientAuthorized,
+        AuditAction::ClientDenied,
+        AuditAction::OidcTokenIssued,
+        AuditAction::OidcGrantRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +127,10 @@ impl AuditAction {
             AuditAction::SecondFactorFailed => "login.second_factor_failed",
             AuditAction::SecondFactorReset => "user.second_factor_reset",
             AuditAction::ClientCreated => "oidc.client_created",
+            AuditAction::ClientAuthorized => "oidc.authorized",
+            AuditAction::ClientDenied => "oidc.denied",
+            AuditAction::OidcTokenIssued => "oidc.token_issued",
+            AuditAction::OidcGrantRevoked => "oidc.grant_revoked",
         }
     }
 }

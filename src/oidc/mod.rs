@@ -3,10 +3,18 @@
 //! parties) and their rules, the signing keys and the JWKS that publishes them. The
 //! authorization code flow, tokens, userinfo, revocation, introspection and logout build on it.
 
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod authorize;
 #[cfg(feature = "ssr")]
 pub mod clients;
 #[cfg(feature = "ssr")]
+pub mod endpoints;
+#[cfg(feature = "ssr")]
 pub mod keys;
+#[cfg(feature = "ssr")]
+pub mod token;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +81,45 @@ impl OidcScope {
                 )
             })
     }
+}
+
+/// The query of `/oauth/authorize` (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core 1.0 §3.1.2.1);
+/// a missing parameter reads as empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizeQuery {
+    #[serde(default)]
+    pub response_type: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub redirect_uri: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    #[serde(default)]
+    pub code_challenge: String,
+    #[serde(default)]
+    pub code_challenge_method: String,
+    #[serde(default)]
+    pub prompt: Option<String>,
+}
+
+/// What `/oauth/authorize` shows when it does not redirect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthorizeView {
+    /// "Allow {app} to use your account?" with what each scope shares.
+    Consent {
+        app: String,
+        /// `(scope, what it shares)`.
+        scopes: Vec<(String, String)>,
+    },
+    /// A request Roster may not answer by redirecting (unknown client, unregistered redirect).
+    Refused(String),
+    /// The browser is being sent on (to the app, or to sign in).
+    Redirecting,
 }
 
 /// Scopes as the `scope` parameter and the `oauth_clients.scopes` column write them:

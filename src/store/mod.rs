@@ -9,6 +9,7 @@ pub mod clients;
 pub mod data_keys;
 pub mod devices;
 pub mod factors;
+pub mod grants;
 pub mod links;
 pub mod outbox;
 pub mod seed;

@@ -44,6 +44,8 @@ pub struct Limits {
     pub hints_per_minute: u32,
     /// Passkey challenges per client IP per minute (each is kept in a session entry: a write).
     pub challenges_per_minute: u32,
+    /// OpenID Connect token requests per client IP per minute.
+    pub token_requests_per_minute: u32,
     /// Mails a client may ask for per hour ("Forgot password?", "Resend verification email",
     /// "Change email"); each address also takes at most a few an hour, counted in the outbox.
     pub mail_requests_per_hour: u32,
@@ -59,6 +61,7 @@ impl Default for Limits {
             api_calls_per_minute: 600,
             hints_per_minute: 60,
             challenges_per_minute: 30,
+            token_requests_per_minute: 300,
             mail_requests_per_hour: 10,
         }
     }
@@ -266,6 +269,8 @@ pub struct Throttle {
     hints: Mutex<Buckets<IpAddr>>,
     /// Per client: passkey challenges left.
     challenges: Mutex<Buckets<IpAddr>>,
+    /// Per client: OpenID Connect token requests left.
+    token_requests: Mutex<Buckets<IpAddr>>,
 }
 
 impl Default for Throttle {
@@ -285,6 +290,7 @@ impl Throttle {
             api_calls: Mutex::default(),
             hints: Mutex::default(),
             challenges: Mutex::default(),
+            token_requests: Mutex::default(),
         }
     }
 
@@ -377,6 +383,13 @@ impl Throttle {
     pub fn challenge(&self, ip: Option<IpAddr>) -> Option<u64> {
         let key = ip.map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), ip_key);
         lock(&self.challenges).take(key, self.limits.challenges_per_minute)
+    }
+
+    /// Counts one OpenID Connect token request from `ip`: `None` when it may go ahead, else the
+    /// seconds to wait.
+    pub fn token_request(&self, ip: Option<IpAddr>) -> Option<u64> {
+        let key = ip.map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), ip_key);
+        lock(&self.token_requests).take(key, self.limits.token_requests_per_minute)
     }
 
     /// How many keys the login tables hold, `(accounts, IPs)`, and the bytes their keys and

@@ -231,6 +231,11 @@ impl Limiter {
         self.local.challenge(ip)
     }
 
+    /// [`Throttle::token_request`]: per node.
+    pub fn token_request(&self, ip: Option<IpAddr>) -> Option<u64> {
+        self.local.token_request(ip)
+    }
+
     /// [`Throttle::hint`]: per node, always.
     pub fn hint(&self, ip: Option<IpAddr>) -> Option<u64> {
         self.local.hint(ip)

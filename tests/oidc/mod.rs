@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{spawn_app, BIN};
 
+mod flow;
+
 /// `roster <args>` on the SQLite database `db` with the key file `key`.
 fn roster(db: &str, key: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(BIN)

@@ -1,0 +1,481 @@
+//! The authorization code flow with PKCE, as an app drives it: authorize (the exact redirect
+//! URI first, then PKCE and scopes), sign-in, consent (remembered), code exchange (once, 60 s,
+//! verifier, client authentication), ID token against the JWKS, userinfo, refresh rotation
+//! with reuse detection, and a disabled person's tokens stopping at once.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use reqwest::StatusCode;
+use roster::{
+    auth::Admin,
+    oidc::{ClientForm, NewClient},
+    request::RequestContext,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::common::{location, spawn_app, TestApp};
+
+const REDIRECT: &str = "https://wiki.example.org/oauth2/callback";
+
+struct Client {
+    id: String,
+    secret: Option<String>,
+}
+
+async fn register(app: &TestApp, public: bool, scopes: &[&str]) -> Client {
+    let client: NewClient = ClientForm {
+        name: "Team wiki".into(),
+        redirect_uris: REDIRECT.into(),
+        post_logout_redirect_uris: String::new(),
+        public,
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+    }
+    .parse()
+    .unwrap();
+    let made = roster::oidc::clients::register(
+        &app.state,
+        &Admin::operator(),
+        &RequestContext::cli(),
+        &client,
+        app.state.now(),
+    )
+    .await
+    .unwrap();
+    Client {
+        id: made.client_id,
+        secret: made.client_secret,
+    }
+}
+
+/// A PKCE pair: the verifier (43 characters) and its S256 challenge.
+fn pkce() -> (String, String) {
+    let verifier = URL_SAFE_NO_PAD
+        .encode(uuid::Uuid::new_v4().as_bytes())
+        .repeat(2);
+    let verifier = verifier[..43].to_string();
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+fn authorize_url(client: &str, redirect: &str, scope: &str, challenge: &str) -> String {
+    let mut url = url::form_urlencoded::Serializer::new(String::new());
+    url.append_pair("response_type", "code")
+        .append_pair("client_id", client)
+        .append_pair("redirect_uri", redirect)
+        .append_pair("scope", scope)
+        .append_pair("state", "st-123")
+        .append_pair("nonce", "n-456")
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    format!("/oauth/authorize?{}", url.finish())
+}
+
+fn query_of(url: &str) -> std::collections::HashMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// "Allow" on the consent page for `path`'s request; the redirect back to the app.
+async fn allow(app: &TestApp, cookie: &str, path: &str, decision: &str) -> String {
+    let q = query_of(&app.url(path));
+    let mut form: Vec<(String, String)> = q
+        .iter()
+        .map(|(k, v)| (format!("query[{k}]"), v.clone()))
+        .collect();
+    form.push(("decision".into(), decision.into()));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = app.call("oauth_decide", &form, Some(cookie)).await;
+    location(&res).unwrap_or_else(|| panic!("no redirect: {}", res.status()))
+}
+
+async fn token(app: &TestApp, client: &Client, form: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = app.client.post(app.url("/oauth/token")).form(form);
+    if let Some(secret) = &client.secret {
+        req = req.basic_auth(&client.id, Some(secret));
+    }
+    req.send().await.unwrap()
+}
+
+async fn exchange(app: &TestApp, client: &Client, code: &str, verifier: &str) -> reqwest::Response {
+    token(
+        app,
+        client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+            ("client_id", &client.id),
+        ],
+    )
+    .await
+}
+
+async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/oauth/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs `email` up and through the flow with `scope` up to the code; returns the session
+/// cookie, the code and the PKCE verifier.
+async fn code_for(
+    app: &TestApp,
+    client: &Client,
+    email: &str,
+    scope: &str,
+) -> (String, String, String) {
+    let cookie = app.sign_up(email, "Ann").await;
+    let (verifier, challenge) = pkce();
+    let path = authorize_url(&client.id, REDIRECT, scope, &challenge);
+    let page = app.get(&path, Some(&cookie)).await.text().await.unwrap();
+    assert!(
+        page.contains("Allow Team wiki to use your account?"),
+        "{page}"
+    );
+    let back = allow(app, &cookie, &path, "allow").await;
+    let q = query_of(&back);
+    (cookie, q["code"].clone(), verifier)
+}
+
+fn error_of(url: &str) -> String {
+    query_of(url).get("error").cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_code_flow_signs_a_person_in_with_pkce_and_a_verified_id_token() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &["profile", "email", "offline_access"]).await;
+    let (verifier, challenge) = pkce();
+    let path = authorize_url(
+        &client.id,
+        REDIRECT,
+        "openid profile email offline_access",
+        &challenge,
+    );
+
+    // Not signed in: sign in first, and come back to the same request.
+    let res = app.get(&path, None).await;
+    let to = location(&res).expect("sent to sign in");
+    assert!(
+        to.starts_with("/login?next=%2Foauth%2Fauthorize%3F"),
+        "{to}"
+    );
+
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let page = app.get(&path, Some(&cookie)).await.text().await.unwrap();
+    assert!(page.contains("Allow Team wiki to use your account?"));
+    assert!(page.contains("Your email address"));
+    let back = allow(&app, &cookie, &path, "allow").await;
+    assert!(back.starts_with(REDIRECT), "{back}");
+    let q = query_of(&back);
+    assert_eq!(q["state"], "st-123");
+    assert_eq!(q["iss"], app.state.public_origin(), "RFC 9207");
+    let code = q["code"].clone();
+
+    let res = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let tokens: Value = res.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 600);
+    let id_token = tokens["id_token"].as_str().unwrap();
+
+    // The ID token verifies against the published keys, for this client and nonce.
+    let header = jsonwebtoken::decode_header(id_token).unwrap();
+    let jwks: Value = app
+        .get("/oauth/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"].as_str() == header.kid.as_deref())
+        .expect("signed by a published key");
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap(),
+        jwk["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[&client.id]);
+    validation.set_issuer(&[app.state.public_origin()]);
+    let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(claims["nonce"], "n-456");
+    assert_eq!(claims["email"], "ann@example.org");
+    let sub = claims["sub"].as_str().unwrap().to_string();
+    assert_eq!(sub.len(), 36, "a random id, not the row id or the address");
+    assert!(!sub.contains('@'));
+
+    // Userinfo says the same for the access token.
+    let access = tokens["access_token"].as_str().unwrap();
+    let info: Value = userinfo(&app, access).await.json().await.unwrap();
+    assert_eq!(info["sub"], sub.as_str());
+    assert_eq!(info["name"], "Ann");
+    assert_eq!(info["email_verified"], false);
+
+    // The consent is remembered: the next request goes straight back with a code.
+    let (_, challenge) = pkce();
+    let again = authorize_url(&client.id, REDIRECT, "openid email", &challenge);
+    let res = app.get(&again, Some(&cookie)).await;
+    let back = location(&res).expect("no question the second time");
+    assert!(query_of(&back).contains_key("code"), "{back}");
+
+    // Discovery names all of it.
+    let meta: Value = app
+        .get("/.well-known/openid-configuration", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["issuer"], app.state.public_origin());
+    assert_eq!(
+        meta["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert!(meta["token_endpoint"]
+        .as_str()
+        .unwrap()
+        .ends_with("/oauth/token"));
+}
+
+#[tokio::test]
+async fn a_bad_client_or_redirect_uri_is_an_error_page_never_a_redirect() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &[]).await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let (_, challenge) = pkce();
+    for path in [
+        authorize_url(&client.id, "https://evil.example/cb", "openid", &challenge),
+        authorize_url(
+            &client.id,
+            &format!("{REDIRECT}/extra"),
+            "openid",
+            &challenge,
+        ),
+        authorize_url("no-such-client", REDIRECT, "openid", &challenge),
+    ] {
+        for who in [None, Some(cookie.as_str())] {
+            let res = app.get(&path, who).await;
+            assert!(location(&res).is_none(), "{path}: never redirects");
+            let page = res.text().await.unwrap();
+            assert!(page.contains("This sign-in cannot go on"), "{path}");
+        }
+    }
+    // Past those checks, errors go back to the app with state and iss.
+    let no_pkce = authorize_url(&client.id, REDIRECT, "openid", "")
+        .replace("&code_challenge_method=S256", "");
+    let back = location(&app.get(&no_pkce, Some(&cookie)).await).unwrap();
+    assert_eq!(error_of(&back), "invalid_request");
+    assert_eq!(query_of(&back)["state"], "st-123");
+    assert!(query_of(&back).contains_key("iss"));
+    let plain = authorize_url(&client.id, REDIRECT, "openid", &challenge)
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    assert_eq!(
+        error_of(&location(&app.get(&plain, Some(&cookie)).await).unwrap()),
+        "invalid_request"
+    );
+    let wide = authorize_url(&client.id, REDIRECT, "openid offline_access", &challenge);
+    assert_eq!(
+        error_of(&location(&app.get(&wide, Some(&cookie)).await).unwrap()),
+        "invalid_scope"
+    );
+    let no_openid = authorize_url(&client.id, REDIRECT, "email", &challenge);
+    assert_eq!(
+        error_of(&location(&app.get(&no_openid, Some(&cookie)).await).unwrap()),
+        "invalid_scope"
+    );
+    let implicit = authorize_url(&client.id, REDIRECT, "openid", &challenge)
+        .replace("response_type=code", "response_type=token");
+    assert_eq!(
+        error_of(&location(&app.get(&implicit, Some(&cookie)).await).unwrap()),
+        "unsupported_response_type"
+    );
+    // Deny.
+    let path = authorize_url(&client.id, REDIRECT, "openid", &challenge);
+    let back = allow(&app, &cookie, &path, "deny").await;
+    assert_eq!(error_of(&back), "access_denied");
+    assert_eq!(app.count("oauth_grants").await, 0, "nothing was granted");
+}
+
+#[tokio::test]
+async fn codes_work_once_within_a_minute_for_their_verifier_and_client() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &["email"]).await;
+    let (_, code, verifier) = code_for(&app, &client, "ann@example.org", "openid email").await;
+
+    let (wrong, _) = pkce();
+    let res = exchange(&app, &client, &code, &wrong).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    // A failed exchange used the code up: it is single-use whatever happened.
+    let res = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+
+    // A reused code revokes what the first exchange issued.
+    let (cookie, code, verifier) = code_for(&app, &client, "bob@example.org", "openid email").await;
+    drop(cookie);
+    let first: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
+    let res = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        userinfo(&app, access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Expired after 60 seconds.
+    let (_, code, verifier) = code_for(&app, &client, "cy@example.org", "openid").await;
+    app.clock.advance(61);
+    let res = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+
+    // The wrong secret, or another client, is refused.
+    let (_, code, verifier) = code_for(&app, &client, "di@example.org", "openid").await;
+    let impostor = Client {
+        id: client.id.clone(),
+        secret: Some("roster_cs_wrong".into()),
+    };
+    let res = exchange(&app, &impostor, &code, &verifier).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["www-authenticate"], "Basic realm=\"roster\"");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+    let other = register(&app, false, &[]).await;
+    let res = exchange(&app, &other, &code, &verifier).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let res = token(&app, &client, &[("grant_type", "password")]).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_ends_the_grant() {
+    let app = spawn_app().await;
+    let client = register(&app, true, &["offline_access"]).await;
+    assert!(client.secret.is_none(), "a public client");
+    let (_, code, verifier) =
+        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
+    let first: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refresh = first["refresh_token"]
+        .as_str()
+        .expect("offline_access")
+        .to_string();
+    let refresh_form = |token: &str| {
+        vec![
+            ("grant_type".to_string(), "refresh_token".to_string()),
+            ("refresh_token".to_string(), token.to_string()),
+            ("client_id".to_string(), client.id.clone()),
+        ]
+    };
+    let send =
+        |form: Vec<(String, String)>| app.client.post(app.url("/oauth/token")).form(&form).send();
+    let second: Value = send(refresh_form(&refresh))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rotated = second["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(rotated, refresh);
+    let access = second["access_token"].as_str().unwrap().to_string();
+    assert_eq!(userinfo(&app, &access).await.status(), StatusCode::OK);
+    // The old one again: the whole grant ends, the new tokens with it.
+    let res = send(refresh_form(&refresh)).await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let res = send(refresh_form(&rotated)).await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        userinfo(&app, &access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let revoked: i64 = roster::server::db::query(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'oidc.grant_revoked'",
+    )
+    .scalar(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(revoked, 1);
+}
+
+#[tokio::test]
+async fn a_disabled_person_s_tokens_stop_at_once() {
+    let app = spawn_app().await;
+    let admin = app.with_admin("ada@example.org").await;
+    let client = register(&app, false, &["offline_access"]).await;
+    let (_, code, verifier) =
+        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
+    let tokens: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
+    let id = app.user_id("ann@example.org").await;
+    let res = app
+        .call(
+            "admin_update_user",
+            &[
+                ("id", &id.to_string()),
+                ("display_name", "Ann"),
+                ("bio", ""),
+                ("location", ""),
+                ("website", ""),
+                ("role", "user"),
+                ("status", "disabled"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let res = userinfo(&app, access).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    let res = token(
+        &app,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    // An ID token is no access token.
+    let res = userinfo(&app, tokens["id_token"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
