@@ -78,6 +78,10 @@ pub const OIDC_DISCOVERY: &str = "/.well-known/openid-configuration";
 pub const OAUTH_AUTHORIZE: &str = "/oauth/authorize";
 /// The token endpoint (POST, form).
 pub const OAUTH_TOKEN: &str = "/oauth/token";
+/// Token revocation (RFC 7009; POST, form).
+pub const OAUTH_REVOKE: &str = "/oauth/revoke";
+/// Token introspection (RFC 7662; POST, form; confidential clients).
+pub const OAUTH_INTROSPECT: &str = "/oauth/introspect";
 /// The userinfo endpoint (Bearer access token).
 pub const OAUTH_USERINFO: &str = "/oauth/userinfo";
 /// The OpenID Connect provider's public keys (JWKS, RFC 7517).

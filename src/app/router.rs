@@ -123,6 +123,8 @@ pub async fn build_router(
         .route(paths::OIDC_DISCOVERY, get(oidc::endpoints::discovery))
         .route(paths::OAUTH_JWKS, get(oidc::keys::jwks_endpoint))
         .route(paths::OAUTH_TOKEN, post(oidc::token::endpoint))
+        .route(paths::OAUTH_REVOKE, post(oidc::introspect::revoke))
+        .route(paths::OAUTH_INTROSPECT, post(oidc::introspect::introspect))
         .route(
             paths::OAUTH_USERINFO,
             get(oidc::endpoints::userinfo).post(oidc::endpoints::userinfo),

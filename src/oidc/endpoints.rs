@@ -30,6 +30,12 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         "authorization_endpoint": url(paths::OAUTH_AUTHORIZE),
         "token_endpoint": url(paths::OAUTH_TOKEN),
         "userinfo_endpoint": url(paths::OAUTH_USERINFO),
+        "revocation_endpoint": url(paths::OAUTH_REVOKE),
+        "introspection_endpoint": url(paths::OAUTH_INTROSPECT),
+        "revocation_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post"],
         "jwks_uri": url(paths::OAUTH_JWKS),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

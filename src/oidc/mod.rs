@@ -11,6 +11,8 @@ pub mod clients;
 #[cfg(feature = "ssr")]
 pub mod endpoints;
 #[cfg(feature = "ssr")]
+pub mod introspect;
+#[cfg(feature = "ssr")]
 pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod token;

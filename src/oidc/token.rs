@@ -161,7 +161,7 @@ async fn answer(
 
 /// The client of the request: HTTP Basic (RFC 6749 §2.3.1, form-encoded id and secret), or
 /// `client_id` and `client_secret` in the form, or a public client's `client_id` alone.
-async fn authenticate(
+pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     request: &TokenRequest,
@@ -286,7 +286,11 @@ async fn refresh(
 }
 
 /// Grant `id`, when it belongs to `client`, is not revoked, and its person is active.
-async fn live_grant(state: &AppState, id: i64, client: &ClientRow) -> Result<GrantRow, OAuthError> {
+pub async fn live_grant(
+    state: &AppState,
+    id: i64,
+    client: &ClientRow,
+) -> Result<GrantRow, OAuthError> {
     let bad = |why: &str| OAuthError::new("invalid_grant", why.to_string());
     let grant = grants::grant(state.pool(), id)
         .await?
@@ -307,7 +311,7 @@ async fn live_grant(state: &AppState, id: i64, client: &ClientRow) -> Result<Gra
 }
 
 /// Ends grant `id` (a replayed code or refresh token), audited.
-async fn end_grant(
+pub async fn end_grant(
     state: &AppState,
     ctx: &RequestContext,
     id: i64,

@@ -77,6 +77,19 @@ pub async fn by_client_id(
     .or_internal()
 }
 
+/// The client of row `id`.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn by_id(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<ClientRow>, AppError> {
+    query(format!(
+        "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
 /// Every client, newest first.
 ///
 /// Errors: `Internal` when the query fails.

@@ -224,6 +224,31 @@ pub async fn use_refresh_token(
     Ok(Err(reused))
 }
 
+/// A refresh token as it stands, used or not.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RefreshRow {
+    pub grant_id: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// The refresh token hashed as `hash`, without using it (revocation, introspection).
+///
+/// Errors: `Internal` when the query fails.
+pub async fn refresh_token(
+    db: impl Into<Ex<'_>>,
+    hash: &[u8],
+) -> Result<Option<RefreshRow>, AppError> {
+    query(
+        "SELECT grant_id, created_at, expires_at, used_at FROM oauth_refresh_tokens          WHERE token_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(db)
+    .await
+    .or_internal()
+}
+
 /// Ends grant `id`: marked revoked (its access tokens fail introspection and userinfo) and its
 /// refresh tokens deleted. Returns whether it was live.
 ///

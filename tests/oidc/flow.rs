@@ -479,3 +479,104 @@ async fn a_disabled_person_s_tokens_stop_at_once() {
     let res = userinfo(&app, tokens["id_token"].as_str().unwrap()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+async fn form_post(
+    app: &TestApp,
+    path: &str,
+    client: &Client,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = app.client.post(app.url(path)).form(form);
+    if let Some(secret) = &client.secret {
+        req = req.basic_auth(&client.id, Some(secret));
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn revocation_ends_the_grant_and_introspection_says_so() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &["offline_access"]).await;
+    let resource = register(&app, false, &[]).await;
+    let (_, code, verifier) =
+        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
+    let tokens: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+
+    // A resource server (a confidential client) asks whether tokens are live.
+    let seen: Value = form_post(&app, "/oauth/introspect", &resource, &[("token", access)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["client_id"], client.id.as_str());
+    assert_eq!(seen["scope"], "openid offline_access");
+    let seen: Value = form_post(&app, "/oauth/introspect", &resource, &[("token", refresh)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["token_type"], "refresh_token");
+    let seen: Value = form_post(
+        &app,
+        "/oauth/introspect",
+        &resource,
+        &[("token", "made-up")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(seen, serde_json::json!({ "active": false }));
+    // Public clients may not introspect.
+    let public = register(&app, true, &[]).await;
+    let res = form_post(
+        &app,
+        "/oauth/introspect",
+        &public,
+        &[("token", access), ("client_id", &public.id)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // Another app cannot revoke it (the same empty 200, nothing happens).
+    let res = form_post(&app, "/oauth/revoke", &resource, &[("token", refresh)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
+    // Its own app can: the refresh token and the access token stop together.
+    let res = form_post(&app, "/oauth/revoke", &client, &[("token", refresh)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        userinfo(&app, access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let seen: Value = form_post(&app, "/oauth/introspect", &resource, &[("token", access)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["active"], false);
+    let res = token(
+        &app,
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    // Unknown tokens: 200 as well (RFC 7009 §2.2); a wrong secret: 401.
+    let res = form_post(&app, "/oauth/revoke", &client, &[("token", "made-up")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let impostor = Client {
+        id: client.id.clone(),
+        secret: Some("roster_cs_wrong".into()),
+    };
+    let res = form_post(&app, "/oauth/revoke", &impostor, &[("token", access)]).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
