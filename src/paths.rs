@@ -46,6 +46,8 @@ pub const SETTINGS_SECURITY: &str = "/settings/security";
 pub const PASSKEY_REGISTER_OPTIONS: &str = "/settings/security/passkeys/options";
 /// A new passkey: the browser's attestation (POST, JSON; JavaScript only).
 pub const PASSKEY_REGISTER: &str = "/settings/security/passkeys";
+/// The apps allowed to sign the person in (OpenID Connect).
+pub const SETTINGS_APPS: &str = "/settings/apps";
 /// Export data, delete the account.
 pub const SETTINGS_ACCOUNT: &str = "/settings/account";
 /// The download of the person's own data (a plain GET handler, not a page).

@@ -29,7 +29,7 @@ use crate::{
         ui::{AuthRoutes, SignOutForm, ViewerContext},
     },
     mfa::ui::SecurityRoutes,
-    oidc::ui::OidcRoutes,
+    oidc::{apps::AppsRoutes, ui::OidcRoutes},
     paths::{self, Route as Path},
     profiles::ui::{PreferencesRoutes, ProfileRoutes},
     rest::docs::DocsRoutes,
@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <AccountRoutes/>
                         <TokensRoutes/>
                         <SecurityRoutes/>
+                        <AppsRoutes/>
                     </ParentRoute>
                     <DocsRoutes/>
                     <OidcRoutes/>
@@ -108,6 +109,7 @@ fn SettingsFrame() -> impl IntoView {
             <A href=paths::SETTINGS_SESSIONS>"Sessions"</A>
             <A href=paths::SETTINGS_SECURITY>"Security"</A>
             <A href=paths::SETTINGS_TOKENS>"Tokens"</A>
+            <A href=paths::SETTINGS_APPS>"Apps"</A>
             <A href=paths::SETTINGS_ACCOUNT>"Account"</A>
         </nav>
         <Outlet/>

@@ -4,6 +4,7 @@
 //! authorization code flow, tokens, userinfo, revocation, introspection and logout build on it.
 
 pub mod api;
+pub mod apps;
 #[cfg(feature = "ssr")]
 pub mod authorize;
 #[cfg(feature = "ssr")]
@@ -122,6 +123,18 @@ pub enum AuthorizeView {
     Refused(String),
     /// The browser is being sent on (to the app, or to sign in).
     Redirecting,
+}
+
+/// An app the person allowed, as `/settings/apps` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowedAppView {
+    /// The client's row id (for "Revoke access").
+    pub id: i64,
+    pub name: String,
+    /// What it may know, as the consent page said it.
+    pub shares: Vec<String>,
+    /// When it was allowed, in the viewer's time zone.
+    pub allowed: String,
 }
 
 /// Scopes as the `scope` parameter and the `oauth_clients.scopes` column write them:

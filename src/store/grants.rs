@@ -299,3 +299,70 @@ pub async fn user_by_subject(
         .await
         .or_internal()
 }
+
+/// An app a person allowed, as `/settings/apps` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AllowedApp {
+    /// The client's row id.
+    pub client_id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub granted_at: i64,
+}
+
+/// The apps `user_id` allowed, most recent first.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn allowed_apps(
+    db: impl Into<Ex<'_>>,
+    user_id: i64,
+) -> Result<Vec<AllowedApp>, AppError> {
+    query(
+        "SELECT c.id AS client_id, c.name, k.scopes, k.granted_at FROM oauth_consents k \
+         JOIN oauth_clients c ON c.id = k.client_id WHERE k.user_id = $1 \
+         ORDER BY k.granted_at DESC, c.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+    .or_internal()
+}
+
+/// "Revoke access": forgets `user_id`'s consent for client row `client_id` and ends every
+/// grant between them (their refresh tokens deleted, their access tokens dead). Returns
+/// whether there was a consent.
+///
+/// Errors: `Internal` when a write fails.
+pub async fn revoke_app(
+    tx: &mut Tx,
+    user_id: i64,
+    client_id: i64,
+    now: i64,
+) -> Result<bool, AppError> {
+    query(
+        "DELETE FROM oauth_refresh_tokens WHERE grant_id IN \
+         (SELECT id FROM oauth_grants WHERE user_id = $1 AND client_id = $2)",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .execute(&mut *tx)
+    .await
+    .or_internal()?;
+    query(
+        "UPDATE oauth_grants SET revoked_at = $1 \
+         WHERE user_id = $2 AND client_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(client_id)
+    .execute(&mut *tx)
+    .await
+    .or_internal()?;
+    query("DELETE FROM oauth_consents WHERE user_id = $1 AND client_id = $2")
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await
+        .map(|n| n > 0)
+        .or_internal()
+}

@@ -580,3 +580,73 @@ async fn revocation_ends_the_grant_and_introspection_says_so() {
     let res = form_post(&app, "/oauth/revoke", &impostor, &[("token", access)]).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_person_sees_the_apps_they_allowed_and_can_revoke_access() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &["email", "offline_access"]).await;
+    let (cookie, code, verifier) = code_for(
+        &app,
+        &client,
+        "ann@example.org",
+        "openid email offline_access",
+    )
+    .await;
+    let tokens: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let page = app
+        .get("/settings/apps", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Team wiki") && page.contains("Revoke access"),
+        "{page}"
+    );
+    assert!(page.contains("Your email address"));
+    let apps: Value = app
+        .call("allowed_apps", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = apps[0]["id"].as_i64().unwrap().to_string();
+    // Someone else cannot revoke it for her.
+    let bob = app.sign_up("bob@example.org", "Bob").await;
+    let res = app.call("revoke_app", &[("id", &id)], Some(&bob)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
+    let res = app.call("revoke_app", &[("id", &id)], Some(&cookie)).await;
+    assert_eq!(location(&res).as_deref(), Some("/settings/apps?revoked=1"));
+    assert_eq!(
+        userinfo(&app, access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = token(
+        &app,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let page = app
+        .get("/settings/apps", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No apps yet."));
+    // The app must ask again.
+    let (_, challenge) = pkce();
+    let path = authorize_url(&client.id, REDIRECT, "openid", &challenge);
+    let page = app.get(&path, Some(&cookie)).await.text().await.unwrap();
+    assert!(page.contains("Allow Team wiki to use your account?"));
+}
