@@ -80,6 +80,8 @@ pub const OIDC_DISCOVERY: &str = "/.well-known/openid-configuration";
 pub const OAUTH_AUTHORIZE: &str = "/oauth/authorize";
 /// The token endpoint (POST, form).
 pub const OAUTH_TOKEN: &str = "/oauth/token";
+/// RP-initiated logout (the `end_session_endpoint`): asks, then signs out of Roster.
+pub const OAUTH_LOGOUT: &str = "/oauth/logout";
 /// Token revocation (RFC 7009; POST, form).
 pub const OAUTH_REVOKE: &str = "/oauth/revoke";
 /// Token introspection (RFC 7662; POST, form; confidential clients).

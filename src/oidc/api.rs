@@ -78,3 +78,47 @@ fn serde_urlencoded_query(query: &AuthorizeQuery) -> String {
     }
     url.finish()
 }
+
+/// "Sign out" on `/oauth/logout` (OpenID Connect RP-Initiated Logout 1.0): ends this browser's
+/// Roster session, then sends it to `post_logout_redirect_uri` (with `state`) when that URI is
+/// registered for the app the `id_token_hint` (or `client_id`) names, else to `/`. Never an
+/// open redirect.
+///
+/// Errors: `Internal` when a query fails.
+#[server(prefix = "/fn", endpoint = "oauth_logout")]
+pub async fn oauth_logout(
+    #[server(default)] id_token_hint: Option<String>,
+    #[server(default)] client_id: Option<String>,
+    #[server(default)] post_logout_redirect_uri: Option<String>,
+    #[server(default)] state: Option<String>,
+) -> Result<(), AppError> {
+    let r = crate::auth::caller::this_request()?;
+    let now = r.state.now();
+    let session = crate::auth::session::TypedSession::from_request().await?;
+    crate::auth::service::sign_out(&r.state, &r.ctx, &session, now).await?;
+    let hinted = match id_token_hint.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => super::endpoints::id_token_client(&r.state, token, now).await?,
+        None => None,
+    };
+    let client = match hinted.or(client_id) {
+        Some(id) => crate::store::clients::by_client_id(r.state.pool(), &id).await?,
+        None => None,
+    };
+    let target = match (client, post_logout_redirect_uri) {
+        (Some(client), Some(uri))
+            if client
+                .post_logout_redirect_uris
+                .lines()
+                .any(|registered| registered == uri) =>
+        {
+            let mut url = url::Url::parse(&uri).map_err(crate::error::internal)?;
+            if let Some(state) = state.filter(|s| !s.is_empty()) {
+                url.query_pairs_mut().append_pair("state", &state);
+            }
+            url.to_string()
+        }
+        _ => crate::paths::HOME.to_string(),
+    };
+    leptos_axum::redirect(&target);
+    Ok(())
+}

@@ -32,6 +32,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         "userinfo_endpoint": url(paths::OAUTH_USERINFO),
         "revocation_endpoint": url(paths::OAUTH_REVOKE),
         "introspection_endpoint": url(paths::OAUTH_INTROSPECT),
+        "end_session_endpoint": url(paths::OAUTH_LOGOUT),
         "revocation_endpoint_auth_methods_supported":
             ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported":
@@ -124,6 +125,41 @@ pub async fn live_access_token(
         return Ok(None);
     }
     Ok(Some((claims, grant.user_id)))
+}
+
+/// The client (`aud`) of an ID token this provider signed, expired or not (an
+/// `id_token_hint`, OpenID Connect RP-Initiated Logout 1.0 §2).
+///
+/// Errors: `Ok(None)` for a token that is not ours; `Internal` when a query fails.
+pub async fn id_token_client(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let Ok(header) = jsonwebtoken::decode_header(token) else {
+        return Ok(None);
+    };
+    let set = keys::jwks(state.pool(), now).await?;
+    let Some(jwk) = set["keys"].as_array().and_then(|keys| {
+        keys.iter()
+            .find(|k| k["kid"].as_str() == header.kid.as_deref())
+    }) else {
+        return Ok(None);
+    };
+    let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
+        return Ok(None);
+    };
+    let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_components(n, e) else {
+        return Ok(None);
+    };
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[issuer(state)]);
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    Ok(jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .ok()
+        .and_then(|d| d.claims["aud"].as_str().map(str::to_string)))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -7,16 +7,19 @@ use leptos_meta::Title;
 use leptos_router::{components::Route, hooks::use_query_map, MatchNestedRoutes, SsrMode};
 
 use super::{
-    api::{oauth_authorize, OauthDecide},
+    api::{oauth_authorize, OauthDecide, OauthLogout},
     AuthorizeQuery, AuthorizeView,
 };
 use crate::paths::{self, Route as Path};
 
-/// `/oauth/authorize`.
+/// `/oauth/authorize` and `/oauth/logout`.
 #[component(transparent)]
 pub fn OidcRoutes() -> impl MatchNestedRoutes + Clone {
-    view! { <Route path=Path(paths::OAUTH_AUTHORIZE) view=AuthorizePage ssr=SsrMode::Async/> }
-        .into_inner()
+    view! {
+        <Route path=Path(paths::OAUTH_AUTHORIZE) view=AuthorizePage ssr=SsrMode::Async/>
+        <Route path=Path(paths::OAUTH_LOGOUT) view=LogoutPage ssr=SsrMode::Async/>
+    }
+    .into_inner()
 }
 
 /// The authorization request of this page's URL.
@@ -137,5 +140,33 @@ fn Consent(
                 <button type="submit">"Deny"</button>
             </ActionForm>
         </div>
+    }
+}
+
+/// `/oauth/logout`: an app asks to sign the person out of Roster too. Signing out changes
+/// state, so the page asks and a form does it (a GET never changes anything).
+#[component]
+pub fn LogoutPage() -> impl IntoView {
+    let query = use_query_map();
+    let action = ServerAction::<OauthLogout>::new();
+    let field = move |key: &'static str| query.with(|q| q.get(key).unwrap_or_default());
+    view! {
+        <Title text="Sign out"/>
+        <section class="card narrow">
+            <h1>"Sign out of Roster?"</h1>
+            <p>"An app you used asks to sign you out of Roster as well."</p>
+            <ActionForm action=action>
+                <input type="hidden" name="id_token_hint" value=move || field("id_token_hint")/>
+                <input type="hidden" name="client_id" value=move || field("client_id")/>
+                <input
+                    type="hidden"
+                    name="post_logout_redirect_uri"
+                    value=move || field("post_logout_redirect_uri")
+                />
+                <input type="hidden" name="state" value=move || field("state")/>
+                <button type="submit" class="primary">"Sign out"</button>
+            </ActionForm>
+            <p class="aside"><a href=paths::HOME>"Stay signed in"</a></p>
+        </section>
     }
 }

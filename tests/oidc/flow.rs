@@ -650,3 +650,110 @@ async fn a_person_sees_the_apps_they_allowed_and_can_revoke_access() {
     let page = app.get(&path, Some(&cookie)).await.text().await.unwrap();
     assert!(page.contains("Allow Team wiki to use your account?"));
 }
+
+#[tokio::test]
+async fn an_app_can_sign_the_person_out_of_roster_to_a_registered_address_only() {
+    let app = spawn_app().await;
+    let form = ClientForm {
+        name: "Team wiki".into(),
+        redirect_uris: REDIRECT.into(),
+        post_logout_redirect_uris: "https://wiki.example.org/signed-out".into(),
+        public: false,
+        scopes: vec![],
+    };
+    let made = roster::oidc::clients::register(
+        &app.state,
+        &Admin::operator(),
+        &RequestContext::cli(),
+        &form.parse().unwrap(),
+        app.state.now(),
+    )
+    .await
+    .unwrap();
+    let client = Client {
+        id: made.client_id,
+        secret: made.client_secret,
+    };
+    let (cookie, code, verifier) = code_for(&app, &client, "ann@example.org", "openid").await;
+    let tokens: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hint = tokens["id_token"].as_str().unwrap();
+    let page = app
+        .get(
+            &format!("/oauth/logout?id_token_hint={hint}"),
+            Some(&cookie),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Sign out of Roster?"),
+        "a GET changes nothing: {page}"
+    );
+    let viewer: Value = app
+        .call("viewer", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(viewer, Value::Null);
+
+    // An address the app did not register: signed out, but sent home, not there.
+    let res = app
+        .call(
+            "oauth_logout",
+            &[
+                ("id_token_hint", hint),
+                ("post_logout_redirect_uri", "https://evil.example/"),
+                ("state", "s1"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(location(&res).as_deref(), Some("/"));
+    let viewer: Value = app
+        .call("viewer", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(viewer, Value::Null, "signed out");
+
+    let cookie = crate::common::session_cookie(
+        &app.log_in("ann@example.org", crate::common::PASSWORD, None)
+            .await,
+    )
+    .unwrap();
+    let res = app
+        .call(
+            "oauth_logout",
+            &[
+                ("id_token_hint", hint),
+                (
+                    "post_logout_redirect_uri",
+                    "https://wiki.example.org/signed-out",
+                ),
+                ("state", "s1"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("https://wiki.example.org/signed-out?state=s1")
+    );
+    let meta: Value = app
+        .get("/.well-known/openid-configuration", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(meta["end_session_endpoint"]
+        .as_str()
+        .unwrap()
+        .ends_with("/oauth/logout"));
+}
