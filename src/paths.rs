@@ -90,6 +90,8 @@ pub const OAUTH_INTROSPECT: &str = "/oauth/introspect";
 pub const OAUTH_USERINFO: &str = "/oauth/userinfo";
 /// The OpenID Connect provider's public keys (JWKS, RFC 7517).
 pub const OAUTH_JWKS: &str = "/oauth/jwks.json";
+/// OpenID Connect clients (relying parties).
+pub const ADMIN_CLIENTS: &str = "/admin/clients";
 /// Liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness.

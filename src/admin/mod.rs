@@ -4,6 +4,7 @@
 //! active administrator (or the operator at the command line) reaches them.
 
 pub mod api;
+pub mod clients;
 #[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]

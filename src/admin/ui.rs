@@ -40,6 +40,11 @@ pub fn AdminRoutes() -> impl MatchNestedRoutes + Clone {
             view=super::outbox::AdminOutboxPage
             ssr=SsrMode::Async
         />
+        <Route
+            path=Path(paths::ADMIN_CLIENTS)
+            view=super::clients::AdminClientsPage
+            ssr=SsrMode::Async
+        />
         <Route path=Path(paths::ADMIN_USERS_NEW) view=AdminNewUserPage ssr=SsrMode::Async/>
         <Route path=Path(paths::ADMIN_USERS_IMPORT) view=AdminImportPage ssr=SsrMode::Async/>
         <Route path=Path(paths::ADMIN_USER) view=AdminUserPage ssr=SsrMode::Async/>
@@ -77,6 +82,7 @@ pub fn AdminNav(#[prop(optional)] wide: bool) -> impl IntoView {
             <A href=paths::ADMIN_USERS>"Users"</A>
             <A href=paths::ADMIN_AUDIT>"Audit"</A>
             <A href=paths::ADMIN_OUTBOX>"Outbox"</A>
+            <A href=paths::ADMIN_CLIENTS>"Clients"</A>
         </nav>
     }
 }

@@ -54,11 +54,12 @@ pub enum AuditAction {
     ClientDenied,
     OidcTokenIssued,
     OidcGrantRevoked,
+    ClientChanged,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::AccountCreated,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -93,6 +94,7 @@ impl AuditAction {
         AuditAction::ClientDenied,
         AuditAction::OidcTokenIssued,
         AuditAction::OidcGrantRevoked,
+        AuditAction::ClientChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +133,7 @@ impl AuditAction {
             AuditAction::ClientDenied => "oidc.denied",
             AuditAction::OidcTokenIssued => "oidc.token_issued",
             AuditAction::OidcGrantRevoked => "oidc.grant_revoked",
+            AuditAction::ClientChanged => "oidc.client_changed",
         }
     }
 }

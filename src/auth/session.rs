@@ -35,6 +35,9 @@ pub enum Stash {
     PasskeyRegistration,
     /// A passkey sign-in under way (webauthn-rs's state).
     PasskeyAuthentication,
+    /// A client secret just made or rotated: `(client_id, secret)`, shown once on
+    /// `/admin/clients` (a secret).
+    ClientSecret,
 }
 
 impl Stash {
@@ -47,6 +50,7 @@ impl Stash {
             Stash::RecoveryCodes => "new_recovery_codes",
             Stash::PasskeyRegistration => "passkey_registration",
             Stash::PasskeyAuthentication => "passkey_authentication",
+            Stash::ClientSecret => "new_client_secret",
         }
     }
 }

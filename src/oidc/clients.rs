@@ -86,3 +86,60 @@ pub async fn register(
         client_secret,
     })
 }
+
+/// What an administrator does to a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientChange {
+    /// A new secret (the old one stops at once); returned to be shown once.
+    RotateSecret,
+    /// Off: every token it holds stops at once (introspection says inactive), nobody signs in.
+    Disable,
+    /// On again.
+    Enable,
+    /// Gone, with every grant and token.
+    Delete,
+}
+
+/// Applies `change` to client row `id` for `admin`, audited (`oidc.client_changed`). Returns
+/// the new secret for [`ClientChange::RotateSecret`].
+///
+/// Errors: `NotFound` for an unknown client (or, rotating, a public one); `Internal`.
+pub async fn change(
+    state: &AppState,
+    admin: &Admin,
+    ctx: &RequestContext,
+    id: i64,
+    change: ClientChange,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let mut tx = begin_write(state.pool()).await?;
+    let client = store::by_id(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let mut secret = None;
+    let done = match change {
+        ClientChange::RotateSecret => {
+            let fresh = new_secret();
+            let rotated = store::set_secret(&mut tx, id, &secret_hash(&fresh), now).await?;
+            secret = Some(fresh);
+            rotated
+        }
+        ClientChange::Disable => store::set_disabled(&mut tx, id, Some(now), now).await?,
+        ClientChange::Enable => store::set_disabled(&mut tx, id, None, now).await?,
+        ClientChange::Delete => store::delete(&mut tx, id).await?,
+    };
+    if !done {
+        return Err(AppError::NotFound);
+    }
+    let what = match change {
+        ClientChange::RotateSecret => "secret rotated",
+        ClientChange::Disable => "disabled",
+        ClientChange::Enable => "enabled",
+        ClientChange::Delete => "deleted",
+    };
+    let event = AuditEvent::new(AuditAction::ClientChanged, admin.actor(), None, ctx)
+        .with("client_id", client.client_id.as_str())
+        .with("name", client.name.as_str())
+        .with("change", what);
+    record(&mut tx, &event, now).await?;
+    tx.commit().await.or_internal()?;
+    Ok(secret)
+}

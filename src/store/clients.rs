@@ -102,6 +102,56 @@ pub async fn all(db: impl Into<Ex<'_>>) -> Result<Vec<ClientRow>, AppError> {
     .or_internal()
 }
 
+/// Replaces client row `id`'s secret hash (a confidential client's "Rotate secret"). Returns
+/// whether it is a confidential client.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn set_secret(tx: &mut Tx, id: i64, hash: &[u8], now: i64) -> Result<bool, AppError> {
+    query(
+        "UPDATE oauth_clients SET secret_hash = $1, updated_at = $2 \
+         WHERE id = $3 AND secret_hash IS NOT NULL",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map(|n| n == 1)
+    .or_internal()
+}
+
+/// Turns client row `id` off (`Some(now)`) or on again (`None`). Returns whether it exists.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn set_disabled(
+    tx: &mut Tx,
+    id: i64,
+    disabled_at: Option<i64>,
+    now: i64,
+) -> Result<bool, AppError> {
+    query("UPDATE oauth_clients SET disabled_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled_at)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map(|n| n == 1)
+        .or_internal()
+}
+
+/// Deletes client row `id` with its consents, grants, codes and refresh tokens. Returns
+/// whether it existed.
+///
+/// Errors: `Internal` when the write fails.
+pub async fn delete(tx: &mut Tx, id: i64) -> Result<bool, AppError> {
+    query("DELETE FROM oauth_clients WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map(|n| n == 1)
+        .or_internal()
+}
+
 /// A signing key as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SigningKeyRow {

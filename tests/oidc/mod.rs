@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{spawn_app, BIN};
 
+mod admin;
 mod flow;
 
 /// `roster <args>` on the SQLite database `db` with the key file `key`.

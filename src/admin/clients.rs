@@ -1,0 +1,378 @@
+//! `/admin/clients`: the apps that sign people in through Roster (OpenID Connect clients):
+//! the list, "New client" (name, redirect URIs, post-logout redirect URIs, client type,
+//! scopes; a confidential client's secret shown once), "Rotate secret", "Disable"/"Enable" and
+//! "Delete" after a confirmation. Server functions and page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use super::ui::AdminNav;
+use crate::{
+    auth::ui::ViewerContext,
+    components::{
+        DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField,
+    },
+    error::AppError,
+    oidc::OidcScope,
+    paths,
+};
+
+/// One client as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientView {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub public: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub scopes: String,
+    pub disabled: bool,
+    pub created: String,
+}
+
+/// `/admin/clients`' data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientsPage {
+    pub clients: Vec<ClientView>,
+    /// `(client_id, secret)` just made or rotated, shown this once.
+    pub new_secret: Option<(String, String)>,
+}
+
+/// Every client, and a secret just made (once).
+///
+/// Errors: `Unauthorized`, `Forbidden`.
+#[server(prefix = "/fn", endpoint = "admin_clients")]
+pub async fn admin_clients() -> Result<ClientsPage, AppError> {
+    use crate::{
+        auth::session::{Stash, TypedSession},
+        domain::time::format_time,
+        store::clients,
+    };
+    let r = crate::auth::caller::this_request()?;
+    r.caller.admin()?;
+    let tz = r.caller.time_zone();
+    let lines = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
+    let clients = clients::all(r.state.pool())
+        .await?
+        .into_iter()
+        .map(|c| ClientView {
+            id: c.id,
+            public: c.secret_hash.is_none(),
+            redirect_uris: lines(&c.redirect_uris),
+            post_logout_redirect_uris: lines(&c.post_logout_redirect_uris),
+            disabled: c.disabled_at.is_some(),
+            created: format_time(c.created_at, &tz),
+            client_id: c.client_id,
+            name: c.name,
+            scopes: c.scopes,
+        })
+        .collect();
+    let new_secret = TypedSession::from_request()
+        .await?
+        .take_secret::<(String, String)>(
+            r.state.secrets(),
+            Stash::ClientSecret,
+            r.state.now(),
+            |_| true,
+        )
+        .await;
+    Ok(ClientsPage {
+        clients,
+        new_secret,
+    })
+}
+
+/// "Create client": registers an app, then `/admin/clients?created=<client_id>`, where a
+/// confidential client's secret is shown once.
+///
+/// Errors: `Unauthorized`, `Forbidden`; `Validation` per field.
+#[server(prefix = "/fn", endpoint = "admin_create_client")]
+pub async fn admin_create_client(
+    name: String,
+    redirect_uris: String,
+    #[server(default)] post_logout_redirect_uris: String,
+    client_type: String,
+    #[server(default)] scope_profile: Option<String>,
+    #[server(default)] scope_email: Option<String>,
+    #[server(default)] scope_offline_access: Option<String>,
+) -> Result<(), AppError> {
+    use crate::auth::session::{Stash, TypedSession};
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    let mut scopes = vec!["openid".to_string()];
+    for (ticked, scope) in [
+        (scope_profile, OidcScope::Profile),
+        (scope_email, OidcScope::Email),
+        (scope_offline_access, OidcScope::OfflineAccess),
+    ] {
+        if ticked.is_some() {
+            scopes.push(scope.as_str().to_string());
+        }
+    }
+    let client = crate::oidc::ClientForm {
+        name,
+        redirect_uris,
+        post_logout_redirect_uris,
+        public: client_type == "public",
+        scopes,
+    }
+    .parse()
+    .map_err(AppError::Validation)?;
+    let now = r.state.now();
+    let made = crate::oidc::clients::register(&r.state, &admin, &r.ctx, &client, now).await?;
+    if let Some(secret) = made.client_secret {
+        TypedSession::from_request()
+            .await?
+            .stash_secret(
+                r.state.secrets(),
+                Stash::ClientSecret,
+                &(made.client_id.clone(), secret),
+                now,
+            )
+            .await?;
+    }
+    leptos_axum::redirect(&format!(
+        "{}?created={}",
+        paths::ADMIN_CLIENTS,
+        made.client_id
+    ));
+    Ok(())
+}
+
+/// "Rotate secret" (`change=rotate`), "Disable" (`disable`), "Enable" (`enable`) or "Delete
+/// client" (`delete`) on client row `id`, then back to `/admin/clients?changed=<change>`.
+///
+/// Errors: `Unauthorized`, `Forbidden`; `NotFound`; `BadRequest` for another change.
+#[server(prefix = "/fn", endpoint = "admin_change_client")]
+pub async fn admin_change_client(id: i64, change: String) -> Result<(), AppError> {
+    use crate::{
+        auth::session::{Stash, TypedSession},
+        oidc::clients::ClientChange,
+    };
+    let r = crate::auth::caller::this_request()?;
+    let admin = r.caller.admin()?;
+    let what = match change.as_str() {
+        "rotate" => ClientChange::RotateSecret,
+        "disable" => ClientChange::Disable,
+        "enable" => ClientChange::Enable,
+        "delete" => ClientChange::Delete,
+        _ => return Err(AppError::BadRequest),
+    };
+    let now = r.state.now();
+    let client_id = crate::store::clients::by_id(r.state.pool(), id)
+        .await?
+        .map(|c| c.client_id)
+        .unwrap_or_default();
+    let secret = crate::oidc::clients::change(&r.state, &admin, &r.ctx, id, what, now).await?;
+    if let Some(secret) = secret {
+        TypedSession::from_request()
+            .await?
+            .stash_secret(
+                r.state.secrets(),
+                Stash::ClientSecret,
+                &(client_id, secret),
+                now,
+            )
+            .await?;
+    }
+    leptos_axum::redirect(&format!("{}?changed={change}", paths::ADMIN_CLIENTS));
+    Ok(())
+}
+
+/// `/admin/clients`.
+#[component]
+pub fn AdminClientsPage() -> impl IntoView {
+    let create = ServerAction::<AdminCreateClient>::new();
+    let change = ServerAction::<AdminChangeClient>::new();
+    let cx = ViewerContext::get();
+    cx.refresh_after(create);
+    cx.refresh_after(change);
+    let feedback = FormFeedback::new(create);
+    let change_feedback = FormFeedback::new(change);
+    let saves = cx.saves();
+    let page = Resource::new(move || saves.get(), |_| admin_clients());
+    let query = use_query_map();
+    let deleting = move || query.with(|q| q.get("delete").and_then(|id| id.parse::<i64>().ok()));
+    let changed = move || query.with(|q| q.get("changed"));
+    view! {
+        <AdminNav wide=true/>
+        <DataCard
+            title="Clients"
+            here=paths::ADMIN_CLIENTS
+            wide=true
+            data=page
+            content=move |page: ClientsPage| {
+                let confirm = deleting()
+                    .and_then(|id| page.clients.iter().find(|c| c.id == id).cloned())
+                    .map(|c| view! { <DeleteClient client=c action=change/> });
+                let notice = changed().map(|c| {
+                    let text = match c.as_str() {
+                        "rotate" => "Secret rotated: the old one no longer works.",
+                        "disable" => "Client disabled: its tokens stopped working.",
+                        "enable" => "Client enabled.",
+                        "delete" => "Client deleted.",
+                        _ => "Saved.",
+                    };
+                    view! { <p class="success" role="status">{text}</p> }
+                });
+                view! {
+                    <p class="muted">
+                        "Apps that sign people in through Roster with OpenID Connect. They find \
+                         everything at " <code>"/.well-known/openid-configuration"</code> "."
+                    </p>
+                    <p class="actions"><a href="#new-client" class="button primary">"New client"</a></p>
+                    {notice}
+                    {page.new_secret.map(|(client_id, secret)| view! { <NewSecret client_id secret/> })}
+                    {confirm}
+                    <FormMessage message=change_feedback.form()/>
+                    <ClientTable clients=page.clients action=change/>
+                    <h2 id="new-client">"New client"</h2>
+                    <ActionForm action=create>
+                        <FormMessage message=feedback.form()/>
+                        <Field label="Name" name="name" hint="As the consent page shows it." error=feedback.field("name")/>
+                        <TextAreaField
+                            label="Redirect URIs"
+                            name="redirect_uris"
+                            rows=3
+                            hint="One a line, matched exactly: https://, or http:// on localhost."
+                            error=feedback.field("redirect_uris")
+                        />
+                        <TextAreaField
+                            label="Post-logout redirect URIs"
+                            name="post_logout_redirect_uris"
+                            rows=2
+                            hint="One a line; where the app may send people after signing out. May be empty."
+                            error=feedback.field("post_logout_redirect_uris")
+                        />
+                        <SelectField
+                            label="Client type"
+                            name="client_type"
+                            options=vec![
+                                ("confidential".to_string(), "Confidential".to_string()),
+                                ("public".to_string(), "Public".to_string()),
+                            ]
+                            selected="confidential"
+                            error=feedback.field("client_type")
+                        />
+                        <fieldset class="field">
+                            <legend>"Scopes"</legend>
+                            <label class="check">
+                                <input type="checkbox" checked disabled/>
+                                " " <code>"openid"</code> " " {OidcScope::OpenId.shares()}
+                            </label>
+                            {[(OidcScope::Profile, "scope_profile"), (OidcScope::Email, "scope_email"), (OidcScope::OfflineAccess, "scope_offline_access")]
+                                .into_iter()
+                                .map(|(scope, field)| view! {
+                                    <label class="check">
+                                        <input type="checkbox" name=field checked=scope != OidcScope::OfflineAccess/>
+                                        " " <code>{scope.as_str()}</code> " " {scope.shares()}
+                                    </label>
+                                })
+                                .collect_view()}
+                            <p class="field-error" id="f-scopes-error">{move || feedback.field("scopes").get()}</p>
+                        </fieldset>
+                        <SubmitButton label="Create client" pending=create.pending().into()/>
+                    </ActionForm>
+                }
+            }
+        />
+    }
+}
+
+/// A secret just made, shown once.
+#[component]
+fn NewSecret(client_id: String, secret: String) -> impl IntoView {
+    view! {
+        <div class="notice new-token" role="status">
+            <p>
+                <strong>"The client secret"</strong>
+                " — copy it now into the app's configuration: it is shown only this once and Roster keeps no copy."
+            </p>
+            <p>"Client ID " <code>{client_id}</code></p>
+            <label for="client-secret">"Client secret"</label>
+            <input id="client-secret" type="text" readonly value=secret class="token" spellcheck="false"/>
+        </div>
+    }
+}
+
+/// The clients, each with its actions.
+#[component]
+fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>) -> impl IntoView {
+    if clients.is_empty() {
+        return view! { <p class="muted">"No clients yet."</p> }.into_any();
+    }
+    let button = move |id: i64, change: &'static str, label: &'static str, name: String| {
+        view! {
+            <ActionForm action=action>
+                <input type="hidden" name="id" value=id.to_string()/>
+                <input type="hidden" name="change" value=change/>
+                <button type="submit" aria-label=format!("{label} {name}")>{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <div class="table-wrap">
+            <table class="clients">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Client ID"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Redirect URIs"</th>
+                        <th scope="col">"Scopes"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {clients
+                        .into_iter()
+                        .map(|c| {
+                            let delete_href = format!("{}?delete={}", paths::ADMIN_CLIENTS, c.id);
+                            view! {
+                                <tr>
+                                    <td>{c.name.clone()}</td>
+                                    <td><code>{c.client_id.clone()}</code></td>
+                                    <td>{if c.public { "Public" } else { "Confidential" }}</td>
+                                    <td>{c.redirect_uris.join("\n")}</td>
+                                    <td>{c.scopes.clone()}</td>
+                                    <td>{if c.disabled { "Disabled" } else { "Active" }}</td>
+                                    <td class="actions">
+                                        {(!c.public).then(|| button(c.id, "rotate", "Rotate secret", c.name.clone()))}
+                                        {if c.disabled {
+                                            button(c.id, "enable", "Enable", c.name.clone())
+                                        } else {
+                                            button(c.id, "disable", "Disable", c.name.clone())
+                                        }}
+                                        <a class="button danger" href=delete_href aria-label=format!("Delete {}", c.name)>"Delete"</a>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// "Delete {name} for good?" with "Delete client" and "Cancel".
+#[component]
+fn DeleteClient(client: ClientView, action: ServerAction<AdminChangeClient>) -> impl IntoView {
+    view! {
+        <section class="confirm" aria-labelledby="delete-client-heading">
+            <h2 id="delete-client-heading">{format!("Delete {} for good?", client.name)}</h2>
+            <p class="muted">"People signed in through it keep nothing: its grants and tokens end. This cannot be undone."</p>
+            <ActionForm action=action>
+                <input type="hidden" name="id" value=client.id.to_string()/>
+                <input type="hidden" name="change" value="delete"/>
+                <button type="submit" class="danger">"Delete client"</button>
+                " "
+                <a href=paths::ADMIN_CLIENTS>"Cancel"</a>
+            </ActionForm>
+        </section>
+    }
+}
