@@ -28,14 +28,90 @@ pub async fn oauth_authorize(query: AuthorizeQuery) -> Result<AuthorizeView, App
             leptos_axum::redirect(&url);
             Ok(AuthorizeView::Redirecting)
         }
-        Step::Consent { app, scopes } => Ok(AuthorizeView::Consent {
-            app,
-            scopes: scopes
-                .into_iter()
-                .map(|s| (s.as_str().to_string(), s.shares().to_string()))
-                .collect(),
-        }),
+        Step::Consent { app, scopes } => {
+            allow_form_target(&query.redirect_uri);
+            Ok(AuthorizeView::Consent {
+                app,
+                scopes: scopes
+                    .into_iter()
+                    .map(|s| (s.as_str().to_string(), s.shares().to_string()))
+                    .collect(),
+            })
+        }
     }
+}
+
+/// Lets this page's forms end at `checked_uri`'s origin (a redirect URI or post-logout URI the
+/// app registered, checked by the caller): without JavaScript the answer to "Allow" or "Sign
+/// out" is a redirect there, which `form-action 'self'` would stop. Only for a page render.
+#[cfg(feature = "ssr")]
+fn allow_form_target(checked_uri: &str) {
+    use crate::server::security::{form_target_origin, FORM_TARGET_HEADER};
+    let rendering = leptos::prelude::use_context::<http::request::Parts>()
+        .is_some_and(|p| !p.uri.path().starts_with(crate::paths::FN_PREFIX));
+    let options = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+    if let (true, Some(options), Some(origin)) =
+        (rendering, options, form_target_origin(checked_uri))
+    {
+        if let Ok(value) = http::HeaderValue::from_str(&origin) {
+            options.insert_header(http::HeaderName::from_static(FORM_TARGET_HEADER), value);
+        }
+    }
+}
+
+/// Where "Sign out" on `/oauth/logout` returns: `post_logout_redirect_uri` when the app the
+/// `id_token_hint` (or `client_id`) names registered it, else none. Read by the page (which
+/// then lets its form end there) and by [`oauth_logout`].
+///
+/// Errors: `Internal` when a query fails.
+#[server(prefix = "/fn", endpoint = "oauth_logout_target")]
+pub async fn oauth_logout_target(
+    #[server(default)] id_token_hint: Option<String>,
+    #[server(default)] client_id: Option<String>,
+    #[server(default)] post_logout_redirect_uri: Option<String>,
+) -> Result<Option<String>, AppError> {
+    let r = crate::auth::caller::this_request()?;
+    let target = logout_target(
+        &r.state,
+        id_token_hint.as_deref(),
+        client_id,
+        post_logout_redirect_uri,
+        r.state.now(),
+    )
+    .await?;
+    if let Some(uri) = &target {
+        allow_form_target(uri);
+    }
+    Ok(target)
+}
+
+#[cfg(feature = "ssr")]
+async fn logout_target(
+    state: &crate::server::AppState,
+    id_token_hint: Option<&str>,
+    client_id: Option<String>,
+    post_logout_redirect_uri: Option<String>,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let hinted = match id_token_hint.filter(|t| !t.is_empty()) {
+        Some(token) => super::endpoints::id_token_client(state, token, now).await?,
+        None => None,
+    };
+    let client = match hinted.or(client_id) {
+        Some(id) => crate::store::clients::by_client_id(state.pool(), &id).await?,
+        None => None,
+    };
+    Ok(match (client, post_logout_redirect_uri) {
+        (Some(client), Some(uri))
+            if client
+                .post_logout_redirect_uris
+                .lines()
+                .any(|registered| registered == uri) =>
+        {
+            Some(uri)
+        }
+        _ => None,
+    })
 }
 
 /// "Allow" (`decision=allow`) or "Deny" on the consent page for the request `query`; sends
@@ -96,28 +172,23 @@ pub async fn oauth_logout(
     let now = r.state.now();
     let session = crate::auth::session::TypedSession::from_request().await?;
     crate::auth::service::sign_out(&r.state, &r.ctx, &session, now).await?;
-    let hinted = match id_token_hint.as_deref().filter(|t| !t.is_empty()) {
-        Some(token) => super::endpoints::id_token_client(&r.state, token, now).await?,
-        None => None,
-    };
-    let client = match hinted.or(client_id) {
-        Some(id) => crate::store::clients::by_client_id(r.state.pool(), &id).await?,
-        None => None,
-    };
-    let target = match (client, post_logout_redirect_uri) {
-        (Some(client), Some(uri))
-            if client
-                .post_logout_redirect_uris
-                .lines()
-                .any(|registered| registered == uri) =>
-        {
+    let allowed = logout_target(
+        &r.state,
+        id_token_hint.as_deref(),
+        client_id,
+        post_logout_redirect_uri,
+        now,
+    )
+    .await?;
+    let target = match allowed {
+        Some(uri) => {
             let mut url = url::Url::parse(&uri).map_err(crate::error::internal)?;
             if let Some(state) = state.filter(|s| !s.is_empty()) {
                 url.query_pairs_mut().append_pair("state", &state);
             }
             url.to_string()
         }
-        _ => crate::paths::HOME.to_string(),
+        None => crate::paths::HOME.to_string(),
     };
     leptos_axum::redirect(&target);
     Ok(())

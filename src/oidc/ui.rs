@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Route, hooks::use_query_map, MatchNestedRoutes, SsrMode};
 
 use super::{
-    api::{oauth_authorize, OauthDecide, OauthLogout},
+    api::{oauth_authorize, oauth_logout_target, OauthDecide, OauthLogout},
     AuthorizeQuery, AuthorizeView,
 };
 use crate::paths::{self, Route as Path};
@@ -150,11 +150,33 @@ pub fn LogoutPage() -> impl IntoView {
     let query = use_query_map();
     let action = ServerAction::<OauthLogout>::new();
     let field = move |key: &'static str| query.with(|q| q.get(key).unwrap_or_default());
+    // Checked on the server: where "Sign out" returns (and so where its form may end).
+    let target = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("id_token_hint"),
+                    q.get("client_id"),
+                    q.get("post_logout_redirect_uri"),
+                )
+            })
+        },
+        |(hint, client, uri)| oauth_logout_target(hint, client, uri),
+    );
     view! {
         <Title text="Sign out"/>
         <section class="card narrow">
             <h1>"Sign out of Roster?"</h1>
             <p>"An app you used asks to sign you out of Roster as well."</p>
+            <Suspense fallback=|| ()>
+                {move || {
+                    target
+                        .get()
+                        .and_then(Result::ok)
+                        .flatten()
+                        .map(|uri| view! { <p class="muted">{format!("Afterwards you return to {uri}.")}</p> })
+                }}
+            </Suspense>
             <ActionForm action=action>
                 <input type="hidden" name="id_token_hint" value=move || field("id_token_hint")/>
                 <input type="hidden" name="client_id" value=move || field("client_id")/>

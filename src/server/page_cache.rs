@@ -84,7 +84,7 @@ impl CachedPage {
     fn response(&self, nonce: &str) -> Response {
         let mut res = Response::new(Body::from(self.body(nonce)));
         *res.headers_mut() = self.headers.clone();
-        if let Ok(csp) = HeaderValue::from_str(&page_csp(nonce)) {
+        if let Ok(csp) = HeaderValue::from_str(&page_csp(nonce, None)) {
             res.headers_mut()
                 .insert(header::CONTENT_SECURITY_POLICY, csp);
         }
@@ -275,7 +275,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&page_csp("abc_-9")).unwrap(),
+            HeaderValue::from_str(&page_csp("abc_-9", None)).unwrap(),
         );
         assert_eq!(policy_nonce(&headers).as_deref(), Some("abc_-9"));
         headers.insert(

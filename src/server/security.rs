@@ -14,13 +14,27 @@ use axum::{
 
 /// The policy of a server-rendered page. Scripts run only from this origin or with the
 /// response's nonce (no `unsafe-inline`); `wasm-unsafe-eval` lets the browser compile the
-/// page's own wasm; no plugins, no `<base>`, no framing.
-pub fn page_csp(nonce: &str) -> String {
+/// page's own wasm; no plugins, no `<base>`, no framing. Forms post to this origin only, and
+/// the redirects that follow them stay here too, except to `form_target` (an origin a page
+/// vouched for through [`FORM_TARGET_HEADER`]: the app a consent or logout form returns to).
+pub fn page_csp(nonce: &str, form_target: Option<&str>) -> String {
+    let extra = form_target.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'{extra}; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
+}
+
+/// A response header, never sent on, through which a page's render names the one other
+/// origin its forms may end at (a consent page's checked redirect URI, for the redirect that
+/// follows "Allow" without JavaScript). [`page_policy`] takes it into `form-action`.
+pub const FORM_TARGET_HEADER: &str = "x-roster-form-target";
+
+/// The origin of `url` when it is http(s), for [`FORM_TARGET_HEADER`].
+pub fn form_target_origin(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
 }
 
 /// The policy of everything that is not a page (JSON, files, redirects).
@@ -48,13 +62,17 @@ pub async fn page_policy(mut req: Request, next: Next) -> Response {
     let nonce = leptos::nonce::Nonce::new();
     req.extensions_mut().insert(PageNonce(nonce.clone()));
     let mut res = next.run(req).await;
+    let target = res
+        .headers_mut()
+        .remove(FORM_TARGET_HEADER)
+        .and_then(|v| v.to_str().ok().and_then(form_target_origin));
     let is_html = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html {
-        if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
+        if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce, target.as_deref())) {
             res.headers_mut()
                 .insert(header::CONTENT_SECURITY_POLICY, value);
         }

@@ -169,9 +169,30 @@ async fn the_code_flow_signs_a_person_in_with_pkce_and_a_verified_id_token() {
     );
 
     let cookie = app.sign_up("ann@example.org", "Ann").await;
-    let page = app.get(&path, Some(&cookie)).await.text().await.unwrap();
+    let res = app.get(&path, Some(&cookie)).await;
+    // Without JavaScript "Allow" ends in a redirect to the app: its form may end there, and
+    // nowhere else.
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("form-action 'self' https://wiki.example.org;"),
+        "{csp}"
+    );
+    assert!(
+        res.headers().get("x-roster-form-target").is_none(),
+        "never sent on"
+    );
+    let page = res.text().await.unwrap();
     assert!(page.contains("Allow Team wiki to use your account?"));
     assert!(page.contains("Your email address"));
+    let other = app.get("/settings", Some(&cookie)).await;
+    let csp = other.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("form-action 'self';"), "{csp}");
     let back = allow(&app, &cookie, &path, "allow").await;
     assert!(back.starts_with(REDIRECT), "{back}");
     let q = query_of(&back);
