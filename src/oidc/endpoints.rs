@@ -55,6 +55,45 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
 }
 
+/// What checks a JWT of this provider: its header's `typ`, the published key its `kid` names,
+/// and RS256 with this issuer (audience and expiry are the caller's to check, expiry against
+/// the configured clock rather than the system's). `None` when no published key fits.
+async fn verifier(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> Result<
+    Option<(
+        Option<String>,
+        jsonwebtoken::DecodingKey,
+        jsonwebtoken::Validation,
+    )>,
+    AppError,
+> {
+    let Ok(header) = jsonwebtoken::decode_header(token) else {
+        return Ok(None);
+    };
+    let set = keys::jwks(state.pool(), now).await?;
+    let Some(jwk) = set["keys"].as_array().and_then(|keys| {
+        keys.iter()
+            .find(|k| k["kid"].as_str() == header.kid.as_deref())
+    }) else {
+        return Ok(None);
+    };
+    let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
+        return Ok(None);
+    };
+    let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_components(n, e) else {
+        return Ok(None);
+    };
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[issuer(state)]);
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    Ok(Some((header.typ, key, validation)))
+}
+
 /// What a live access token says.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AccessClaims {
@@ -76,31 +115,12 @@ pub async fn live_access_token(
     token: &str,
     now: i64,
 ) -> Result<Option<(AccessClaims, i64)>, AppError> {
-    let Ok(header) = jsonwebtoken::decode_header(token) else {
+    let Some((typ, key, validation)) = verifier(state, token, now).await? else {
         return Ok(None);
     };
-    if header.typ.as_deref() != Some("at+jwt") {
+    if typ.as_deref() != Some("at+jwt") {
         return Ok(None); // an ID token is no access token
     }
-    let set = keys::jwks(state.pool(), now).await?;
-    let Some(jwk) = set["keys"].as_array().and_then(|keys| {
-        keys.iter()
-            .find(|k| k["kid"].as_str() == header.kid.as_deref())
-    }) else {
-        return Ok(None);
-    };
-    let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
-        return Ok(None);
-    };
-    let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_components(n, e) else {
-        return Ok(None);
-    };
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_issuer(&[issuer(state)]);
-    validation.validate_aud = false;
-    // Expiry against the configured clock, below, not the system's.
-    validation.validate_exp = false;
-    validation.required_spec_claims.clear();
     let Ok(data) = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation) else {
         return Ok(None);
     };
@@ -136,27 +156,9 @@ pub async fn id_token_client(
     token: &str,
     now: i64,
 ) -> Result<Option<String>, AppError> {
-    let Ok(header) = jsonwebtoken::decode_header(token) else {
+    let Some((_, key, validation)) = verifier(state, token, now).await? else {
         return Ok(None);
     };
-    let set = keys::jwks(state.pool(), now).await?;
-    let Some(jwk) = set["keys"].as_array().and_then(|keys| {
-        keys.iter()
-            .find(|k| k["kid"].as_str() == header.kid.as_deref())
-    }) else {
-        return Ok(None);
-    };
-    let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
-        return Ok(None);
-    };
-    let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_components(n, e) else {
-        return Ok(None);
-    };
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_issuer(&[issuer(state)]);
-    validation.validate_aud = false;
-    validation.validate_exp = false;
-    validation.required_spec_claims.clear();
     Ok(jsonwebtoken::decode::<Value>(token, &key, &validation)
         .ok()
         .and_then(|d| d.claims["aud"].as_str().map(str::to_string)))
