@@ -14,7 +14,8 @@ use crate::{paths, server::middleware::is_page_request};
 /// signed-in page is sent to `/login?next=<the page>` (303) before any rendering happens; a
 /// person whose password an administrator reset is sent to `/settings/password?required=1`
 /// from every other page; an administrator who must set up a second factor first
-/// (`ROSTER_REQUIRE_2FA_FOR_ADMINS`) is sent from the console to `/settings/security?required=1`. Server functions and static files pass untouched.
+/// (`ROSTER_REQUIRE_2FA_FOR_ADMINS`) is sent from the console to
+/// `/settings/security?required=1`. Server functions and static files pass untouched.
 pub async fn page_guard(req: Request, next: Next) -> Response {
     if !is_page_request(&req) {
         return next.run(req).await;
