@@ -50,6 +50,9 @@ Environment (durations like 90s, 30m, 12h, 14days):
                                        [default: data/secret.key]
   ROSTER_REQUIRE_2FA_FOR_ADMINS        true|false: administrators set up a second factor before
                                        the admin console opens [default: false]
+  ROSTER_OIDC_ACCESS_TOKEN_LIFETIME    OpenID Connect access and ID tokens live this long (at most
+                                       24h) [default: 10m]
+  ROSTER_OIDC_REFRESH_TOKEN_LIFETIME   OpenID Connect refresh tokens live this long [default: 30days]
   ROSTER_LOG                           log filter, e.g. info or roster=debug [default: info]
   LEPTOS_SITE_ADDR                     address to listen on [default: 127.0.0.1:3000]
   LEPTOS_SITE_ROOT                     folder of the built site (wasm, JS, CSS) [default: target/site]";
@@ -178,6 +181,14 @@ pub struct Cli {
     #[arg(long, env = "ROSTER_REQUIRE_2FA_FOR_ADMINS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     require_2fa_for_admins: bool,
 
+    /// How long OpenID Connect access and ID tokens live (at most a day).
+    #[arg(long, env = "ROSTER_OIDC_ACCESS_TOKEN_LIFETIME", default_value = "10m", value_parser = oidc_access_lifetime, global = true)]
+    oidc_access_token_lifetime: Duration,
+
+    /// How long OpenID Connect refresh tokens live (each use makes a new one).
+    #[arg(long, env = "ROSTER_OIDC_REFRESH_TOKEN_LIFETIME", default_value = "30days", value_parser = timeout, global = true)]
+    oidc_refresh_token_lifetime: Duration,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -303,6 +314,16 @@ fn timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// An access token lifetime: a duration of at most a day (a rotated signing key stays published
+/// that long, so every live token verifies).
+fn oidc_access_lifetime(text: &str) -> Result<Duration, String> {
+    let d = timeout(text)?;
+    if d > Duration::from_secs(24 * 3600) {
+        return Err("access tokens may live at most a day (24h)".into());
+    }
+    Ok(d)
+}
+
 fn public_url(text: &str) -> Result<String, String> {
     roster::server::config::parse_public_url(text)
 }
@@ -378,6 +399,8 @@ impl Cli {
             mail,
             secret_key_file: self.secret_key_file.clone(),
             require_2fa_for_admins: self.require_2fa_for_admins,
+            oidc_access_token_lifetime: self.oidc_access_token_lifetime,
+            oidc_refresh_token_lifetime: self.oidc_refresh_token_lifetime,
             ..Config::default()
         })
     }

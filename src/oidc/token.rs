@@ -37,10 +37,9 @@ use crate::{
     },
 };
 
-/// Access and ID token lifetime, in seconds (10 minutes).
-pub const ACCESS_TOKEN_SECONDS: i64 = 10 * 60;
-/// Refresh token lifetime, in seconds (30 days).
-pub const REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 3600;
+/// The longest access or ID token lifetime accepted, in seconds: as long as a rotated signing
+/// key stays published (`keys::PUBLISHED_AFTER_RETIREMENT`), so every live token verifies.
+pub const MAX_ACCESS_TOKEN_SECONDS: i64 = keys::PUBLISHED_AFTER_RETIREMENT;
 
 /// A token request's form (RFC 6749 §4.1.3, §6); missing fields read as absent.
 #[derive(Debug, Default, Deserialize)]
@@ -382,6 +381,9 @@ async fn issue(
     now: i64,
 ) -> Result<Value, OAuthError> {
     use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let lifetime = (state.config().oidc_access_token_lifetime.as_secs() as i64)
+        .clamp(1, MAX_ACCESS_TOKEN_SECONDS);
+    let refresh_lifetime = state.config().oidc_refresh_token_lifetime.as_secs() as i64;
     let signer = keys::signer(state, now).await?;
     let iss = issuer(state);
     let claims = claims(state, grant.user_id, &grant.scopes).await?;
@@ -390,7 +392,7 @@ async fn issue(
     OsRng.fill_bytes(&mut jti);
     let access = json!({
         "iss": iss, "sub": sub, "aud": client.client_id, "client_id": client.client_id,
-        "scope": grant.scopes, "iat": now, "exp": now + ACCESS_TOKEN_SECONDS,
+        "scope": grant.scopes, "iat": now, "exp": now + lifetime,
         "jti": URL_SAFE_NO_PAD.encode(jti), "gid": grant.id,
     });
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
@@ -402,7 +404,7 @@ async fn issue(
     let mut body = json!({
         "access_token": access_token,
         "token_type": "Bearer",
-        "expires_in": ACCESS_TOKEN_SECONDS,
+        "expires_in": lifetime,
         "scope": grant.scopes,
     });
     if id_token {
@@ -411,7 +413,7 @@ async fn issue(
         id.insert("aud".into(), client.client_id.clone().into());
         id.insert("azp".into(), client.client_id.clone().into());
         id.insert("iat".into(), now.into());
-        id.insert("exp".into(), (now + ACCESS_TOKEN_SECONDS).into());
+        id.insert("exp".into(), (now + lifetime).into());
         id.insert("auth_time".into(), grant.auth_time.into());
         if let Some(nonce) = &grant.nonce {
             id.insert("nonce".into(), nonce.clone().into());
@@ -439,7 +441,7 @@ async fn issue(
             &Sha256::digest(refresh.as_bytes()),
             grant.id,
             now,
-            now + REFRESH_TOKEN_SECONDS,
+            now.saturating_add(refresh_lifetime),
         )
         .await?;
         body["refresh_token"] = refresh.into();

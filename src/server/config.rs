@@ -66,6 +66,12 @@ pub struct Config {
     /// An administrator without a second factor is sent to `/settings/security` before the
     /// console opens (`ROSTER_REQUIRE_2FA_FOR_ADMINS`, default false).
     pub require_2fa_for_admins: bool,
+    /// Lifetime of OpenID Connect access and ID tokens (`ROSTER_OIDC_ACCESS_TOKEN_LIFETIME`,
+    /// default 10 min; at most a day, as long as a rotated signing key stays published).
+    pub oidc_access_token_lifetime: Duration,
+    /// Lifetime of OpenID Connect refresh tokens (`ROSTER_OIDC_REFRESH_TOKEN_LIFETIME`,
+    /// default 30 days).
+    pub oidc_refresh_token_lifetime: Duration,
     /// The time source (tests use a manual one).
     pub clock: Arc<dyn Clock>,
 }
@@ -172,6 +178,8 @@ impl Default for Config {
             mail: MailConfig::default(),
             secret_key_file: std::path::PathBuf::from(DEFAULT_SECRET_KEY_FILE),
             require_2fa_for_admins: false,
+            oidc_access_token_lifetime: Duration::from_secs(10 * 60),
+            oidc_refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
             clock: Arc::new(SystemClock),
         }
     }

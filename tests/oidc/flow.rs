@@ -778,3 +778,137 @@ async fn an_app_can_sign_the_person_out_of_roster_to_a_registered_address_only()
         .unwrap()
         .ends_with("/oauth/logout"));
 }
+
+#[tokio::test]
+async fn token_lifetimes_follow_the_settings() {
+    let app = crate::common::spawn_app_with(|c| {
+        c.oidc_access_token_lifetime = std::time::Duration::from_secs(120);
+        c.oidc_refresh_token_lifetime = std::time::Duration::from_secs(300);
+    })
+    .await;
+    let client = register(&app, false, &["offline_access"]).await;
+    let (_, code, verifier) =
+        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
+    let tokens: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tokens["expires_in"], 120);
+    let access = tokens["access_token"].as_str().unwrap();
+    app.clock.advance(119);
+    assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
+    app.clock.advance(2);
+    assert_eq!(
+        userinfo(&app, access).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "expired"
+    );
+    app.clock.advance(300);
+    let res = token(
+        &app,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn an_apps_sign_in_asks_for_the_second_factor_too() {
+    use roster::auth::factors::{code_at, step_of, DIGITS, STEP_SECONDS};
+    let app = spawn_app().await;
+    let client = register(&app, false, &[]).await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    app.call("set_up_totp", &[], Some(&cookie)).await;
+    let page: Value = app
+        .call("security", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = page["setup"]["secret"].as_str().unwrap().replace(' ', "");
+    let seed = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let code = |app: &TestApp| code_at(&seed, step_of(app.state.now()), DIGITS);
+    let res = app
+        .call("turn_on_totp", &[("code", &code(&app))], Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.clock.advance(STEP_SECONDS);
+
+    let (_, challenge) = pkce();
+    let path = authorize_url(&client.id, REDIRECT, "openid", &challenge);
+    let res = app.get(&path, None).await;
+    let login = location(&res).unwrap();
+    let next = query_of(&app.url(&login))["next"].clone();
+    assert_eq!(
+        query_of(&app.url(&next)),
+        query_of(&app.url(&path)),
+        "the same request"
+    );
+    let res = app
+        .call(
+            "log_in",
+            &[
+                ("email", "ann@example.org"),
+                ("password", crate::common::PASSWORD),
+                ("next", &next),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        location(&res).as_deref(),
+        Some("/login/verify"),
+        "the factor first"
+    );
+    let half = crate::common::session_cookie(&res).unwrap();
+    // Half signed in: the app's request still wants a sign-in.
+    let res = app.get(&path, Some(&half)).await;
+    assert!(location(&res).unwrap().starts_with("/login?next="));
+    let res = app
+        .call(
+            "verify_second_factor",
+            &[("code", &code(&app))],
+            Some(&half),
+        )
+        .await;
+    let back = location(&res).expect("back to the app's request");
+    assert!(back.starts_with("/oauth/authorize?"), "{back}");
+    assert_eq!(query_of(&app.url(&back)), query_of(&app.url(&path)));
+    let signed_in = crate::common::session_cookie(&res).unwrap();
+    let page = app.get(&path, Some(&signed_in)).await.text().await.unwrap();
+    assert!(page.contains("Allow Team wiki to use your account?"));
+}
+
+#[tokio::test]
+async fn the_token_endpoint_is_rate_limited_per_client_address() {
+    let app = spawn_app().await;
+    let mut limited = None;
+    for n in 0..400 {
+        let res = app
+            .client
+            .post(app.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", "nobody"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(res.headers().get("retry-after").is_some());
+            limited = Some(n);
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // 300 a minute (a bucket refilling 5 a second while the loop runs), then 429.
+    assert!(
+        limited.is_some_and(|n| (300..340).contains(&n)),
+        "{limited:?}"
+    );
+}
