@@ -408,13 +408,31 @@ impl Cli {
 
 /// A state for a maintenance command: the database opened (and migrated), no server.
 async fn open(config: Config) -> Result<AppState, String> {
+    open_state(config, false).await
+}
+
+/// [`open`] with the data key file too, checked as at start-up: for the commands that read or
+/// write sealed values (`roster keys ...`).
+async fn open_with_keys(config: Config) -> Result<AppState, String> {
+    open_state(config, true).await
+}
+
+async fn open_state(config: Config, with_keys: bool) -> Result<AppState, String> {
     let pool = db::open(&config.database_url)
         .await
         .map_err(|e| e.to_string())?;
+    let keyring = match with_keys {
+        true => Some(
+            roster::store::data_keys::open(&pool, &config.secret_key_file, config.clock.now())
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        false => None,
+    };
     let options = leptos::config::LeptosOptions::builder()
         .output_name("roster")
         .build();
-    Ok(AppState::new(options, pool, config, None))
+    Ok(AppState::new(options, pool, config, keyring))
 }
 
 /// Runs the command `cli` names (serving when none does).
@@ -465,45 +483,32 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate) => {
-            let pool = db::open(&config.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            let now = config.clock.now();
-            let rotated = async {
-                let keyring = roster::store::data_keys::open(&pool, &config.secret_key_file, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                roster::store::data_keys::rotate(&pool, &keyring, now)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-            .await;
-            pool.close().await;
-            let rotated = rotated?;
+            let key_file = config.secret_key_file.clone();
+            let state = open_with_keys(config).await?;
+            let rotated = match state.keyring() {
+                Ok(keyring) => {
+                    roster::store::data_keys::rotate(state.pool(), keyring, state.now()).await
+                }
+                Err(e) => Err(e),
+            };
+            state.pool().close().await;
+            let rotated = rotated.map_err(|e| e.to_string())?;
             println!(
                 "data key {} added to {}; {} stored secrets sealed with it",
                 rotated.key_id,
-                config.secret_key_file.display(),
+                key_file.display(),
                 rotated.resealed
             );
             Ok(())
         }
         Command::Keys(KeysCommand::RotateSigning) => {
-            let pool = db::open(&config.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            let now = config.clock.now();
-            let rotated = async {
-                let keyring = roster::store::data_keys::open(&pool, &config.secret_key_file, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                roster::oidc::keys::rotate(&pool, &keyring, now)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-            .await;
-            pool.close().await;
-            println!("new signing key {}", rotated?);
+            let state = open_with_keys(config).await?;
+            let rotated = match state.keyring() {
+                Ok(keyring) => roster::oidc::keys::rotate(state.pool(), keyring, state.now()).await,
+                Err(e) => Err(e),
+            };
+            state.pool().close().await;
+            println!("new signing key {}", rotated.map_err(|e| e.to_string())?);
             Ok(())
         }
         Command::Client(ClientCommand::Create {

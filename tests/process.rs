@@ -408,6 +408,13 @@ async fn a_database_without_its_key_file_stops_roster_serve_and_keys_rotate_rese
     );
     let said = String::from_utf8_lossy(&rotated.stdout);
     assert!(said.contains("data key k2 added"), "{said}");
+    let signing = run(&["keys", "rotate-signing"], key_text);
+    assert!(
+        signing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signing.stderr)
+    );
+    assert!(String::from_utf8_lossy(&signing.stdout).starts_with("new signing key "));
     assert_eq!(
         std::fs::read_to_string(&key)
             .unwrap()
