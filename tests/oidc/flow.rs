@@ -114,6 +114,22 @@ async fn exchange(app: &TestApp, client: &Client, code: &str, verifier: &str) ->
     .await
 }
 
+/// A refresh token request by `client`; the answer's body.
+async fn refreshed(app: &TestApp, client: &Client, refresh_token: &str) -> Value {
+    token(
+        app,
+        client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
 async fn userinfo(app: &TestApp, access: &str) -> reqwest::Response {
     app.client
         .get(app.url("/oauth/userinfo"))
@@ -486,16 +502,10 @@ async fn a_disabled_person_s_tokens_stop_at_once() {
         .to_str()
         .unwrap()
         .contains("invalid_token"));
-    let res = token(
-        &app,
-        &client,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
-    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        refreshed(&app, &client, tokens["refresh_token"].as_str().unwrap()).await["error"],
+        "invalid_grant"
+    );
     // An ID token is no access token.
     let res = userinfo(&app, tokens["id_token"].as_str().unwrap()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -584,13 +594,10 @@ async fn revocation_ends_the_grant_and_introspection_says_so() {
         .await
         .unwrap();
     assert_eq!(seen["active"], false);
-    let res = token(
-        &app,
-        &client,
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-    )
-    .await;
-    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        refreshed(&app, &client, refresh).await["error"],
+        "invalid_grant"
+    );
     // Unknown tokens: 200 as well (RFC 7009 §2.2); a wrong secret: 401.
     let res = form_post(&app, "/oauth/revoke", &client, &[("token", "made-up")]).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -648,16 +655,10 @@ async fn a_person_sees_the_apps_they_allowed_and_can_revoke_access() {
         userinfo(&app, access).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let res = token(
-        &app,
-        &client,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
-    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        refreshed(&app, &client, tokens["refresh_token"].as_str().unwrap()).await["error"],
+        "invalid_grant"
+    );
     let page = app
         .get("/settings/apps", Some(&cookie))
         .await
@@ -805,16 +806,10 @@ async fn token_lifetimes_follow_the_settings() {
         "expired"
     );
     app.clock.advance(300);
-    let res = token(
-        &app,
-        &client,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
-    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        refreshed(&app, &client, tokens["refresh_token"].as_str().unwrap()).await["error"],
+        "invalid_grant"
+    );
 }
 
 #[tokio::test]
