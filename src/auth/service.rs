@@ -346,6 +346,11 @@ pub(super) async fn open_session(
         second_factor,
     } = opening;
     let timeouts = state.config().session_timeouts(remember);
+    // Signing in again in a signed-in browser (an app's `prompt=login`, another account)
+    // replaces its session: the record it held ends rather than lingering unreachable.
+    if let (Some(before), Some(record)) = (session.user_id().await, session.record_id().await) {
+        sessions::end(&mut tx, before, sessions::Ending::One(record)).await?;
+    }
     let session_record =
         sessions::start(&mut tx, user_id, remember, timeouts, &ctx.client, now).await?;
     users::record_login(&mut tx, user_id, now).await?;

@@ -85,6 +85,19 @@ pub async fn list(pool: &Db, user_id: i64, now: i64) -> Result<Vec<SessionRecord
     .or_internal()
 }
 
+/// When session record `record` was opened: the moment its person signed in (password and
+/// second factor done), in Unix seconds; `None` when there is no such record. OpenID Connect's
+/// `auth_time` (OIDC Core 1.0 §2) and `max_age` are measured from it.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn signed_in_at(pool: &Db, record: i64) -> Result<Option<i64>, AppError> {
+    query("SELECT created_at FROM user_sessions WHERE id = $1")
+        .bind(record)
+        .scalar_optional(pool)
+        .await
+        .or_internal()
+}
+
 /// Every session record of `user_id`, ended or not, oldest first (their data export).
 ///
 /// Errors: `Internal` when the query fails.

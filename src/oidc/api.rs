@@ -16,13 +16,14 @@ use crate::error::AppError;
 pub async fn oauth_authorize(query: AuthorizeQuery) -> Result<AuthorizeView, AppError> {
     use super::authorize::{step, Step};
     let r = crate::auth::caller::this_request()?;
-    let me = r.caller.me().ok();
-    let here = format!(
-        "{}?{}",
-        crate::paths::OAUTH_AUTHORIZE,
-        serde_urlencoded_query(&query)
-    );
-    match step(&r.state, &r.ctx, me.as_ref(), &query, &here, r.state.now()).await? {
+    let signed_in = match (r.caller.me(), r.caller.record()) {
+        (Ok(me), Some(record)) => crate::auth::sessions::signed_in_at(r.state.pool(), record)
+            .await?
+            .map(|at| (me, at)),
+        _ => None,
+    };
+    let signed_in = signed_in.as_ref().map(|(me, at)| (me, *at));
+    match step(&r.state, &r.ctx, signed_in, &query, r.state.now()).await? {
         Step::Refused(message) => Ok(AuthorizeView::Refused(message)),
         Step::Redirect(url) | Step::SignIn(url) => {
             leptos_axum::redirect(&url);
@@ -123,36 +124,19 @@ pub async fn oauth_decide(query: AuthorizeQuery, decision: String) -> Result<(),
     use super::authorize::{decide, Step};
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
+    let record = r.caller.record().ok_or(AppError::Unauthorized)?;
+    let signed_in_at = crate::auth::sessions::signed_in_at(r.state.pool(), record)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let allow = decision == "allow";
-    match decide(&r.state, &r.ctx, &me, &query, allow, r.state.now()).await? {
+    let now = r.state.now();
+    match decide(&r.state, &r.ctx, (&me, signed_in_at), &query, allow, now).await? {
         Step::Redirect(url) | Step::SignIn(url) => leptos_axum::redirect(&url),
         Step::Refused(_) | Step::Consent { .. } => {
             leptos_axum::redirect(crate::paths::OAUTH_AUTHORIZE)
         }
     }
     Ok(())
-}
-
-/// `query` as the URL query it came from.
-#[cfg(feature = "ssr")]
-fn serde_urlencoded_query(query: &AuthorizeQuery) -> String {
-    let mut url = url::form_urlencoded::Serializer::new(String::new());
-    url.append_pair("response_type", &query.response_type)
-        .append_pair("client_id", &query.client_id)
-        .append_pair("redirect_uri", &query.redirect_uri)
-        .append_pair("scope", &query.scope)
-        .append_pair("code_challenge", &query.code_challenge)
-        .append_pair("code_challenge_method", &query.code_challenge_method);
-    for (key, value) in [
-        ("state", &query.state),
-        ("nonce", &query.nonce),
-        ("prompt", &query.prompt),
-    ] {
-        if let Some(value) = value {
-            url.append_pair(key, value);
-        }
-    }
-    url.finish()
 }
 
 /// "Sign out" on `/oauth/logout` (OpenID Connect RP-Initiated Logout 1.0): ends this browser's

@@ -47,7 +47,13 @@ pub enum Step {
 struct Checked {
     client: ClientRow,
     scopes: Vec<OidcScope>,
+    /// `max_age`, in seconds.
+    max_age: Option<i64>,
 }
+
+/// Who is signed in: the capability and when they signed in (Unix seconds; see
+/// `auth::sessions::signed_in_at`).
+pub type SignedIn<'a> = (&'a Me, i64);
 
 /// The issuer (`iss`): the public origin.
 pub fn issuer(state: &AppState) -> String {
@@ -147,35 +153,89 @@ async fn check(state: &AppState, q: &AuthorizeQuery) -> Result<Result<Checked, S
             "the openid scope is required",
         )));
     }
-    Ok(Ok(Checked { client, scopes }))
+    // OIDC Core 1.0 §3.1.2.1: "none" with any other value is an error.
+    let prompts = q.prompt.as_deref().unwrap_or("").split_whitespace().count();
+    if q.prompts("none") && prompts > 1 {
+        return Ok(Err(error_redirect(
+            state,
+            q,
+            "invalid_request",
+            "prompt=none cannot be combined with other values",
+        )));
+    }
+    let max_age = match q
+        .max_age
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => None,
+        Some(text) => match text.parse::<u32>() {
+            Ok(seconds) => Some(i64::from(seconds)),
+            Err(_) => {
+                return Ok(Err(error_redirect(
+                    state,
+                    q,
+                    "invalid_request",
+                    "max_age must be a whole number of seconds",
+                )))
+            }
+        },
+    };
+    Ok(Ok(Checked {
+        client,
+        scopes,
+        max_age,
+    }))
 }
 
-/// Where the request `q`, by `me` (or nobody signed in), goes next; `path_and_query` is this
-/// request's own address, for coming back after sign-in.
+/// The person signed in, unless the request wants a fresher sign-in than theirs
+/// (`prompt=login`, or more than `max_age` seconds ago; OIDC Core 1.0 §3.1.2.1) — then where
+/// they go: to sign in (again), and back to the request without what sent them.
+fn signed_in_enough<'a>(
+    state: &AppState,
+    q: &AuthorizeQuery,
+    checked: &Checked,
+    signed_in: Option<SignedIn<'a>>,
+    now: i64,
+) -> Result<SignedIn<'a>, Step> {
+    let fresh = |at: i64| checked.max_age.is_none_or(|m| now.saturating_sub(at) <= m);
+    match signed_in {
+        Some((me, at)) if !q.prompts("login") && fresh(at) => Ok((me, at)),
+        _ if q.prompts("none") => Err(error_redirect(
+            state,
+            q,
+            "login_required",
+            "the person is not signed in, or not recently enough",
+        )),
+        _ => {
+            let back = format!(
+                "{}?{}",
+                paths::OAUTH_AUTHORIZE,
+                q.signed_in_again().to_query()
+            );
+            Err(Step::SignIn(paths::login_url(&back)))
+        }
+    }
+}
+
+/// Where the request `q`, by `signed_in` (or nobody signed in), goes next.
 ///
 /// Errors: `Internal` when a query fails.
 pub async fn step(
     state: &AppState,
     ctx: &RequestContext,
-    me: Option<&Me>,
+    signed_in: Option<SignedIn<'_>>,
     q: &AuthorizeQuery,
-    path_and_query: &str,
     now: i64,
 ) -> Result<Step, AppError> {
     let checked = match check(state, q).await? {
         Ok(checked) => checked,
         Err(step) => return Ok(step),
     };
-    let Some(me) = me else {
-        if q.prompt.as_deref() == Some("none") {
-            return Ok(error_redirect(
-                state,
-                q,
-                "login_required",
-                "the person is not signed in",
-            ));
-        }
-        return Ok(Step::SignIn(paths::login_url(path_and_query)));
+    let (me, signed_in_at) = match signed_in_enough(state, q, &checked, signed_in, now) {
+        Ok(signed_in) => signed_in,
+        Err(step) => return Ok(step),
     };
     let asked = scope_text(&checked.scopes);
     let remembered = grants::consent(state.pool(), me.user_id(), checked.client.id).await?;
@@ -183,10 +243,10 @@ pub async fn step(
         let allowed: Vec<&str> = allowed.split_whitespace().collect();
         asked.split_whitespace().all(|s| allowed.contains(&s))
     });
-    if covered {
-        return issue(state, ctx, me, q, &checked, false, now).await;
+    if covered && !q.prompts("consent") {
+        return issue(state, ctx, (me, signed_in_at), q, &checked, false, now).await;
     }
-    if q.prompt.as_deref() == Some("none") {
+    if q.prompts("none") {
         return Ok(error_redirect(
             state,
             q,
@@ -201,13 +261,14 @@ pub async fn step(
 }
 
 /// The person's answer on the consent page: "Allow" remembers the consent and sends a code,
-/// "Deny" sends `access_denied`. The request is checked again first.
+/// "Deny" sends `access_denied`. The request is checked again first, the freshness of the
+/// sign-in too.
 ///
 /// Errors: `Internal` when a query fails.
 pub async fn decide(
     state: &AppState,
     ctx: &RequestContext,
-    me: &Me,
+    signed_in: SignedIn<'_>,
     q: &AuthorizeQuery,
     allow: bool,
     now: i64,
@@ -216,6 +277,11 @@ pub async fn decide(
         Ok(checked) => checked,
         Err(step) => return Ok(step),
     };
+    let signed_in = match signed_in_enough(state, q, &checked, Some(signed_in), now) {
+        Ok(signed_in) => signed_in,
+        Err(step) => return Ok(step),
+    };
+    let me = signed_in.0;
     if !allow {
         let event = AuditEvent::new(
             AuditAction::ClientDenied,
@@ -232,14 +298,15 @@ pub async fn decide(
             "the person denied the request",
         ));
     }
-    issue(state, ctx, me, q, &checked, true, now).await
+    issue(state, ctx, signed_in, q, &checked, true, now).await
 }
 
-/// A new grant and its code, audited; the redirect carrying it.
+/// A new grant and its code, audited; the redirect carrying it. The grant's `auth_time` is
+/// when the person signed in.
 async fn issue(
     state: &AppState,
     ctx: &RequestContext,
-    me: &Me,
+    (me, signed_in_at): SignedIn<'_>,
     q: &AuthorizeQuery,
     checked: &Checked,
     remember: bool,
@@ -259,7 +326,7 @@ async fn issue(
         client_id: checked.client.id,
         scopes: &scopes,
         nonce: q.nonce.as_deref().filter(|n| !n.is_empty()),
-        auth_time: now,
+        auth_time: signed_in_at,
     };
     grants::add_grant_with_code(
         &mut tx,

@@ -50,7 +50,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "name",
             "zoneinfo", "locale", "website", "updated_at", "email", "email_verified"],
         "authorization_response_iss_parameter_supported": true,
-        "prompt_values_supported": ["none"],
+        "prompt_values_supported": ["none", "login", "consent"],
     });
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
 }

@@ -108,6 +108,59 @@ pub struct AuthorizeQuery {
     pub code_challenge_method: String,
     #[serde(default)]
     pub prompt: Option<String>,
+    /// Seconds since the person's sign-in beyond which they must sign in again (OIDC Core 1.0
+    /// §3.1.2.1), as sent.
+    #[serde(default)]
+    pub max_age: Option<String>,
+}
+
+impl AuthorizeQuery {
+    /// Whether `prompt` (a space-separated list) holds `value` (`none`, `login`, `consent`).
+    pub fn prompts(&self, value: &str) -> bool {
+        self.prompt
+            .as_deref()
+            .is_some_and(|p| p.split_whitespace().any(|v| v == value))
+    }
+
+    /// This request with `login` taken out of `prompt` and without `max_age`: where a person
+    /// who is sent to sign in again returns to (asking again would never end, and `max_age=0`
+    /// is never met).
+    pub fn signed_in_again(&self) -> Self {
+        let rest: Vec<&str> = self
+            .prompt
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter(|v| *v != "login")
+            .collect();
+        Self {
+            prompt: (!rest.is_empty()).then(|| rest.join(" ")),
+            max_age: None,
+            ..self.clone()
+        }
+    }
+
+    /// The request as the query of `/oauth/authorize` it came in.
+    pub fn to_query(&self) -> String {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        url.append_pair("response_type", &self.response_type)
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("scope", &self.scope)
+            .append_pair("code_challenge", &self.code_challenge)
+            .append_pair("code_challenge_method", &self.code_challenge_method);
+        for (key, value) in [
+            ("state", &self.state),
+            ("nonce", &self.nonce),
+            ("prompt", &self.prompt),
+            ("max_age", &self.max_age),
+        ] {
+            if let Some(value) = value {
+                url.append_pair(key, value);
+            }
+        }
+        url.finish()
+    }
 }
 
 /// What `/oauth/authorize` shows when it does not redirect.

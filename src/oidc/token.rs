@@ -265,6 +265,18 @@ async fn refresh(
         .refresh_token
         .as_deref()
         .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is missing"))?;
+    // RFC 6749 §5.2: a client that may not hold refresh tokens (no offline_access among its
+    // allowed scopes) is not authorized to use this grant type.
+    if !client
+        .scopes
+        .split_whitespace()
+        .any(|s| s == "offline_access")
+    {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "this client may not use refresh tokens (offline_access is not among its scopes)",
+        ));
+    }
     let bad = |why: &str| OAuthError::new("invalid_grant", why.to_string());
     let hash = Sha256::digest(token.as_bytes());
     let (grant_id, expires_at) = match grants::use_refresh_token(state.pool(), &hash, now).await? {

@@ -35,6 +35,7 @@ fn request_of(q: &leptos_router::params::ParamsMap) -> AuthorizeQuery {
         code_challenge: text("code_challenge"),
         code_challenge_method: text("code_challenge_method"),
         prompt: q.get("prompt"),
+        max_age: q.get("max_age"),
     }
 }
 
@@ -104,6 +105,7 @@ fn Consent(
             ("query[state]", &request.state),
             ("query[nonce]", &request.nonce),
             ("query[prompt]", &request.prompt),
+            ("query[max_age]", &request.max_age),
         ] {
             if let Some(value) = value {
                 fields.push((name, value.clone()));

@@ -907,3 +907,139 @@ async fn the_token_endpoint_is_rate_limited_per_client_address() {
         "{limited:?}"
     );
 }
+
+/// The `next` of a `/login?next=...` redirect, decoded.
+fn next_of(login: &str) -> String {
+    query_of(&format!("http://x{login}"))["next"].clone()
+}
+
+#[tokio::test]
+async fn prompt_login_and_max_age_ask_for_a_fresh_sign_in_and_auth_time_is_its_moment() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &["profile"]).await;
+    let (cookie, _, _) = code_for(&app, &client, "ann@example.org", "openid").await;
+    let signed_up_at = app.state.now();
+    app.clock.advance(120);
+    let (verifier, challenge) = pkce();
+    let plain = authorize_url(&client.id, REDIRECT, "openid", &challenge);
+
+    // prompt=login: to sign in again, and back to the same request without the prompt.
+    let res = app
+        .get(&format!("{plain}&prompt=login"), Some(&cookie))
+        .await;
+    let to = location(&res).expect("sent to sign in again");
+    assert!(to.starts_with("/login?next="), "{to}");
+    let next = next_of(&to);
+    assert!(next.starts_with("/oauth/authorize?"), "{next}");
+    assert!(!next.contains("prompt"), "{next}");
+    assert!(
+        next.contains("nonce=n-456") && next.contains("state=st-123"),
+        "{next}"
+    );
+    let res = app
+        .get(&format!("{plain}&prompt=login+consent"), Some(&cookie))
+        .await;
+    assert!(next_of(&location(&res).unwrap()).contains("prompt=consent"));
+
+    // max_age: a sign-in older than it is not enough; a younger one is.
+    let res = app.get(&format!("{plain}&max_age=60"), Some(&cookie)).await;
+    let to = location(&res).unwrap();
+    assert!(to.starts_with("/login?next="), "{to}");
+    assert!(!next_of(&to).contains("max_age"), "{to}");
+    let res = app
+        .get(&format!("{plain}&max_age=600"), Some(&cookie))
+        .await;
+    let back = location(&res).unwrap();
+    assert!(query_of(&back).contains_key("code"), "{back}");
+
+    // prompt=none cannot sign anyone in, and combines with nothing; max_age is a number.
+    for (extra, error) in [
+        ("&prompt=none&max_age=60", "login_required"),
+        ("&prompt=none+login", "invalid_request"),
+        ("&max_age=soon", "invalid_request"),
+        ("&max_age=-5", "invalid_request"),
+    ] {
+        let res = app.get(&format!("{plain}{extra}"), Some(&cookie)).await;
+        let back = location(&res).unwrap();
+        assert!(back.starts_with(REDIRECT), "{extra}: {back}");
+        assert_eq!(error_of(&back), error, "{extra}");
+    }
+    // The consent form's answer is held to the same rule.
+    let stale = format!("{plain}&max_age=60");
+    assert!(allow(&app, &cookie, &stale, "allow")
+        .await
+        .starts_with("/login?next="));
+
+    // Signing in again replaces this browser's session (the old record ends) and the code
+    // then issued says when.
+    let res = app
+        .log_in("ann@example.org", crate::common::PASSWORD, Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let fresh = crate::common::session_cookie(&res).expect("a new session id");
+    let signed_in_at = app.state.now();
+    assert!(signed_in_at > signed_up_at);
+    let sessions: i64 = app.count("user_sessions").await;
+    assert_eq!(sessions, 1, "the session it replaced ended");
+    app.clock.advance(10);
+    let res = app.get(&next, Some(&fresh)).await;
+    let back = location(&res).expect("the consent is remembered");
+    let code = query_of(&back)["code"].clone();
+    let tokens: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let payload = tokens["id_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(
+        claims["auth_time"], signed_in_at,
+        "the sign-in, not the grant"
+    );
+
+    // prompt=consent asks again although the consent is remembered.
+    app.clock.advance(30);
+    let (_, challenge) = pkce();
+    let ask = format!(
+        "{}&prompt=consent",
+        authorize_url(&client.id, REDIRECT, "openid", &challenge)
+    );
+    let page = app.get(&ask, Some(&fresh)).await.text().await.unwrap();
+    assert!(
+        page.contains("Allow Team wiki to use your account?"),
+        "{page}"
+    );
+    let meta: Value = app
+        .get("/.well-known/openid-configuration", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        meta["prompt_values_supported"],
+        serde_json::json!(["none", "login", "consent"])
+    );
+}
+
+#[tokio::test]
+async fn a_client_without_offline_access_may_not_use_the_refresh_grant() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &["profile"]).await;
+    let res = token(
+        &app,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "anything"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized_client", "{body}");
+}
