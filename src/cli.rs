@@ -251,8 +251,9 @@ pub enum KeysCommand {
     /// it, in one transaction. Older keys stay in the file so backups made before still open;
     /// running servers read the new key when they first meet it.
     Rotate,
-    /// Make a new OpenID Connect token signing key (RS256); the old one signs no more but stays
-    /// in /oauth/jwks.json for a day, so tokens it signed still verify.
+    /// Make new OpenID Connect token signing keys, one RS256 (RSA) and one EdDSA (Ed25519); the
+    /// old ones sign no more but stay in /oauth/jwks.json for a day, so tokens they signed still
+    /// verify.
     RotateSigning,
 }
 
@@ -279,6 +280,9 @@ pub enum ClientCommand {
         /// openid profile email; openid is always included).
         #[arg(long = "scope")]
         scopes: Vec<String>,
+        /// How its ID tokens are signed: RS256 (every app accepts it) or EdDSA (Ed25519).
+        #[arg(long = "id-token-alg", default_value = "RS256")]
+        id_token_alg: String,
     },
 }
 
@@ -504,11 +508,15 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Keys(KeysCommand::RotateSigning) => {
             let state = open_with_keys(config).await?;
             let rotated = match state.keyring() {
-                Ok(keyring) => roster::oidc::keys::rotate(state.pool(), keyring, state.now()).await,
+                Ok(keyring) => {
+                    roster::oidc::keys::rotate_all(state.pool(), keyring, state.now()).await
+                }
                 Err(e) => Err(e),
             };
             state.pool().close().await;
-            println!("new signing key {}", rotated.map_err(|e| e.to_string())?);
+            for kid in rotated.map_err(|e| e.to_string())? {
+                println!("new signing key {kid}");
+            }
             Ok(())
         }
         Command::Client(ClientCommand::Create {
@@ -517,6 +525,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             post_logout_redirect_uris,
             public,
             scopes,
+            id_token_alg,
         }) => {
             let form = roster::oidc::ClientForm {
                 name,
@@ -524,6 +533,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 post_logout_redirect_uris: post_logout_redirect_uris.join("\n"),
                 public,
                 scopes,
+                id_token_alg,
             };
             let client = form.parse().map_err(|e| e.to_string())?;
             let state = open(config).await?;

@@ -414,7 +414,15 @@ async fn a_database_without_its_key_file_stops_roster_serve_and_keys_rotate_rese
         "{}",
         String::from_utf8_lossy(&signing.stderr)
     );
-    assert!(String::from_utf8_lossy(&signing.stdout).starts_with("new signing key "));
+    let printed = String::from_utf8_lossy(&signing.stdout).to_string();
+    assert_eq!(
+        printed
+            .lines()
+            .filter(|l| l.starts_with("new signing key "))
+            .count(),
+        2,
+        "one of each algorithm: {printed}"
+    );
     assert_eq!(
         std::fs::read_to_string(&key)
             .unwrap()

@@ -28,6 +28,8 @@ pub struct ClientView {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub scopes: String,
+    /// How its ID tokens are signed: `RS256` or `EdDSA`.
+    pub id_token_alg: String,
     pub disabled: bool,
     pub created: String,
 }
@@ -65,6 +67,7 @@ pub async fn admin_clients() -> Result<ClientsPage, AppError> {
             disabled: c.disabled_at.is_some(),
             created: format_time(c.created_at, &tz),
             client_id: c.client_id,
+            id_token_alg: c.id_token_alg,
             name: c.name,
             scopes: c.scopes,
         })
@@ -84,6 +87,18 @@ pub async fn admin_clients() -> Result<ClientsPage, AppError> {
     })
 }
 
+/// The scope checkboxes of "New client" (`scopes[profile]` and so on; `openid` is always
+/// allowed): a ticked one is present.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeTicks {
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub offline_access: Option<String>,
+}
+
 /// "Create client": registers an app, then `/admin/clients?created=<client_id>`, where a
 /// confidential client's secret is shown once.
 ///
@@ -94,21 +109,20 @@ pub async fn admin_create_client(
     redirect_uris: String,
     #[server(default)] post_logout_redirect_uris: String,
     client_type: String,
-    #[server(default)] scope_profile: Option<String>,
-    #[server(default)] scope_email: Option<String>,
-    #[server(default)] scope_offline_access: Option<String>,
+    #[server(default)] scopes: ScopeTicks,
+    #[server(default)] id_token_alg: String,
 ) -> Result<(), AppError> {
     use crate::auth::session::{Stash, TypedSession};
     let r = crate::auth::caller::this_request()?;
     let admin = r.caller.admin()?;
-    let mut scopes = vec!["openid".to_string()];
+    let mut allowed = vec!["openid".to_string()];
     for (ticked, scope) in [
-        (scope_profile, OidcScope::Profile),
-        (scope_email, OidcScope::Email),
-        (scope_offline_access, OidcScope::OfflineAccess),
+        (scopes.profile, OidcScope::Profile),
+        (scopes.email, OidcScope::Email),
+        (scopes.offline_access, OidcScope::OfflineAccess),
     ] {
         if ticked.is_some() {
-            scopes.push(scope.as_str().to_string());
+            allowed.push(scope.as_str().to_string());
         }
     }
     let client = crate::oidc::ClientForm {
@@ -116,7 +130,8 @@ pub async fn admin_create_client(
         redirect_uris,
         post_logout_redirect_uris,
         public: client_type == "public",
-        scopes,
+        scopes: allowed,
+        id_token_alg,
     }
     .parse()
     .map_err(AppError::Validation)?;
@@ -256,13 +271,23 @@ pub fn AdminClientsPage() -> impl IntoView {
                             selected="confidential"
                             error=feedback.field("client_type")
                         />
+                        <SelectField
+                            label="ID token signature"
+                            name="id_token_alg"
+                            options=vec![
+                                ("RS256".to_string(), "RS256 (RSA; every app accepts it)".to_string()),
+                                ("EdDSA".to_string(), "EdDSA (Ed25519; if the app supports it)".to_string()),
+                            ]
+                            selected="RS256"
+                            error=feedback.field("id_token_alg")
+                        />
                         <fieldset class="field">
                             <legend>"Scopes"</legend>
                             <label class="check">
                                 <input type="checkbox" checked disabled/>
                                 " " <code>"openid"</code> " " {OidcScope::OpenId.shares()}
                             </label>
-                            {[(OidcScope::Profile, "scope_profile"), (OidcScope::Email, "scope_email"), (OidcScope::OfflineAccess, "scope_offline_access")]
+                            {[(OidcScope::Profile, "scopes[profile]"), (OidcScope::Email, "scopes[email]"), (OidcScope::OfflineAccess, "scopes[offline_access]")]
                                 .into_iter()
                                 .map(|(scope, field)| view! {
                                     <label class="check">
@@ -337,7 +362,7 @@ fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>
                                     <td><code>{c.client_id.clone()}</code></td>
                                     <td>{if c.public { "Public" } else { "Confidential" }}</td>
                                     <td>{c.redirect_uris.join("\n")}</td>
-                                    <td>{c.scopes.clone()}</td>
+                                    <td>{c.scopes.clone()}<br/><span class="muted">{format!("ID tokens {}", c.id_token_alg)}</span></td>
                                     <td>{if c.disabled { "Disabled" } else { "Active" }}</td>
                                     <td class="actions">
                                         {(!c.public).then(|| button(c.id, "rotate", "Rotate secret", c.name.clone()))}

@@ -69,6 +69,7 @@ pub async fn register(
             redirect_uris: &redirect_uris,
             post_logout_redirect_uris: &post_logout,
             scopes: &scopes,
+            id_token_alg: client.id_token_alg.as_str(),
         },
         now,
     )
@@ -78,7 +79,8 @@ pub async fn register(
         .with("name", client.name.as_str())
         .with("redirect_uris", redirect_uris.as_str())
         .with("scopes", scopes.as_str())
-        .with("public", client.public);
+        .with("public", client.public)
+        .with("id_token_alg", client.id_token_alg.as_str());
     record(&mut tx, &event, now).await?;
     tx.commit().await.or_internal()?;
     Ok(Registered {

@@ -12,7 +12,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{authorize::issuer, keys, token::claims, OidcScope};
+use super::{authorize::issuer, keys, token::claims, OidcScope, SigningAlg};
 use crate::{
     domain::AccountStatus,
     error::AppError,
@@ -42,7 +42,8 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported":
+            SigningAlg::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "token_endpoint_auth_methods_supported":
             ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
@@ -56,7 +57,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
 }
 
 /// What checks a JWT of this provider: its header's `typ`, the published key its `kid` names,
-/// and RS256 with this issuer (audience and expiry are the caller's to check, expiry against
+/// and its algorithm (RS256 or EdDSA) with this issuer (audience and expiry are the caller's to check, expiry against
 /// the configured clock rather than the system's). `None` when no published key fits.
 async fn verifier(
     state: &AppState,
@@ -80,13 +81,10 @@ async fn verifier(
     }) else {
         return Ok(None);
     };
-    let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
+    let Some((key, alg)) = keys::decoding_key(jwk) else {
         return Ok(None);
     };
-    let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_components(n, e) else {
-        return Ok(None);
-    };
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    let mut validation = jsonwebtoken::Validation::new(alg);
     validation.set_issuer(&[issuer(state)]);
     validation.validate_aud = false;
     validation.validate_exp = false;

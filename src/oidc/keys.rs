@@ -1,5 +1,6 @@
-//! The keys that sign ID and access tokens: RSA 2048 (RS256, the algorithm every OpenID
-//! Connect relying party must accept; OIDC Core 1.0 §15.1), made by Roster on first use and by
+//! The keys that sign ID and access tokens, one of each [`SigningAlg`] signing at a time: RSA
+//! 2048 for RS256 (the algorithm every OpenID Connect relying party must accept; OIDC Core 1.0
+//! §15.1) and Ed25519 for EdDSA (RFC 8037), made by Roster on first use and by
 //! `roster keys rotate-signing`, the private half sealed with a data key
 //! (`server::keyring`), the public half published at `/oauth/jwks.json` (RFC 7517) under a
 //! `kid` that is its RFC 7638 thumbprint. A rotated key signs no more but stays published for
@@ -14,6 +15,7 @@ use axum::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
 
+use super::SigningAlg;
 use crate::{
     error::{AppError, OrInternal},
     server::{
@@ -29,22 +31,40 @@ pub const KEY_BITS: usize = 2048;
 /// How long a retired key stays in the JWKS, in seconds (a day; tokens live minutes).
 pub const PUBLISHED_AFTER_RETIREMENT: i64 = 24 * 3600;
 
-/// The key that signs now.
+/// The key that signs now for one algorithm.
 pub struct Signer {
     pub kid: String,
+    pub alg: SigningAlg,
     pub key: jsonwebtoken::EncodingKey,
 }
 
-/// The key that signs now, made first if there is none.
+impl Signer {
+    /// A JWS header naming this key and its algorithm.
+    pub fn header(&self) -> jsonwebtoken::Header {
+        let mut header = jsonwebtoken::Header::new(jwa(self.alg));
+        header.kid = Some(self.kid.clone());
+        header
+    }
+}
+
+/// `alg` as `jsonwebtoken` names it.
+pub fn jwa(alg: SigningAlg) -> jsonwebtoken::Algorithm {
+    match alg {
+        SigningAlg::Rs256 => jsonwebtoken::Algorithm::RS256,
+        SigningAlg::EdDsa => jsonwebtoken::Algorithm::EdDSA,
+    }
+}
+
+/// The key that signs now with `alg`, made first if there is none.
 ///
 /// Errors: `Internal` when the key does not open or a query fails.
-pub async fn signer(state: &AppState, now: i64) -> Result<Signer, AppError> {
+pub async fn signer(state: &AppState, alg: SigningAlg, now: i64) -> Result<Signer, AppError> {
     let keyring = state.keyring()?;
-    let row = match store::active_key(state.pool()).await? {
+    let row = match store::active_key(state.pool(), alg.as_str()).await? {
         Some(row) => row,
         None => {
-            rotate(state.pool(), keyring, now).await?;
-            store::active_key(state.pool())
+            rotate(state.pool(), keyring, alg, now).await?;
+            store::active_key(state.pool(), alg.as_str())
                 .await?
                 .ok_or_else(|| crate::error::internal("no signing key after making one"))?
         }
@@ -53,24 +73,35 @@ pub async fn signer(state: &AppState, now: i64) -> Result<Signer, AppError> {
     let der = keyring
         .open(&place, &row.private_key)
         .map_err(|e| crate::error::internal(e.to_string()))?;
+    let key = match alg {
+        SigningAlg::Rs256 => jsonwebtoken::EncodingKey::from_rsa_der(&der),
+        SigningAlg::EdDsa => jsonwebtoken::EncodingKey::from_ed_der(&der),
+    };
     Ok(Signer {
         kid: row.kid,
-        key: jsonwebtoken::EncodingKey::from_rsa_der(&der),
+        alg,
+        key,
     })
 }
 
-/// Makes a new signing key (on the blocking pool: RSA key generation takes a moment), seals and
-/// stores it, and retires the one before. Returns its `kid`.
+/// Makes a new `alg` signing key (on the blocking pool: RSA key generation takes a moment),
+/// seals and stores it, and retires the one of that algorithm before. Returns its `kid`.
 ///
 /// Errors: `Internal` when generation or a write fails.
-pub async fn rotate(db: &Db, keyring: &Keyring, now: i64) -> Result<String, AppError> {
-    let (der, jwk, kid) = tokio::task::spawn_blocking(generate)
+pub async fn rotate(
+    db: &Db,
+    keyring: &Keyring,
+    alg: SigningAlg,
+    now: i64,
+) -> Result<String, AppError> {
+    let (der, jwk, kid) = tokio::task::spawn_blocking(move || generate(alg))
         .await
         .or_internal()?
         .map_err(crate::error::internal)?;
     let mut tx = begin_write(db).await?;
     store::add_key(
         &mut tx,
+        alg.as_str(),
         &kid,
         &jwk,
         |id| keyring.seal(&data_keys::context("signing_keys", "private_key", id), &der),
@@ -78,12 +109,31 @@ pub async fn rotate(db: &Db, keyring: &Keyring, now: i64) -> Result<String, AppE
     )
     .await?;
     tx.commit().await.or_internal()?;
-    tracing::info!(kid, "new token signing key");
+    tracing::info!(kid, alg = alg.as_str(), "new token signing key");
     Ok(kid)
 }
 
-/// A new key: its PKCS#1 DER private half, its public JWK (JSON) and its `kid`.
-fn generate() -> Result<(Vec<u8>, String, String), String> {
+/// `roster keys rotate-signing`: a new key of every algorithm. Returns their `kid`s.
+///
+/// Errors: as [`rotate`].
+pub async fn rotate_all(db: &Db, keyring: &Keyring, now: i64) -> Result<Vec<String>, AppError> {
+    let mut kids = Vec::new();
+    for alg in SigningAlg::ALL {
+        kids.push(rotate(db, keyring, alg, now).await?);
+    }
+    Ok(kids)
+}
+
+/// A new key: its private half (PKCS#1 DER for RSA, PKCS#8 DER for Ed25519), its public JWK
+/// (JSON) and its `kid`.
+fn generate(alg: SigningAlg) -> Result<(Vec<u8>, String, String), String> {
+    match alg {
+        SigningAlg::Rs256 => generate_rsa(),
+        SigningAlg::EdDsa => generate_ed25519(),
+    }
+}
+
+fn generate_rsa() -> Result<(Vec<u8>, String, String), String> {
     use argon2::password_hash::rand_core::OsRng;
     use rsa::{pkcs1::EncodeRsaPrivateKey, traits::PublicKeyParts, RsaPrivateKey};
     let key = RsaPrivateKey::new(&mut OsRng, KEY_BITS).map_err(|e| e.to_string())?;
@@ -101,11 +151,54 @@ fn generate() -> Result<(Vec<u8>, String, String), String> {
     Ok((der, jwk.to_string(), kid))
 }
 
+/// An Ed25519 key (RFC 8037 §2: `kty` OKP, `crv` Ed25519, the public key as `x`).
+fn generate_ed25519() -> Result<(Vec<u8>, String, String), String> {
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+        .map_err(|e| e.to_string())?;
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|e| e.to_string())?;
+    let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
+    let kid = okp_thumbprint(&x);
+    let jwk = serde_json::json!({
+        "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": kid, "x": x,
+    });
+    Ok((pkcs8.as_ref().to_vec(), jwk.to_string(), kid))
+}
+
 /// The RFC 7638 thumbprint of an RSA public key: SHA-256 of its required members in
 /// lexicographic order, without spaces, base64url.
 pub fn thumbprint(n: &str, e: &str) -> String {
     let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The RFC 7638 thumbprint of an Ed25519 public key `x` (RFC 8037 §2: members `crv`, `kty`,
+/// `x`).
+pub fn okp_thumbprint(x: &str) -> String {
+    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// What verifies a signature of the published key `jwk`: its key and algorithm. `None` for a
+/// JWK that is not one of ours.
+pub fn decoding_key(
+    jwk: &serde_json::Value,
+) -> Option<(jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm)> {
+    match (jwk["kty"].as_str(), jwk["alg"].as_str()) {
+        (Some("RSA"), Some("RS256")) => {
+            let key = jsonwebtoken::DecodingKey::from_rsa_components(
+                jwk["n"].as_str()?,
+                jwk["e"].as_str()?,
+            )
+            .ok()?;
+            Some((key, jsonwebtoken::Algorithm::RS256))
+        }
+        (Some("OKP"), Some("EdDSA")) if jwk["crv"] == "Ed25519" => {
+            let key = jsonwebtoken::DecodingKey::from_ed_components(jwk["x"].as_str()?).ok()?;
+            Some((key, jsonwebtoken::Algorithm::EdDSA))
+        }
+        _ => None,
+    }
 }
 
 /// The JSON Web Key Set: the key that signs and those retired within
@@ -121,14 +214,19 @@ pub async fn jwks(db: &Db, now: i64) -> Result<serde_json::Value, AppError> {
     Ok(serde_json::json!({ "keys": keys }))
 }
 
-/// `GET /oauth/jwks.json`: [`jwks`], a key made first if there is none. Cacheable for five
+/// `GET /oauth/jwks.json`: [`jwks`], a key of each algorithm made first if there is none. Cacheable for five
 /// minutes; a relying party that meets an unknown `kid` after a rotation fetches the set again
 /// (OIDC Core 1.0 §10.1.1), and a retired key stays in it for a day.
 pub async fn jwks_endpoint(State(state): State<AppState>) -> Response {
     let now = state.now();
     let answer = async {
-        if store::active_key(state.pool()).await?.is_none() {
-            rotate(state.pool(), state.keyring()?, now).await?;
+        for alg in SigningAlg::ALL {
+            if store::active_key(state.pool(), alg.as_str())
+                .await?
+                .is_none()
+            {
+                rotate(state.pool(), state.keyring()?, alg, now).await?;
+            }
         }
         jwks(state.pool(), now).await
     }
@@ -160,9 +258,47 @@ mod tests {
         );
     }
 
+    /// RFC 8037 Appendix A.3's example Ed25519 key and thumbprint.
+    #[test]
+    fn the_okp_thumbprint_is_rfc_8037s() {
+        assert_eq!(
+            okp_thumbprint("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"),
+            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
+    }
+
+    #[test]
+    fn a_new_ed25519_key_signs_what_its_jwk_verifies() {
+        let (der, jwk, kid) = generate(SigningAlg::EdDsa).unwrap();
+        let jwk: serde_json::Value = serde_json::from_str(&jwk).unwrap();
+        assert_eq!(jwk["kid"], kid.as_str());
+        assert_eq!(jwk["crv"], "Ed25519");
+        let signer = Signer {
+            kid,
+            alg: SigningAlg::EdDsa,
+            key: jsonwebtoken::EncodingKey::from_ed_der(&der),
+        };
+        let claims = serde_json::json!({ "sub": "x", "exp": 4_000_000_000u64, "aud": "a" });
+        let token = jsonwebtoken::encode(&signer.header(), &claims, &signer.key).unwrap();
+        let (key, alg) = decoding_key(&jwk).unwrap();
+        assert_eq!(alg, jsonwebtoken::Algorithm::EdDSA);
+        let mut validation = jsonwebtoken::Validation::new(alg);
+        validation.set_audience(&["a"]);
+        let decoded = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).unwrap();
+        assert_eq!(decoded.claims["sub"], "x");
+        let (other, _, _) = generate(SigningAlg::EdDsa).unwrap();
+        let forged = jsonwebtoken::encode(
+            &signer.header(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_ed_der(&other),
+        )
+        .unwrap();
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&forged, &key, &validation).is_err());
+    }
+
     #[test]
     fn a_new_key_signs_what_its_jwk_verifies() {
-        let (der, jwk, kid) = generate().unwrap();
+        let (der, jwk, kid) = generate(SigningAlg::Rs256).unwrap();
         let jwk: serde_json::Value = serde_json::from_str(&jwk).unwrap();
         assert_eq!(jwk["kid"], kid.as_str());
         assert_eq!(jwk["alg"], "RS256");

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{authorize::issuer, clients::secret_hash, keys};
+use super::{authorize::issuer, clients::secret_hash, keys, SigningAlg};
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -396,7 +396,7 @@ async fn issue(
     let lifetime = (state.config().oidc_access_token_lifetime.as_secs() as i64)
         .clamp(1, MAX_ACCESS_TOKEN_SECONDS);
     let refresh_lifetime = state.config().oidc_refresh_token_lifetime.as_secs() as i64;
-    let signer = keys::signer(state, now).await?;
+    let signer = keys::signer(state, SigningAlg::Rs256, now).await?;
     let iss = issuer(state);
     let claims = claims(state, grant.user_id, &grant.scopes).await?;
     let sub = claims.get("sub").cloned().unwrap_or(Value::Null);
@@ -407,9 +407,7 @@ async fn issue(
         "scope": grant.scopes, "iat": now, "exp": now + lifetime,
         "jti": URL_SAFE_NO_PAD.encode(jti), "gid": grant.id,
     });
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(signer.kid.clone());
-    let mut access_header = header.clone();
+    let mut access_header = signer.header();
     access_header.typ = Some("at+jwt".into());
     let access_token = jsonwebtoken::encode(&access_header, &access, &signer.key)
         .map_err(|e| crate::error::internal(e.to_string()))?;
@@ -436,8 +434,15 @@ async fn issue(
             "at_hash".into(),
             URL_SAFE_NO_PAD.encode(&digest[..16]).into(),
         );
-        let id_token = jsonwebtoken::encode(&header, &Value::Object(id), &signer.key)
-            .map_err(|e| crate::error::internal(e.to_string()))?;
+        // The client's choice of algorithm (an unknown stored name reads as RS256).
+        let alg = SigningAlg::parse(&client.id_token_alg).unwrap_or_default();
+        let id_signer = match alg {
+            SigningAlg::Rs256 => signer,
+            other => keys::signer(state, other, now).await?,
+        };
+        let id_token =
+            jsonwebtoken::encode(&id_signer.header(), &Value::Object(id), &id_signer.key)
+                .map_err(|e| crate::error::internal(e.to_string()))?;
         body["id_token"] = id_token.into();
     }
     if grant

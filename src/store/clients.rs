@@ -20,13 +20,15 @@ pub struct ClientRow {
     pub post_logout_redirect_uris: String,
     /// Space-separated.
     pub scopes: String,
+    /// `RS256` or `EdDSA`.
+    pub id_token_alg: String,
     pub disabled_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const CLIENT_COLUMNS: &str = "id, client_id, name, secret_hash, redirect_uris, \
-     post_logout_redirect_uris, scopes, disabled_at, created_at, updated_at";
+     post_logout_redirect_uris, scopes, id_token_alg, disabled_at, created_at, updated_at";
 
 /// A new client's stored fields.
 #[derive(Debug, Clone)]
@@ -37,6 +39,7 @@ pub struct NewClientRow<'a> {
     pub redirect_uris: &'a str,
     pub post_logout_redirect_uris: &'a str,
     pub scopes: &'a str,
+    pub id_token_alg: &'a str,
 }
 
 /// Stores a client; returns its row id.
@@ -45,8 +48,8 @@ pub struct NewClientRow<'a> {
 pub async fn insert(tx: &mut Tx, client: &NewClientRow<'_>, now: i64) -> Result<i64, AppError> {
     query(
         "INSERT INTO oauth_clients (client_id, name, secret_hash, redirect_uris, \
-         post_logout_redirect_uris, scopes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         post_logout_redirect_uris, scopes, id_token_alg, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(client.client_id)
     .bind(client.name)
@@ -54,6 +57,7 @@ pub async fn insert(tx: &mut Tx, client: &NewClientRow<'_>, now: i64) -> Result<
     .bind(client.redirect_uris)
     .bind(client.post_logout_redirect_uris)
     .bind(client.scopes)
+    .bind(client.id_token_alg)
     .bind(now)
     .bind(now)
     .scalar(&mut *tx)
@@ -168,13 +172,18 @@ pub struct SigningKeyRow {
 
 const KEY_COLUMNS: &str = "id, kid, alg, private_key, public_jwk, created_at, retired_at";
 
-/// The newest key that still signs.
+/// The newest key of algorithm `alg` (`RS256`, `EdDSA`) that still signs.
 ///
 /// Errors: `Internal` when the query fails.
-pub async fn active_key(db: impl Into<Ex<'_>>) -> Result<Option<SigningKeyRow>, AppError> {
+pub async fn active_key(
+    db: impl Into<Ex<'_>>,
+    alg: &str,
+) -> Result<Option<SigningKeyRow>, AppError> {
     query(format!(
-        "SELECT {KEY_COLUMNS} FROM signing_keys WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1"
+        "SELECT {KEY_COLUMNS} FROM signing_keys WHERE retired_at IS NULL AND alg = $1 \
+         ORDER BY id DESC LIMIT 1"
     ))
+    .bind(alg)
     .fetch_optional(db)
     .await
     .or_internal()
@@ -197,27 +206,30 @@ pub async fn published_keys(
     .or_internal()
 }
 
-/// Stores a new key (its private half sealed by `seal(row id)`, which the row id must name),
-/// retiring every older one at `now`. Returns the new row's id.
+/// Stores a new key of algorithm `alg` (its private half sealed by `seal(row id)`, which the row
+/// id must name), retiring every older one of that algorithm at `now`. Returns the new row's id.
 ///
 /// Errors: `Internal` when a write fails.
 pub async fn add_key(
     tx: &mut Tx,
+    alg: &str,
     kid: &str,
     public_jwk: &str,
     seal: impl FnOnce(i64) -> String,
     now: i64,
 ) -> Result<i64, AppError> {
-    query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+    query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL AND alg = $2")
         .bind(now)
+        .bind(alg)
         .execute(&mut *tx)
         .await
         .or_internal()?;
     let id: i64 = query(
         "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) \
-         VALUES ($1, 'RS256', '', $2, $3) RETURNING id",
+         VALUES ($1, $2, '', $3, $4) RETURNING id",
     )
     .bind(kid)
+    .bind(alg)
     .bind(public_jwk)
     .bind(now)
     .scalar(&mut *tx)

@@ -25,7 +25,7 @@ async fn create(app: &TestApp, admin: &str, kind: &str) -> reqwest::Response {
             ),
             ("post_logout_redirect_uris", ""),
             ("client_type", kind),
-            ("scope_email", "on"),
+            ("scopes[email]", "on"),
         ],
         Some(admin),
     )
@@ -53,6 +53,7 @@ async fn administrators_manage_clients_and_a_disabled_one_stops_at_once() {
                 ("name", ""),
                 ("redirect_uris", "http://dash.example.org/cb"),
                 ("client_type", "confidential"),
+                ("id_token_alg", "none"),
             ],
             Some(&admin),
         )
@@ -60,7 +61,9 @@ async fn administrators_manage_clients_and_a_disabled_one_stops_at_once() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let errors = res.text().await.unwrap();
     assert!(
-        errors.contains("name") && errors.contains("redirect_uris"),
+        errors.contains("name")
+            && errors.contains("redirect_uris")
+            && errors.contains("id_token_alg"),
         "{errors}"
     );
     assert_eq!(app.count("oauth_clients").await, 0);
@@ -81,6 +84,7 @@ async fn administrators_manage_clients_and_a_disabled_one_stops_at_once() {
     );
     let row = &shown["clients"][0];
     assert_eq!(row["scopes"], "openid email");
+    assert_eq!(row["id_token_alg"], "RS256", "the default");
     assert_eq!(row["redirect_uris"][1], "http://localhost:3001/cb");
     let id = row["id"].as_i64().unwrap().to_string();
     let html = app

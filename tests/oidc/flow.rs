@@ -29,6 +29,7 @@ async fn register(app: &TestApp, public: bool, scopes: &[&str]) -> Client {
         post_logout_redirect_uris: String::new(),
         public,
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        id_token_alg: String::new(),
     }
     .parse()
     .unwrap();
@@ -682,6 +683,7 @@ async fn an_app_can_sign_the_person_out_of_roster_to_a_registered_address_only()
         post_logout_redirect_uris: "https://wiki.example.org/signed-out".into(),
         public: false,
         scopes: vec![],
+        id_token_alg: String::new(),
     };
     let made = roster::oidc::clients::register(
         &app.state,
@@ -1042,4 +1044,109 @@ async fn a_client_without_offline_access_may_not_use_the_refresh_grant() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "unauthorized_client", "{body}");
+}
+
+#[tokio::test]
+async fn a_client_may_have_its_id_tokens_signed_with_eddsa() {
+    let app = spawn_app().await;
+    let form = ClientForm {
+        name: "Team wiki".into(),
+        redirect_uris: REDIRECT.into(),
+        post_logout_redirect_uris: "https://wiki.example.org/signed-out".into(),
+        public: false,
+        scopes: vec![],
+        id_token_alg: "EdDSA".into(),
+    };
+    let made = roster::oidc::clients::register(
+        &app.state,
+        &Admin::operator(),
+        &RequestContext::cli(),
+        &form.parse().unwrap(),
+        app.state.now(),
+    )
+    .await
+    .unwrap();
+    let client = Client {
+        id: made.client_id,
+        secret: made.client_secret,
+    };
+    let (cookie, code, verifier) = code_for(&app, &client, "ann@example.org", "openid").await;
+    let tokens: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(id_token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::EdDSA);
+
+    // It verifies against the published Ed25519 key (RFC 8037), for this client and nonce.
+    let jwks: Value = app
+        .get("/oauth/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"].as_str() == header.kid.as_deref())
+        .expect("signed by a published key");
+    assert_eq!(
+        (jwk["kty"].as_str(), jwk["crv"].as_str()),
+        (Some("OKP"), Some("Ed25519"))
+    );
+    let key = jsonwebtoken::DecodingKey::from_ed_components(jwk["x"].as_str().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&[&client.id]);
+    validation.set_issuer(&[app.state.public_origin()]);
+    let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(claims["nonce"], "n-456");
+
+    // Access tokens stay RS256 (RFC 9068 §2.1) and work; the EdDSA ID token works as a
+    // logout hint.
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(
+        jsonwebtoken::decode_header(access).unwrap().alg,
+        jsonwebtoken::Algorithm::RS256
+    );
+    assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
+    let target: Value = app
+        .call(
+            "oauth_logout_target",
+            &[
+                ("id_token_hint", id_token),
+                (
+                    "post_logout_redirect_uri",
+                    "https://wiki.example.org/signed-out",
+                ),
+            ],
+            Some(&cookie),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(target, "https://wiki.example.org/signed-out");
+
+    let meta: Value = app
+        .get("/.well-known/openid-configuration", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        meta["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256", "EdDSA"])
+    );
+    let refused = ClientForm {
+        id_token_alg: "HS256".into(),
+        ..form
+    }
+    .parse()
+    .unwrap_err();
+    assert!(refused.get("id_token_alg").is_some());
 }

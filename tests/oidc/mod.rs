@@ -6,8 +6,8 @@
 use std::process::Command;
 
 use reqwest::StatusCode;
-use roster::server::db::query;
-use serde_json::Value;
+use roster::{oidc::SigningAlg, server::db::query};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::common::{spawn_app, BIN};
@@ -116,12 +116,20 @@ async fn roster_client_create_prints_the_id_and_the_secret_once() {
             "--redirect-uri",
             "http://127.0.0.1:8400/cb",
             "--public",
+            "--id-token-alg",
+            "EdDSA",
         ],
     );
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.starts_with("client_id="));
+    let alg: String = query("SELECT id_token_alg FROM oauth_clients WHERE client_id = $1")
+        .bind(text.trim().trim_start_matches("client_id="))
+        .scalar(&pool)
+        .await
+        .unwrap();
+    assert_eq!(alg, "EdDSA");
 
     // Bad input is refused with the rule, and nothing is stored.
     for bad in [
@@ -134,6 +142,14 @@ async fn roster_client_create_prints_the_id_and_the_secret_once() {
             "https://a.example/cb",
             "--scope",
             "admin",
+        ],
+        vec![
+            "--name",
+            "Alg",
+            "--redirect-uri",
+            "https://a.example/cb",
+            "--id-token-alg",
+            "HS256",
         ],
     ] {
         let mut args = vec!["client", "create"];
@@ -160,32 +176,38 @@ async fn the_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_a_day() {
     );
     let set: Value = res.json().await.unwrap();
     let keys = set["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 1, "made on first use");
-    let first = keys[0]["kid"].as_str().unwrap().to_string();
-    assert_eq!(keys[0]["kty"], "RSA");
-    assert_eq!(keys[0]["alg"], "RS256");
-    assert!(keys[0].get("d").is_none(), "no private part");
-    let sealed: String = query("SELECT private_key FROM signing_keys")
-        .scalar(&app.pool)
+    assert_eq!(keys.len(), 2, "one of each algorithm, made on first use");
+    let rsa = keys.iter().find(|k| k["alg"] == "RS256").unwrap();
+    let first = rsa["kid"].as_str().unwrap().to_string();
+    assert_eq!(rsa["kty"], "RSA");
+    let ed = keys.iter().find(|k| k["alg"] == "EdDSA").unwrap();
+    let ed_kid = ed["kid"].as_str().unwrap().to_string();
+    assert_eq!((&ed["kty"], &ed["crv"]), (&json!("OKP"), &json!("Ed25519")));
+    for key in keys {
+        assert!(key.get("d").is_none(), "no private part: {key}");
+    }
+    let sealed: Vec<String> = query("SELECT private_key FROM signing_keys")
+        .scalars(&app.pool)
         .await
         .unwrap();
-    assert!(sealed.starts_with("v1.k1."), "sealed at rest: {sealed:.12}");
+    assert!(
+        sealed.iter().all(|s| s.starts_with("v1.k1.")),
+        "sealed at rest"
+    );
 
     // A token signed before a rotation still verifies against the published set.
-    let signer = roster::oidc::keys::signer(&app.state, app.state.now())
+    let signer = roster::oidc::keys::signer(&app.state, SigningAlg::Rs256, app.state.now())
         .await
         .unwrap();
     assert_eq!(signer.kid, first);
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(signer.kid.clone());
     let token = jsonwebtoken::encode(
-        &header,
+        &signer.header(),
         &serde_json::json!({ "sub": "s", "aud": "a", "exp": app.state.now() + 600 }),
         &signer.key,
     )
     .unwrap();
     let keyring = app.state.keyring().unwrap();
-    let second = roster::oidc::keys::rotate(&app.pool, keyring, app.state.now())
+    let second = roster::oidc::keys::rotate(&app.pool, keyring, SigningAlg::Rs256, app.state.now())
         .await
         .unwrap();
     assert_ne!(second, first);
@@ -203,8 +225,8 @@ async fn the_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_a_day() {
         .collect();
     assert_eq!(
         kids,
-        [second.as_str(), first.as_str()],
-        "newest first, the old one kept"
+        [second.as_str(), ed_kid.as_str(), first.as_str()],
+        "newest first, the old one kept, the other algorithm's untouched"
     );
     let old = set["keys"]
         .as_array()
@@ -220,7 +242,7 @@ async fn the_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_a_day() {
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&["a"]);
     assert!(jsonwebtoken::decode::<Value>(&token, &key, &validation).is_ok());
-    let now_signing = roster::oidc::keys::signer(&app.state, app.state.now())
+    let now_signing = roster::oidc::keys::signer(&app.state, SigningAlg::Rs256, app.state.now())
         .await
         .unwrap();
     assert_eq!(now_signing.kid, second, "only the new key signs");
@@ -234,16 +256,23 @@ async fn the_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_a_day() {
         .json()
         .await
         .unwrap();
-    assert_eq!(set["keys"].as_array().unwrap().len(), 1);
-    assert_eq!(set["keys"][0]["kid"], second.as_str());
+    let kids: Vec<&str> = set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, [second.as_str(), ed_kid.as_str()]);
 
     // Rotating the data key reseals the signing keys too, and they still sign.
     let rotated = roster::store::data_keys::rotate(&app.pool, keyring, app.state.now())
         .await
         .unwrap();
-    assert_eq!(rotated.resealed, 2);
-    let after = roster::oidc::keys::signer(&app.state, app.state.now())
-        .await
-        .unwrap();
-    assert_eq!(after.kid, second);
+    assert_eq!(rotated.resealed, 3);
+    for (alg, kid) in [(SigningAlg::Rs256, &second), (SigningAlg::EdDsa, &ed_kid)] {
+        let after = roster::oidc::keys::signer(&app.state, alg, app.state.now())
+            .await
+            .unwrap();
+        assert_eq!(&after.kid, kid);
+    }
 }
