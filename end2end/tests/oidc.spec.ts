@@ -147,21 +147,21 @@ test("an administrator manages an app at /admin/clients; a person revokes its ac
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const name = `Board ${port}`;
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Redirect URIs").fill("http://board.example.org/callback");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Redirect URIs", { exact: true }).fill("http://board.example.org/callback");
   await page.getByRole("button", { name: "Create client" }).click();
   await expect(page.getByText("use https://, or http:// on localhost")).toBeVisible();
   await expect(page.getByRole("cell", { name })).toHaveCount(0);
 
   // "New client": the secret is shown once.
   await hydrated(page);
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Redirect URIs").fill(`${base}/callback`);
-  await page.getByLabel("Post-logout redirect URIs").fill(`${base}/signed-out`);
-  await page.getByLabel("Client type").selectOption("confidential");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Redirect URIs", { exact: true }).fill(`${base}/callback`);
+  await page.getByLabel("Post-logout redirect URIs", { exact: true }).fill(`${base}/signed-out`);
+  await page.getByLabel("Client type", { exact: true }).selectOption("confidential");
   await page.getByRole("checkbox", { name: /offline_access/ }).check();
   await page.getByRole("button", { name: "Create client" }).click();
-  const secretField = page.getByLabel("Client secret");
+  const secretField = page.getByLabel("Client secret", { exact: true });
   await expect(secretField).toHaveValue(/^roster_cs_/);
   const secret = await secretField.inputValue();
   const row = page.getByRole("row").filter({ hasText: name });
@@ -191,8 +191,8 @@ test("an administrator manages an app at /admin/clients; a person revokes its ac
     await open(page, "/admin/clients");
     await page.getByRole("button", { name: `Rotate secret ${name}` }).click();
     await expect(page.getByText("Secret rotated: the old one no longer works.")).toBeVisible();
-    await expect(page.getByLabel("Client secret")).toHaveValue(/^roster_cs_/);
-    expect(await page.getByLabel("Client secret").inputValue()).not.toBe(secret);
+    await expect(page.getByLabel("Client secret", { exact: true })).toHaveValue(/^roster_cs_/);
+    expect(await page.getByLabel("Client secret", { exact: true }).inputValue()).not.toBe(secret);
 
     // "Disable": the app's requests are refused without a redirect.
     await hydrated(page);
