@@ -22,17 +22,24 @@ struct Client {
     secret: Option<String>,
 }
 
+/// "Team wiki" redirecting to [`REDIRECT`], with `scopes`, registered.
 async fn register(app: &TestApp, public: bool, scopes: &[&str]) -> Client {
-    let client: NewClient = ClientForm {
-        name: "Team wiki".into(),
-        redirect_uris: REDIRECT.into(),
-        post_logout_redirect_uris: String::new(),
-        public,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        id_token_alg: String::new(),
-    }
-    .parse()
-    .unwrap();
+    register_form(
+        app,
+        ClientForm {
+            name: "Team wiki".into(),
+            redirect_uris: REDIRECT.into(),
+            public,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..ClientForm::default()
+        },
+    )
+    .await
+}
+
+/// Registers the client `form` describes.
+async fn register_form(app: &TestApp, form: ClientForm) -> Client {
+    let client: NewClient = form.parse().unwrap();
     let made = roster::oidc::clients::register(
         &app.state,
         &Admin::operator(),
@@ -161,6 +168,46 @@ async fn code_for(
     (cookie, q["code"].clone(), verifier)
 }
 
+/// Signs `email` up, through the flow with `scope` and the code exchange: the session
+/// cookie and the token response.
+async fn tokens_for(app: &TestApp, client: &Client, email: &str, scope: &str) -> (String, Value) {
+    let (cookie, code, verifier) = code_for(app, client, email, scope).await;
+    let tokens = exchange(app, client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    (cookie, tokens)
+}
+
+/// "Team wiki" with a post-logout redirect URI, its ID tokens signed with `alg`.
+fn wiki_with_logout(alg: &str) -> ClientForm {
+    ClientForm {
+        name: "Team wiki".into(),
+        redirect_uris: REDIRECT.into(),
+        post_logout_redirect_uris: "https://wiki.example.org/signed-out".into(),
+        id_token_alg: alg.into(),
+        ..ClientForm::default()
+    }
+}
+
+/// The key of the JWKS that the JWT `header` names.
+async fn published_key(app: &TestApp, header: &jsonwebtoken::Header) -> Value {
+    let jwks: Value = app
+        .get("/oauth/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"].as_str() == header.kid.as_deref())
+        .expect("signed by a published key")
+        .clone()
+}
+
 fn error_of(url: &str) -> String {
     query_of(url).get("error").cloned().unwrap_or_default()
 }
@@ -227,18 +274,7 @@ async fn the_code_flow_signs_a_person_in_with_pkce_and_a_verified_id_token() {
 
     // The ID token verifies against the published keys, for this client and nonce.
     let header = jsonwebtoken::decode_header(id_token).unwrap();
-    let jwks: Value = app
-        .get("/oauth/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"].as_str() == header.kid.as_deref())
-        .expect("signed by a published key");
+    let jwk = &published_key(&app, &header).await;
     let key = jsonwebtoken::DecodingKey::from_rsa_components(
         jwk["n"].as_str().unwrap(),
         jwk["e"].as_str().unwrap(),
@@ -413,13 +449,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_ends_the_grant() {
     let app = spawn_app().await;
     let client = register(&app, true, &["offline_access"]).await;
     assert!(client.secret.is_none(), "a public client");
-    let (_, code, verifier) =
-        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
-    let first: Value = exchange(&app, &client, &code, &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, first) = tokens_for(&app, &client, "ann@example.org", "openid offline_access").await;
     let refresh = first["refresh_token"]
         .as_str()
         .expect("offline_access")
@@ -466,13 +496,7 @@ async fn a_disabled_person_s_tokens_stop_at_once() {
     let app = spawn_app().await;
     let admin = app.with_admin("ada@example.org").await;
     let client = register(&app, false, &["offline_access"]).await;
-    let (_, code, verifier) =
-        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
-    let tokens: Value = exchange(&app, &client, &code, &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, tokens) = tokens_for(&app, &client, "ann@example.org", "openid offline_access").await;
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(userinfo(&app, access).await.status(), StatusCode::OK);
     let id = app.user_id("ann@example.org").await;
@@ -530,13 +554,7 @@ async fn revocation_ends_the_grant_and_introspection_says_so() {
     let app = spawn_app().await;
     let client = register(&app, false, &["offline_access"]).await;
     let resource = register(&app, false, &[]).await;
-    let (_, code, verifier) =
-        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
-    let tokens: Value = exchange(&app, &client, &code, &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, tokens) = tokens_for(&app, &client, "ann@example.org", "openid offline_access").await;
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
 
@@ -677,33 +695,8 @@ async fn a_person_sees_the_apps_they_allowed_and_can_revoke_access() {
 #[tokio::test]
 async fn an_app_can_sign_the_person_out_of_roster_to_a_registered_address_only() {
     let app = spawn_app().await;
-    let form = ClientForm {
-        name: "Team wiki".into(),
-        redirect_uris: REDIRECT.into(),
-        post_logout_redirect_uris: "https://wiki.example.org/signed-out".into(),
-        public: false,
-        scopes: vec![],
-        id_token_alg: String::new(),
-    };
-    let made = roster::oidc::clients::register(
-        &app.state,
-        &Admin::operator(),
-        &RequestContext::cli(),
-        &form.parse().unwrap(),
-        app.state.now(),
-    )
-    .await
-    .unwrap();
-    let client = Client {
-        id: made.client_id,
-        secret: made.client_secret,
-    };
-    let (cookie, code, verifier) = code_for(&app, &client, "ann@example.org", "openid").await;
-    let tokens: Value = exchange(&app, &client, &code, &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let client = register_form(&app, wiki_with_logout("")).await;
+    let (cookie, tokens) = tokens_for(&app, &client, "ann@example.org", "openid").await;
     let hint = tokens["id_token"].as_str().unwrap();
     let page = app
         .get(
@@ -790,13 +783,7 @@ async fn token_lifetimes_follow_the_settings() {
     })
     .await;
     let client = register(&app, false, &["offline_access"]).await;
-    let (_, code, verifier) =
-        code_for(&app, &client, "ann@example.org", "openid offline_access").await;
-    let tokens: Value = exchange(&app, &client, &code, &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, tokens) = tokens_for(&app, &client, "ann@example.org", "openid offline_access").await;
     assert_eq!(tokens["expires_in"], 120);
     let access = tokens["access_token"].as_str().unwrap();
     app.clock.advance(119);
@@ -1049,50 +1036,14 @@ async fn a_client_without_offline_access_may_not_use_the_refresh_grant() {
 #[tokio::test]
 async fn a_client_may_have_its_id_tokens_signed_with_eddsa() {
     let app = spawn_app().await;
-    let form = ClientForm {
-        name: "Team wiki".into(),
-        redirect_uris: REDIRECT.into(),
-        post_logout_redirect_uris: "https://wiki.example.org/signed-out".into(),
-        public: false,
-        scopes: vec![],
-        id_token_alg: "EdDSA".into(),
-    };
-    let made = roster::oidc::clients::register(
-        &app.state,
-        &Admin::operator(),
-        &RequestContext::cli(),
-        &form.parse().unwrap(),
-        app.state.now(),
-    )
-    .await
-    .unwrap();
-    let client = Client {
-        id: made.client_id,
-        secret: made.client_secret,
-    };
-    let (cookie, code, verifier) = code_for(&app, &client, "ann@example.org", "openid").await;
-    let tokens: Value = exchange(&app, &client, &code, &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let client = register_form(&app, wiki_with_logout("EdDSA")).await;
+    let (cookie, tokens) = tokens_for(&app, &client, "ann@example.org", "openid").await;
     let id_token = tokens["id_token"].as_str().unwrap();
     let header = jsonwebtoken::decode_header(id_token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::EdDSA);
 
     // It verifies against the published Ed25519 key (RFC 8037), for this client and nonce.
-    let jwks: Value = app
-        .get("/oauth/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"].as_str() == header.kid.as_deref())
-        .expect("signed by a published key");
+    let jwk = &published_key(&app, &header).await;
     assert_eq!(
         (jwk["kty"].as_str(), jwk["crv"].as_str()),
         (Some("OKP"), Some("Ed25519"))
@@ -1142,11 +1093,6 @@ async fn a_client_may_have_its_id_tokens_signed_with_eddsa() {
         meta["id_token_signing_alg_values_supported"],
         serde_json::json!(["RS256", "EdDSA"])
     );
-    let refused = ClientForm {
-        id_token_alg: "HS256".into(),
-        ..form
-    }
-    .parse()
-    .unwrap_err();
+    let refused = wiki_with_logout("HS256").parse().unwrap_err();
     assert!(refused.get("id_token_alg").is_some());
 }
