@@ -210,15 +210,15 @@ impl FromServerFnError for AppError {
 pub fn current_request_id() -> String {
     #[cfg(feature = "ssr")]
     {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::request::RequestContext>()
-                    .map(|ctx| ctx.request_id.clone())
-            })
-            .or_else(crate::request::current_request_id)
-            .unwrap_or_else(|| "-".to_string())
+        crate::request::with_parts(|parts| {
+            parts
+                .extensions
+                .get::<crate::request::RequestContext>()
+                .map(|ctx| ctx.request_id.clone())
+        })
+        .flatten()
+        .or_else(crate::request::current_request_id)
+        .unwrap_or_else(|| "-".to_string())
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -94,6 +94,14 @@ tokio::task_local! {
     static CURRENT: RequestContext;
 }
 
+/// `f` of the request being rendered or handled (its `Parts` in Leptos context), read in place:
+/// `use_context` would clone the whole request head — headers and every extension, the
+/// caller's profile among them — on each call, and a signed-in page makes many. `None`
+/// outside a request.
+pub fn with_parts<R>(f: impl FnOnce(&http::request::Parts) -> R) -> Option<R> {
+    leptos::reactive::owner::with_context::<http::request::Parts, R>(f)
+}
+
 /// The request id of the context the current task runs in ([`RequestContext::scope`]), if any.
 pub fn current_request_id() -> Option<String> {
     CURRENT.try_with(|ctx| ctx.request_id.clone()).ok()

@@ -199,18 +199,16 @@ pub struct ThisRequest {
 ///
 /// Errors: `Internal` outside a request behind the session guard (a programming error).
 pub fn this_request() -> Result<ThisRequest, AppError> {
-    let parts = leptos::prelude::use_context::<http::request::Parts>()
-        .ok_or_else(|| crate::error::internal("request parts missing from context"))?;
-    let caller = parts
-        .extensions
-        .get::<Caller>()
-        .cloned()
-        .ok_or_else(|| crate::error::internal("the session guard did not run"))?;
-    let ctx = parts
-        .extensions
-        .get::<RequestContext>()
-        .cloned()
-        .ok_or_else(|| crate::error::internal("RequestContext missing from the request"))?;
+    let (caller, ctx) = crate::request::with_parts(|parts| {
+        (
+            parts.extensions.get::<Caller>().cloned(),
+            parts.extensions.get::<RequestContext>().cloned(),
+        )
+    })
+    .ok_or_else(|| crate::error::internal("request parts missing from context"))?;
+    let caller = caller.ok_or_else(|| crate::error::internal("the session guard did not run"))?;
+    let ctx =
+        ctx.ok_or_else(|| crate::error::internal("RequestContext missing from the request"))?;
     Ok(ThisRequest {
         state: crate::server::state::app_state()?,
         ctx,
@@ -220,8 +218,7 @@ pub fn this_request() -> Result<ThisRequest, AppError> {
 
 /// The caller of the request being rendered, if the session guard saw it (`None` outside one).
 pub fn current_caller() -> Option<Caller> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+    crate::request::with_parts(|parts| parts.extensions.get::<Caller>().cloned()).flatten()
 }
 
 /// The command line acting for the user with `email` (`roster token create`).

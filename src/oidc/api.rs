@@ -48,8 +48,9 @@ pub async fn oauth_authorize(query: AuthorizeQuery) -> Result<AuthorizeView, App
 #[cfg(feature = "ssr")]
 fn allow_form_target(checked_uri: &str) {
     use crate::server::security::{form_target_origin, FORM_TARGET_HEADER};
-    let rendering = leptos::prelude::use_context::<http::request::Parts>()
-        .is_some_and(|p| !p.uri.path().starts_with(crate::paths::FN_PREFIX));
+    let rendering =
+        crate::request::with_parts(|p| !p.uri.path().starts_with(crate::paths::FN_PREFIX))
+            .unwrap_or(false);
     let options = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
     if let (true, Some(options), Some(origin)) =
         (rendering, options, form_target_origin(checked_uri))

@@ -98,8 +98,8 @@ pub async fn request_context(
 ///
 /// Errors: `Internal` outside a request (a programming error).
 pub fn current() -> Result<RequestContext, crate::error::AppError> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<RequestContext>().cloned())
+    crate::request::with_parts(|parts| parts.extensions.get::<RequestContext>().cloned())
+        .flatten()
         .ok_or_else(|| crate::error::internal("RequestContext missing from the request"))
 }
 

@@ -83,9 +83,11 @@ pub async fn page_policy(mut req: Request, next: Next) -> Response {
 /// Provides the request's [`PageNonce`] to the render in place of the one Leptos made; called
 /// from the page routes' context functions.
 pub fn provide_page_nonce() {
-    use leptos::prelude::{provide_context, use_context};
-    let nonce = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<PageNonce>().map(|n| n.0.clone()));
+    use leptos::prelude::provide_context;
+    let nonce = crate::request::with_parts(|parts| {
+        parts.extensions.get::<PageNonce>().map(|n| n.0.clone())
+    })
+    .flatten();
     if let Some(nonce) = nonce {
         provide_context(nonce);
     }
