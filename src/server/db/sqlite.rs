@@ -50,10 +50,6 @@ pub(super) async fn open(url: &str) -> Result<SqlitePool, DbError> {
     loop {
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS)
-            // A file connection in this process does not go stale the way a network one does:
-            // the ping before each use was a round trip to the connection's worker thread on
-            // every query for nothing.
-            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(|source| DbError::Open {
