@@ -93,3 +93,47 @@ async fn twenty_token_requests_at_once_stop_at_the_cap_of_fifty() {
     assert_eq!((made, refused), (5, 15), "{statuses:?}");
     assert_eq!(app.count("personal_access_tokens").await, 50);
 }
+
+/// A pooled connection left inside a transaction — what a request cancelled between the
+/// database's answer to `BEGIN` and sqlx's making of the `Transaction` leaves behind (a client
+/// that hangs up while its write waits for the lock; the bench's sign-in storms did it) — is
+/// never handed out again: every later write begins, and what it commits is seen from a
+/// connection of another pool. Without the pool's check, on SQLite the write on that connection
+/// failed ("attempted to call begin_with at non-zero transaction depth") and on PostgreSQL it
+/// became a savepoint inside the stale transaction, never committed.
+#[tokio::test]
+async fn a_connection_left_inside_a_transaction_is_not_used_again() {
+    use roster::server::db::{begin_write, Db};
+    let app = spawn_app().await;
+    match &app.pool {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.acquire().await.unwrap();
+            std::mem::forget(sqlx::Connection::begin(&mut *conn).await.unwrap());
+        }
+        Db::Postgres(pool) => {
+            let mut conn = pool.acquire().await.unwrap();
+            std::mem::forget(sqlx::Connection::begin(&mut *conn).await.unwrap());
+        }
+    }
+    // Every idle connection comes round within twice the pool's size.
+    for n in 0..24 {
+        let mut tx = begin_write(&app.pool)
+            .await
+            .unwrap_or_else(|e| panic!("write {n} could not begin: {e:?}"));
+        query(
+            "INSERT INTO audit_events (occurred_at, action, details) VALUES ($1, 'login.failed', '{}')",
+        )
+        .bind(n as i64)
+        .execute(&mut tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let elsewhere = roster::server::db::open(&app.database_url).await.unwrap();
+    let seen: i64 = query("SELECT COUNT(*) FROM audit_events WHERE occurred_at < 24")
+        .scalar(&elsewhere)
+        .await
+        .unwrap();
+    elsewhere.close().await;
+    assert_eq!(seen, 24, "every write committed");
+}

@@ -264,6 +264,28 @@ pub async fn open(url: &str) -> Result<Db, DbError> {
     }
 }
 
+/// Whether an idle connection may be handed out: not when it is still inside a transaction.
+///
+/// A request cancelled while it waits for `BEGIN` (its client hung up, or a writer's lock kept
+/// it waiting) can drop the answer after the database began the transaction and before sqlx
+/// made the `Transaction` that would roll it back: the connection went back to the pool with
+/// the transaction open. Handed out again, on SQLite every `BEGIN IMMEDIATE` on it failed
+/// ("attempted to call begin_with at non-zero transaction depth"), a quarter of all writes
+/// after one bench run; on PostgreSQL a new transaction would have become a savepoint inside
+/// the stale one, its "commit" never reaching the database. Such a connection is closed
+/// instead (the pool opens another). The check reads sqlx's own count, no round trip; a
+/// transaction that was simply dropped was rolled back before its connection came back idle.
+pub(super) fn reusable<C: sqlx::Connection>(
+    conn: &mut C,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, Result<bool, sqlx::Error>> {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("a pooled connection was left inside a transaction; closing it");
+    }
+    Box::pin(std::future::ready(Ok(clean)))
+}
+
 /// A write transaction (`shared/SECURITY.md`, Data). On SQLite it takes the write lock at its
 /// start (`BEGIN IMMEDIATE`), so a write that reads first never fails on a lock upgrade; it
 /// waits up to [`BUSY_TIMEOUT`] for another writer instead. On PostgreSQL it is `READ

@@ -40,6 +40,7 @@ pub(super) async fn open(url: &str) -> Result<PgPool, DbError> {
         .options([("client_min_messages", "warning")]);
     let pool = PgPoolOptions::new()
         .max_connections(PG_POOL_CONNECTIONS)
+        .before_acquire(super::reusable)
         .acquire_timeout(CONNECT_WAIT)
         .connect_with(options)
         .await

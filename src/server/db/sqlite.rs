@@ -50,6 +50,7 @@ pub(super) async fn open(url: &str) -> Result<SqlitePool, DbError> {
     loop {
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS)
+            .before_acquire(super::reusable)
             .connect_with(options.clone())
             .await
             .map_err(|source| DbError::Open {
