@@ -437,7 +437,14 @@ pub async fn serve_with(database_url: &str, env: &[(&str, &str)]) -> Server {
         base: format!("http://127.0.0.1:{port}"),
     };
     let started = Instant::now();
-    while reqwest::get(format!("{}/healthz", server.base))
+    // Each try with a deadline: one request must not wait longer than the whole start may.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    while client
+        .get(format!("{}/healthz", server.base))
+        .send()
         .await
         .is_err()
     {
