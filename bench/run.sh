@@ -7,6 +7,13 @@
 #   1 GET /login anonymous          2 GET /profile signed in      3 GET /admin/users?q=...
 #   4 GET /api/v1/me with a token   5 POST profile update         6 GET the hashed .wasm, br
 #   7 (2) again while a login storm (POST /fn/log_in at full speed) runs: (2)'s p99
+# and, as real traffic comes from many people (PEOPLE, default 1,000, seed-1..seed-PEOPLE):
+#   2b (2) round robin over PEOPLE signed-in sessions   4b (4) over PEOPLE tokens
+#   8  correct-password sign-ins a second against the Argon2 limit of this machine: hashes a
+#      second at Roster's parameters with every CPU hashing at once (bench/bare's argon2_limit,
+#      run before the server starts; about CPUs / the time of one hash)
+#   9  a mixed load: 80% page views by PEOPLE people, 15% API calls, 5% profile writes;
+#      p50, p99 and every non-2xx answer counted
 # Writes bench/results/bench.json and prints a table (bench/README.md keeps the last real run).
 #   bench/run.sh                 # full run, about 5 minutes after the build
 #   bench/run.sh --smoke         # a few seconds a scenario, 500 users: checks it still works
@@ -27,10 +34,12 @@ done
 suffix=""; [ -n "$postgres" ] && suffix="-postgres"
 if [ -n "$smoke" ]; then
   USERS=${USERS:-500}; DURATION=${DURATION:-2s}; out=${OUT:-$(mktemp -d)/bench.json}
+  PEOPLE=${PEOPLE:-20}; HASHES=${HASHES:-3}
   # Every answer outside 200-299 counts as an error (bench/summary.lua).
   export COUNT_STATUS=1
 else
   USERS=${USERS:-100000}; DURATION=${DURATION:-10s}; out=${OUT:-bench/results/bench$suffix.json}
+  PEOPLE=${PEOPLE:-1000}; HASHES=${HASHES:-20}
 fi
 CONNECTIONS=${CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
@@ -39,6 +48,7 @@ cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build
 cargo build --release --quiet --manifest-path bench/bare/Cargo.toml --target-dir target/bench-bare
 bin=target/release/roster
 bare=target/bench-bare/release/bare
+argon2_line=$(target/bench-bare/release/argon2_limit "$HASHES")
 tmp=$(mktemp -d)
 db="sqlite://$tmp/roster.db"
 pg_dir=""
@@ -57,6 +67,11 @@ echo "bench admin password" | "$bin" --database-url "$db" admin create \
   --email bench-admin@example.org --display-name "Bench Admin" --password-stdin >/dev/null
 token=$("$bin" --database-url "$db" token create --email bench-admin@example.org \
   --name bench --scope profile:read --expires 7)
+# One token each for PEOPLE seeded people (4b, 9), four processes at a time.
+seq 1 "$PEOPLE" | xargs -P 4 -I{} "$bin" --database-url "$db" token create \
+  --email "seed-{}@example.test" --name bench --scope profile:read --expires 7 |
+  sed 's/^/Authorization: Bearer /' >"$tmp/tokens.txt"
+[ "$(wc -l <"$tmp/tokens.txt")" -eq "$PEOPLE" ] || { echo "token creation failed"; exit 1; }
 
 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD \
   ROSTER_DATABASE_URL="$db" ROSTER_SECRET_KEY_FILE="$tmp/secret.key" ROSTER_LOG=warn ROSTER_API_CALLS_PER_MINUTE=1000000000 \
@@ -75,6 +90,11 @@ sign_in() {
 person=$(sign_in seed-1@example.test "seeded user password")
 admin=$(sign_in bench-admin@example.org "bench admin password")
 [ -n "$person" ] && [ -n "$admin" ] || { echo "sign-in failed"; cat "$tmp/server.log"; exit 1; }
+# PEOPLE signed-in sessions (2b, 9), two sign-ins at a time (each one is an Argon2 hash).
+export -f sign_in; export base
+seq 1 "$PEOPLE" | xargs -P 2 -I{} bash -c 'sign_in seed-{}@example.test "seeded user password"' |
+  sed 's/^/Cookie: /' >"$tmp/sessions.txt"
+[ "$(grep -c '^Cookie: .' "$tmp/sessions.txt")" -eq "$PEOPLE" ] || { echo "sign-ins failed"; exit 1; }
 wasm=$(cd target/site/pkg && ls roster.*.wasm | head -1)
 profile_body="display_name=Bench+Person&bio=Written+by+the+benchmark&location=Lisbon&website="
 login_body="email=seed-2%40example.test&password=seeded+user+password"
@@ -120,6 +140,11 @@ measure() { # url header method body -> one JSON line
     -s bench/summary.lua ${2:+-H "$2"} "$1" | tail -1
 }
 
+measure_many() { # url, then VAR=value settings for bench/rotate.lua -> one JSON line
+  local url=$1; shift
+  env "$@" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s bench/rotate.lua "$url" | tail -1
+}
+
 results="$tmp/results.jsonl"
 : >"$results"
 for s in "${scenarios[@]}"; do
@@ -129,6 +154,23 @@ for s in "${scenarios[@]}"; do
   bare_line=$(measure "http://127.0.0.1:$bare_port$path" "$header" "$m" "$body")
   echo "{\"scenario\": \"$name\", \"roster\": $roster_line, \"bare\": $bare_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
 done
+
+# 2b, 4b, 9: many people.
+for s in "profile_many_sessions|/profile|SESSIONS_FILE=$tmp/sessions.txt" \
+  "api_me_many_tokens|/api/v1/me|TOKENS_FILE=$tmp/tokens.txt" \
+  "mixed|/profile|MIX=1 COUNT_STATUS=1 SESSIONS_FILE=$tmp/sessions.txt TOKENS_FILE=$tmp/tokens.txt"; do
+  IFS='|' read -r name path settings <<<"$s"
+  # shellcheck disable=SC2086 # the settings are words on purpose
+  roster_line=$(measure_many "$base$path" $settings "WRITE_BODY=$profile_body")
+  # shellcheck disable=SC2086
+  bare_line=$(measure_many "http://127.0.0.1:$bare_port$path" $settings "WRITE_BODY=$profile_body")
+  echo "{\"scenario\": \"$name\", \"people\": $PEOPLE, \"roster\": $roster_line, \"bare\": $bare_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
+done
+
+# 8: correct-password sign-ins at full speed (two connections a CPU keep every core hashing).
+logins_line=$(METHOD=POST BODY="$login_body" wrk -t2 -c"$(( $(nproc) * 2 ))" -d"$DURATION" --timeout 10s \
+  -s bench/summary.lua "$base/fn/log_in" | tail -1)
+echo "{\"scenario\": \"logins\", \"roster\": $logins_line, \"argon2\": $argon2_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
 
 # 7: the signed-in page while a login storm runs on other connections.
 METHOD=POST BODY="$login_body" wrk -t1 -c4 -d"$DURATION" -s bench/summary.lua "$base/fn/log_in" >"$tmp/storm.txt" &
@@ -158,16 +200,24 @@ report = {"machine": f"{os.cpu_count()} CPUs ({cpu}), {platform.machine()}", "us
 for r in rows:
     if "bare" in r:
         r["ratio"] = round(r["roster"]["rps"] / r["bare"]["rps"], 3) if r["bare"]["rps"] else None
+    if "argon2" in r:  # (8): to the Argon2 limit, not to the bare server
+        limit = r["argon2"]["logins_per_second_limit"]
+        r["ratio"] = round(r["roster"]["rps"] / limit, 3) if limit else None
 json.dump(report, open(out, "w"), indent=2)
 print(f"{'scenario':<28}{'roster rps':>11}{'p50 ms':>9}{'p99 ms':>9}{'bare rps':>11}{'ratio':>7}{'non-2xx':>9}")
 for r in rows:
     ro, ba = r["roster"], r.get("bare")
     print(f"{r['scenario']:<28}{ro['rps']:>11.0f}{ro['p50_ms']:>9.2f}{ro['p99_ms']:>9.2f}"
           f"{(ba['rps'] if ba else 0):>11.0f}{(r.get('ratio') or 0):>7.2f}{ro['non_2xx']:>9}")
+a2 = next((r["argon2"] for r in rows if "argon2" in r), None)
+if a2:
+    print(f"Argon2 limit: {a2['logins_per_second_limit']} hashes/s with {a2['cpus']} CPUs hashing "
+          f"(median hash {a2['hash_ms']} ms); the 'logins' ratio is to it")
 print(f"wasm + JS, brotli: {int(wasm_br) / 1000:.0f} KB + {int(js_br) / 1000:.0f} KB")
 print(f"idle RSS {idle_rss} MB; peak RSS {rows[-1]['roster_peak_rss_mb']} MB; "
       f"'database is locked' in the log: {locked}; written: {out}")
-bad = [r["scenario"] for r in rows if r["roster"]["non_2xx"] or r["roster"]["socket_errors"]]
+bad = [r["scenario"] for r in rows
+       if r["roster"]["non_2xx"] or r["roster"]["socket_errors"] or r.get("storm", {}).get("non_2xx")]
 if bad or int(locked):
     sys.exit(f"errors in: {bad}, locked: {locked}")
 PY
