@@ -191,6 +191,15 @@ fn wiki_with_logout(alg: &str) -> ClientForm {
     }
 }
 
+/// The provider's discovery document.
+async fn discovery(app: &TestApp) -> Value {
+    app.get("/.well-known/openid-configuration", None)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The key of the JWKS that the JWT `header` names.
 async fn published_key(app: &TestApp, header: &jsonwebtoken::Header) -> Value {
     let jwks: Value = app
@@ -307,12 +316,7 @@ async fn the_code_flow_signs_a_person_in_with_pkce_and_a_verified_id_token() {
     assert!(query_of(&back).contains_key("code"), "{back}");
 
     // Discovery names all of it.
-    let meta: Value = app
-        .get("/.well-known/openid-configuration", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let meta = discovery(&app).await;
     assert_eq!(meta["issuer"], app.state.public_origin());
     assert_eq!(
         meta["code_challenge_methods_supported"],
@@ -763,12 +767,7 @@ async fn an_app_can_sign_the_person_out_of_roster_to_a_registered_address_only()
         location(&res).as_deref(),
         Some("https://wiki.example.org/signed-out?state=s1")
     );
-    let meta: Value = app
-        .get("/.well-known/openid-configuration", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let meta = discovery(&app).await;
     assert!(meta["end_session_endpoint"]
         .as_str()
         .unwrap()
@@ -1003,12 +1002,7 @@ async fn prompt_login_and_max_age_ask_for_a_fresh_sign_in_and_auth_time_is_its_m
         page.contains("Allow Team wiki to use your account?"),
         "{page}"
     );
-    let meta: Value = app
-        .get("/.well-known/openid-configuration", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let meta = discovery(&app).await;
     assert_eq!(
         meta["prompt_values_supported"],
         serde_json::json!(["none", "login", "consent"])
@@ -1083,12 +1077,7 @@ async fn a_client_may_have_its_id_tokens_signed_with_eddsa() {
         .unwrap();
     assert_eq!(target, "https://wiki.example.org/signed-out");
 
-    let meta: Value = app
-        .get("/.well-known/openid-configuration", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let meta = discovery(&app).await;
     assert_eq!(
         meta["id_token_signing_alg_values_supported"],
         serde_json::json!(["RS256", "EdDSA"])
