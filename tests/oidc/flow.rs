@@ -191,6 +191,23 @@ fn wiki_with_logout(alg: &str) -> ClientForm {
     }
 }
 
+/// The claims of `id_token` after checking its signature with `key` and `alg`, its audience
+/// (`client`) and its issuer; panics when a check fails.
+fn verified(
+    app: &TestApp,
+    client: &Client,
+    id_token: &str,
+    key: &jsonwebtoken::DecodingKey,
+    alg: jsonwebtoken::Algorithm,
+) -> Value {
+    let mut validation = jsonwebtoken::Validation::new(alg);
+    validation.set_audience(&[&client.id]);
+    validation.set_issuer(&[app.state.public_origin()]);
+    jsonwebtoken::decode::<Value>(id_token, key, &validation)
+        .unwrap()
+        .claims
+}
+
 /// The provider's discovery document.
 async fn discovery(app: &TestApp) -> Value {
     app.get("/.well-known/openid-configuration", None)
@@ -289,12 +306,13 @@ async fn the_code_flow_signs_a_person_in_with_pkce_and_a_verified_id_token() {
         jwk["e"].as_str().unwrap(),
     )
     .unwrap();
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_audience(&[&client.id]);
-    validation.set_issuer(&[app.state.public_origin()]);
-    let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
-        .unwrap()
-        .claims;
+    let claims = verified(
+        &app,
+        &client,
+        id_token,
+        &key,
+        jsonwebtoken::Algorithm::RS256,
+    );
     assert_eq!(claims["nonce"], "n-456");
     assert_eq!(claims["email"], "ann@example.org");
     let sub = claims["sub"].as_str().unwrap().to_string();
@@ -1043,12 +1061,13 @@ async fn a_client_may_have_its_id_tokens_signed_with_eddsa() {
         (Some("OKP"), Some("Ed25519"))
     );
     let key = jsonwebtoken::DecodingKey::from_ed_components(jwk["x"].as_str().unwrap()).unwrap();
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
-    validation.set_audience(&[&client.id]);
-    validation.set_issuer(&[app.state.public_origin()]);
-    let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
-        .unwrap()
-        .claims;
+    let claims = verified(
+        &app,
+        &client,
+        id_token,
+        &key,
+        jsonwebtoken::Algorithm::EdDSA,
+    );
     assert_eq!(claims["nonce"], "n-456");
 
     // Access tokens stay RS256 (RFC 9068 §2.1) and work; the EdDSA ID token works as a

@@ -165,6 +165,16 @@ async fn roster_client_create_prints_the_id_and_the_secret_once() {
     assert_eq!(clients, 2);
 }
 
+/// The `kid`s of a key set, in its order.
+fn kids_of(set: &Value) -> Vec<&str> {
+    set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_a_day() {
     let app = spawn_app().await;
@@ -217,12 +227,7 @@ async fn the_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_a_day() {
         .json()
         .await
         .unwrap();
-    let kids: Vec<&str> = set["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
+    let kids = kids_of(&set);
     assert_eq!(
         kids,
         [second.as_str(), ed_kid.as_str(), first.as_str()],
@@ -256,12 +261,7 @@ async fn the_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_a_day() {
         .json()
         .await
         .unwrap();
-    let kids: Vec<&str> = set["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
+    let kids = kids_of(&set);
     assert_eq!(kids, [second.as_str(), ed_kid.as_str()]);
 
     // Rotating the data key reseals the signing keys too, and they still sign.
