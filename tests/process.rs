@@ -270,11 +270,10 @@ async fn sigterm_exits_within_30_seconds_with_a_stuck_worker_and_a_stuck_blockin
     fire_and_forget(&server, "/__test/hang-blocking");
     fire_and_forget(&server, "/__test/hang-worker");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // The other worker still serves. A connection whose task tokio queued in the blocked
-    // worker's LIFO slot waits with that worker (tokio does not steal from the slot; its
-    // `disable_lifo_slot` is unstable), so each try is a new connection with a deadline rather
-    // than one request that could wait for the hour (this test hung that way about one run in
-    // six).
+    // The other worker still serves. When the driver's own worker is the one that blocks, the
+    // other sleeps until the watchdog's nudge wakes it (within a second; without the nudge it
+    // slept for good and this test failed about one run in six). Each try is a new connection
+    // with a deadline, so a failure is reported rather than waited for.
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .pool_max_idle_per_host(0)

@@ -12,6 +12,10 @@
 //!   not reached its scheduler's maintenance, which comes every 61 polls, so one poll is
 //!   spinning.
 //!
+//! The same thread hands the runtime an empty task every second ([`nudge`]): a worker stuck
+//! after the I/O driver woke it would otherwise leave the driver unpolled, and the healthy
+//! workers asleep, until something else spawned.
+//!
 //! The larger of the two counts is the number reported. CPU time is read from
 //! `/proc/self/task/<tid>/stat`; elsewhere than Linux only the second sign counts.
 
@@ -137,6 +141,7 @@ impl Watchdog {
                 let mut progress: Vec<Progress> = Vec::new();
                 loop {
                     std::thread::sleep(Duration::from_secs(1));
+                    nudge(&handle);
                     let now = Instant::now();
                     let by_cpu = watchdog.check_threads(&mut seen, now);
                     let by_metrics = watchdog.check_metrics(&handle, &mut progress, now);
@@ -252,6 +257,19 @@ fn parse_cpu_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// Wakes a parked worker of the runtime of `handle` by handing it an empty task, so that some
+/// worker polls the I/O driver and the timers at least once a second.
+///
+/// Without it one stuck worker can stop the whole runtime's I/O: a worker woken by the driver
+/// for a single task does not wake another (tokio 1.54, `multi_thread/worker.rs`
+/// `should_notify_others`), so when that task blocks, the driver lies unpolled while the other
+/// workers sleep on their condition variables, and new connections wait in the kernel's backlog
+/// until something spawns. A task spawned from outside the runtime does wake one; it then
+/// takes the free driver when it parks again. The cost is one empty task a second.
+fn nudge(handle: &tokio::runtime::Handle) {
+    drop(handle.spawn(async {}));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +318,42 @@ mod tests {
             "the blocked worker was not noticed"
         );
         runtime.shutdown_background();
+    }
+
+    /// A worker woken by I/O for one task that then blocks leaves the driver unpolled while the
+    /// other worker sleeps: no timer fires and no socket is read until something wakes that
+    /// worker. The watchdog's nudge does within a second. (Without it this test's timer never
+    /// fires: checked by taking the nudge out.)
+    #[test]
+    fn one_blocked_worker_does_not_stop_the_timers_and_the_sockets() {
+        let watchdog = Watchdog::new(Duration::from_secs(60));
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2).enable_all();
+        let runtime = builder.build().unwrap();
+        watchdog.start(runtime.handle().clone());
+        let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        runtime.spawn(async move {
+            let a = tokio::net::UnixStream::from_std(a).unwrap();
+            a.readable().await.unwrap();
+            // Blocks the worker the driver woke for it, until the test ends.
+            let _ = blocked.recv();
+        });
+        let (fired, timer) = std::sync::mpsc::channel::<()>();
+        runtime.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let _ = fired.send(());
+        });
+        // Both workers park: one on the driver, one on its condition variable.
+        std::thread::sleep(Duration::from_millis(200));
+        std::io::Write::write_all(&mut b, b"x").unwrap();
+        let outcome = timer.recv_timeout(Duration::from_secs(5));
+        drop(release);
+        runtime.shutdown_background();
+        assert!(
+            outcome.is_ok(),
+            "the timer did not fire beside a blocked worker"
+        );
     }
 }
