@@ -85,6 +85,47 @@ async fn a_password_change_disable_and_role_change_on_one_node_act_on_the_next_r
     );
 }
 
+/// Each node answers signed-in pages and API calls from its authentication cache (issue 18); a
+/// change made on one node reaches the other's cache through PostgreSQL's notifications, in
+/// the time it takes to deliver one (bounded here at a second; milliseconds in practice).
+#[tokio::test]
+async fn a_change_on_one_node_reaches_the_other_nodes_cache() {
+    let Some((a, b)) = two_nodes(|_| {}).await else {
+        return;
+    };
+    let admin = a.with_admin("root@example.org").await;
+    let ann = a.sign_up("ann@example.org", "Ann").await;
+    let token = a.with_token(&ann, &["profile_read"], "30").await;
+    // B fills its cache: the second page view and API call are hits.
+    assert!(signed_in(&b, &ann).await);
+    let me = b.api(Method::GET, "/me", &token, None).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let (hits, _) = b.state.auth_cache().hits_and_misses();
+    assert!(signed_in(&b, &ann).await);
+    let me = b.api(Method::GET, "/me", &token, None).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    assert_eq!(b.state.auth_cache().hits_and_misses().0, hits + 2);
+
+    // Disabled on A: B signs Ann out and refuses her token.
+    let ann_id = a.user_id("ann@example.org").await.to_string();
+    let res = update(&a, &admin, &edit_form(&ann_id, "user", "disabled")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let changed = std::time::Instant::now();
+    loop {
+        let me = b.api(Method::GET, "/me", &token, None).await;
+        if me.status() != StatusCode::OK && !signed_in(&b, &ann).await {
+            assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+            break;
+        }
+        assert!(
+            changed.elapsed() < std::time::Duration::from_secs(1),
+            "B still serves Ann from its cache"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    eprintln!("B saw the change after {:?}", changed.elapsed());
+}
+
 /// Wrong passwords split across two nodes are counted together: five checked, then 429 on
 /// either node; sixty sent at once to both are checked at most five times in all.
 #[tokio::test]

@@ -151,6 +151,7 @@ pub async fn build_router(
         .route(paths::METRICS, get(metrics_page))
         .merge(pages)
         .merge(test_hangs())
+        .layer(from_fn_with_state(state.clone(), mw::settle_auth_cache))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,

@@ -24,6 +24,7 @@ pub fn start(state: &AppState, store: Sessions) {
     tokio::spawn(purge_ended_sessions(state.clone(), period));
     tokio::spawn(merge_search_index(state.clone()));
     tokio::spawn(crate::mail::delivery::run(state.clone()));
+    tokio::spawn(state.auth_cache().clone().run(state.pool().clone()));
 }
 
 /// Every `period`, deletes the session records (and store entries) past their idle or absolute

@@ -4,7 +4,10 @@
 //! ends on the server the moment its row is deleted (sign-out elsewhere, password change,
 //! account deletion) or its idle or absolute deadline passes, by the configured clock.
 
-use crate::server::db::{query, Backend, Db, Ex, Tx};
+use crate::server::{
+    auth_cache::{Key, Ticket},
+    db::{query, Backend, Db, Ex, Tx},
+};
 use axum::{
     extract::{Request, State},
     http::StatusCode,
@@ -206,20 +209,22 @@ pub async fn purge_expired(pool: &Db, now: i64) -> Result<Option<u64>, AppError>
 }
 
 /// What [`check`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
-    /// Live; `touch` when its last-seen time (or store id) should be written. `viewer` is the
-    /// owner as pages show them (`None` if the account is not active), `profile` their profile.
+    /// Live; `touch` when its last-seen time (or store id) should be written. `row` holds the
+    /// owner's viewer data and profile.
+    /// `ticket` is the cache's leave to store `row`, taken before it was read.
     Live {
         touch: bool,
-        viewer: Option<Viewer>,
-        profile: Box<ProfileRow>,
+        row: Box<RecordRow>,
+        ticket: Option<Ticket>,
     },
     /// Gone (ended elsewhere) or past a deadline.
     Ended,
 }
 
-#[derive(sqlx::FromRow)]
+/// A session record with its owner's viewer data and profile: what the check reads and the
+/// authentication cache keeps.
+#[derive(Clone, sqlx::FromRow)]
 struct RecordRow {
     user_id: i64,
     store_id: Option<String>,
@@ -232,16 +237,44 @@ struct RecordRow {
     profile: ProfileRow,
 }
 
+impl RecordRow {
+    /// Whether the record belongs to `user_id` and is within both deadlines at `now`.
+    fn live(&self, user_id: i64, now: i64) -> bool {
+        self.user_id == user_id
+            && now < self.last_seen_at.saturating_add(self.idle_timeout)
+            && now < self.expires_at
+    }
+
+    /// Whether its last-seen time (or store id) should be written at `now`.
+    fn due(&self, store_id: Option<&str>, now: i64) -> bool {
+        now - self.last_seen_at >= LAST_SEEN_RESOLUTION || self.store_id.as_deref() != store_id
+    }
+}
+
 /// Checks session record `record` and reads its owner's viewer data and profile in the same
-/// query (one indexed lookup per request for all three).
+/// query (one indexed lookup per request for all three), or takes them from the
+/// authentication cache when it holds a live record that needs no write.
 async fn check(
-    pool: &Db,
+    state: &AppState,
     record: i64,
     user_id: i64,
     store_id: Option<&str>,
     now: i64,
 ) -> Result<Verdict, sqlx::Error> {
-    // Built once: this runs on every signed-in request.
+    let cache = state.auth_cache();
+    let ticket = cache.fresh(state.pool()).await;
+    if let Some(ticket) = ticket {
+        if let Some(row) = cache.get::<RecordRow>(ticket, &Key::Session(record)) {
+            if row.live(user_id, now) && !row.due(store_id, now) {
+                return Ok(Verdict::Live {
+                    touch: false,
+                    row: Box::new((*row).clone()),
+                    ticket: None,
+                });
+            }
+        }
+    }
+    // Built once: this runs on every signed-in request the cache cannot answer.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "SELECT s.user_id, s.store_id, s.last_seen_at, s.idle_timeout, s.expires_at, \
@@ -251,26 +284,25 @@ async fn check(
     });
     let row = query(SQL.as_str())
         .bind(record)
-        .fetch_optional::<RecordRow>(pool)
+        .fetch_optional::<RecordRow>(state.pool())
         .await?;
     Ok(match row {
-        Some(row)
-            if row.user_id == user_id
-                && now < row.last_seen_at.saturating_add(row.idle_timeout)
-                && now < row.expires_at =>
-        {
+        Some(row) if row.live(user_id, now) => {
+            let touch = row.due(store_id, now);
+            if let (Some(ticket), false) = (ticket, touch) {
+                cache.put(ticket, Key::Session(record), row.user_id, row.clone());
+            }
             Verdict::Live {
-                touch: now - row.last_seen_at >= LAST_SEEN_RESOLUTION
-                    || row.store_id.as_deref() != store_id,
-                viewer: Viewer::from_row(row.viewer),
-                profile: Box::new(row.profile),
+                touch,
+                row: Box::new(row),
+                ticket,
             }
         }
         Some(_) => {
             // Past a deadline: the purge would delete it soon anyway.
             query("DELETE FROM user_sessions WHERE id = $1")
                 .bind(record)
-                .execute(pool)
+                .execute(state.pool())
                 .await?;
             Verdict::Ended
         }
@@ -303,7 +335,7 @@ pub async fn session_guard(
         let now = state.now();
         let store_id = session.store_id();
         let verdict = match session.record_id().await {
-            Some(record) => check(state.pool(), record, user_id, store_id.as_deref(), now)
+            Some(record) => check(&state, record, user_id, store_id.as_deref(), now)
                 .await
                 .map(|v| (record, v)),
             None => Ok((0, Verdict::Ended)),
@@ -313,8 +345,8 @@ pub async fn session_guard(
                 record,
                 Verdict::Live {
                     touch,
-                    viewer,
-                    profile,
+                    mut row,
+                    ticket,
                 },
             )) => {
                 if touch {
@@ -334,10 +366,28 @@ pub async fn session_guard(
                     .bind(record)
                     .execute(state.pool())
                     .await;
-                    if let Err(e) = updated {
-                        tracing::error!(error = %e, "session record update failed");
+                    match updated {
+                        Ok(_) => {
+                            row.last_seen_at = now;
+                            row.store_id = store_id.clone();
+                            if let Some(ticket) = ticket {
+                                let cached = (*row).clone();
+                                state.auth_cache().put(
+                                    ticket,
+                                    Key::Session(record),
+                                    user_id,
+                                    cached,
+                                );
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, "session record update failed"),
                     }
                 }
+                let RecordRow {
+                    viewer, profile, ..
+                } = *row;
+                let viewer = Viewer::from_row(viewer);
+                let profile = Box::new(profile);
                 let require = state.config().require_2fa_for_admins;
                 let viewer = viewer.map(|mut v| {
                     v.second_factor_required = require && v.is_admin() && !v.two_factor;

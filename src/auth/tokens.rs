@@ -4,7 +4,11 @@
 //! (`shared/SECURITY.md`, API tokens; OWASP ASVS 4.0.3 V13.1, ASVS 5.0 V11.5). What people do
 //! with their tokens (the form, its rules, the audit events) is the tokens feature's.
 
-use crate::server::db::{query, Db, Ex};
+use crate::server::{
+    auth_cache::Key,
+    db::{query, Db, Ex},
+    AppState,
+};
 use sha2::{Digest, Sha256};
 
 use super::caller::{Admin, Me};
@@ -217,7 +221,9 @@ pub async fn delete(
         .or_internal()
 }
 
-#[derive(sqlx::FromRow)]
+/// A token with what its check needs of its owner: what the check reads and the
+/// authentication cache keeps.
+#[derive(Clone, sqlx::FromRow)]
 struct TokenRow {
     id: i64,
     user_id: i64,
@@ -230,29 +236,30 @@ struct TokenRow {
 }
 
 /// Checks bearer token `token` at time `now` (Unix seconds) and records its use (to the
-/// minute). The owner's role and status are read now, so a demotion or a disable takes effect
-/// on the very next call.
+/// minute). The owner's role and status are as of now, so a demotion or a disable takes effect
+/// on the very next call: read from the database, or from the authentication cache, which
+/// every such change empties of the owner's entries (`server::auth_cache`).
 ///
 /// Errors: `Err(Ok(refusal))` for a refused token; `Err(Err(Internal))` on database failures.
 pub async fn check(
-    pool: &Db,
+    state: &AppState,
     token: &str,
     now: i64,
 ) -> Result<CheckedToken, Result<TokenRefusal, AppError>> {
     if !looks_like(token) {
         return Err(Ok(TokenRefusal::Invalid));
     }
-    let row: Option<TokenRow> = query(
-        "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.last_used_at, u.role, u.status, \
-         u.must_change_password \
-         FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-    )
-    .bind(hash(token))
-    .fetch_optional(pool)
-    .await
-    .or_internal()
-    .map_err(Err)?;
-    let Some(row) = row else {
+    let pool = state.pool();
+    let cache = state.auth_cache();
+    let key = Key::Token(Sha256::digest(token.as_bytes()).into());
+    let ticket = cache.fresh(pool).await;
+    let cached = ticket.and_then(|t| cache.get::<TokenRow>(t, &key));
+    let from_cache = cached.is_some();
+    let row = match cached {
+        Some(row) => Some((*row).clone()),
+        None => read(pool, token).await.map_err(Err)?,
+    };
+    let Some(mut row) = row else {
         return Err(Ok(TokenRefusal::Invalid));
     };
     if row.expires_at.is_some_and(|t| t <= now) {
@@ -264,10 +271,10 @@ pub async fn check(
     if row.must_change_password {
         return Err(Ok(TokenRefusal::PasswordChangeRequired));
     }
-    if row
+    let due = row
         .last_used_at
-        .is_none_or(|t| now - t >= LAST_USED_RESOLUTION)
-    {
+        .is_none_or(|t| now - t >= LAST_USED_RESOLUTION);
+    if due {
         query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
             .bind(row.id)
@@ -275,13 +282,34 @@ pub async fn check(
             .await
             .or_internal()
             .map_err(Err)?;
+        row.last_used_at = Some(now);
     }
-    Ok(CheckedToken {
+    let checked = CheckedToken {
         token_id: row.id,
         user_id: row.user_id,
         role: row.role,
         scopes: Scope::parse_list(&row.scopes),
-    })
+    };
+    if let Some(ticket) = ticket {
+        if due || !from_cache {
+            let user_id = row.user_id;
+            cache.put(ticket, key, user_id, row);
+        }
+    }
+    Ok(checked)
+}
+
+/// Reads token `token` and its owner's role and status.
+async fn read(pool: &Db, token: &str) -> Result<Option<TokenRow>, AppError> {
+    query(
+        "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.last_used_at, u.role, u.status, \
+         u.must_change_password \
+         FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+    )
+    .bind(hash(token))
+    .fetch_optional(pool)
+    .await
+    .or_internal()
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ impl FromRequestParts<AppState> for Bearer {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(Problem::authentication_required());
         }
-        let token = tokens::check(state.pool(), token.trim(), state.now())
+        let token = tokens::check(state, token.trim(), state.now())
             .await
             .map_err(|refusal| match refusal {
                 Ok(TokenRefusal::Invalid) => {

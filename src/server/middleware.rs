@@ -102,3 +102,21 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     }
     Response::from_parts(parts, Body::from(bytes))
 }
+
+/// After every request that may have written (any method but GET, HEAD and OPTIONS; state
+/// never changes on those, `shared/SECURITY.md`), waits until this node's authentication cache
+/// has applied every change committed so far, so a sign-out, revocation or disable acts on the
+/// very next request whichever connection it comes on ([`super::auth_cache::AuthCache::settle`]:
+/// a round trip on PostgreSQL, nothing on SQLite).
+pub async fn settle_auth_cache(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let res = next.run(req).await;
+    if writes {
+        state.auth_cache().settle(state.pool()).await;
+    }
+    res
+}

@@ -3,6 +3,7 @@
 //! context, security headers, the anonymous page cache, sending mail, metrics and the state.
 
 pub mod assets;
+pub mod auth_cache;
 pub mod clock;
 pub mod config;
 pub mod context;

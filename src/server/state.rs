@@ -9,8 +9,8 @@ use leptos::config::LeptosOptions;
 
 use super::keyring::Keyring;
 use super::{
-    assets::AssetNames, mailer::Mailer, metrics::Metrics, page_cache::PageCache,
-    password::Passwords, secrets::Secrets, throttle::Limiter, Config,
+    assets::AssetNames, auth_cache::AuthCache, mailer::Mailer, metrics::Metrics,
+    page_cache::PageCache, password::Passwords, secrets::Secrets, throttle::Limiter, Config,
 };
 
 /// What handlers and server functions reach through axum state or Leptos context.
@@ -23,6 +23,8 @@ struct App {
     pool: Db,
     config: Config,
     throttle: Limiter,
+    /// What the session and token checks read, kept in memory (issue 18).
+    auth_cache: AuthCache,
     /// The built browser files' paths, read once at start-up.
     assets: AssetNames,
     /// The public pages as a signed-out visitor sees them, rendered once.
@@ -53,6 +55,7 @@ impl AppState {
             webauthn: relying_party(&origin),
             assets: AssetNames::from_options(&leptos_options),
             throttle: Limiter::new(config.throttle, &pool),
+            auth_cache: AuthCache::new(&pool),
             pages: PageCache::default(),
             metrics: Metrics::new(),
             passwords: Passwords::default(),
@@ -78,6 +81,12 @@ impl AppState {
     /// The run-time configuration.
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// The authentication cache: session records and token principals by key
+    /// ([`AuthCache`]).
+    pub fn auth_cache(&self) -> &AuthCache {
+        &self.0.auth_cache
     }
 
     /// The login, sign-up and API throttles (shared by every node on PostgreSQL).

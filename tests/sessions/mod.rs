@@ -2,6 +2,7 @@
 //! end sessions: timeouts by the injectable clock (never sleep), listing and ending sessions,
 //! password change, account deletion and the data export.
 
+mod cache;
 mod deletion;
 mod devices;
 mod password;

@@ -46,11 +46,22 @@ pub(super) async fn open(url: &str) -> Result<SqlitePool, DbError> {
         }
     }
 
+    // Every connection reports the auth changes it commits to the authentication cache.
+    let committed = crate::server::auth_cache::committed_for(filename);
     let deadline = std::time::Instant::now() + MIGRATE_WAIT;
     loop {
+        let committed = committed.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS)
             .before_acquire(super::reusable)
+            .after_connect(move |conn, _| {
+                let committed = committed.clone();
+                Box::pin(async move {
+                    let mut handle = conn.lock_handle().await?;
+                    crate::server::auth_cache::watch_connection(&mut handle, committed);
+                    Ok(())
+                })
+            })
             .connect_with(options.clone())
             .await
             .map_err(|source| DbError::Open {
