@@ -386,11 +386,14 @@ impl AuthCache {
     /// [`CHANNEL`] and reconnects after [`POLL`] when the connection drops.
     pub async fn run(self, db: Db) {
         match &db {
-            Db::Sqlite(_) => {
+            Db::Sqlite(pool) => {
                 let mut ticks = tokio::time::interval(POLL);
                 let mut n: u64 = 0;
                 loop {
                     ticks.tick().await;
+                    if pool.is_closed() {
+                        return;
+                    }
                     self.catch_up(&db).await;
                     n += 1;
                     if n.is_multiple_of(60) {
@@ -408,10 +411,14 @@ impl AuthCache {
                 }
             }
             Db::Postgres(pool) => loop {
-                if let Err(e) = self.listen(pool).await {
+                let ended = self.listen(pool).await;
+                self.stop_listening();
+                if pool.is_closed() {
+                    return;
+                }
+                if let Err(e) = ended {
                     tracing::warn!(error = %e, "auth change listener lost; cache bypassed");
                 }
-                self.stop_listening();
                 tokio::time::sleep(POLL).await;
             },
         }
@@ -435,15 +442,16 @@ impl AuthCache {
         else {
             return Ok(());
         };
+        // The listener ends when the pool closes (at shutdown), so the pool's close does not
+        // wait for it.
         let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
-        // Return errors rather than reconnecting silently: notifications lost meanwhile
-        // would leave stale entries.
-        listener.ignore_pool_close_event(true);
         listener.listen(CHANNEL).await?;
         self.clear();
         listening.store(true, SeqCst);
         let mine = format!("m{node}.");
         loop {
+            // `None`: the connection was lost (sqlx would reconnect at the next call, but
+            // what was sent meanwhile is lost): start over with an empty cache.
             let Some(note) = listener.try_recv().await? else {
                 return Err(sqlx::Error::PoolClosed);
             };
