@@ -15,6 +15,8 @@
 #   9  a mixed load: 80% page views by PEOPLE people, 15% API calls, 5% profile writes;
 #      p50, p99 and every non-2xx answer counted
 # Writes bench/results/bench.json and prints a table (bench/README.md keeps the last real run).
+# PERF=1 also samples Roster with perf during 2b and 9 (bench/results/profile-<scenario>.txt:
+# the hottest functions, self time, and the same by shared object).
 #   bench/run.sh                 # full run, about 5 minutes after the build
 #   bench/run.sh --smoke         # a few seconds a scenario, 500 users: checks it still works
 #   bench/run.sh --postgres      # the same on a throw-away PostgreSQL cluster on this machine
@@ -82,6 +84,9 @@ trap 'kill $server $bare_pid 2>/dev/null; wait $server $bare_pid 2>/dev/null || 
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/healthz" && break; sleep 0.1; done
 rss_mb() { awk -v f="$2" '$1 == f":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 idle_rss=$(rss_mb "$server" VmRSS)
+# Of it: the process's own memory, and file pages mapped in (the binary, SQLite's mmap of the
+# database), which the kernel shares with its page cache and may drop.
+idle_anon=$(rss_mb "$server" RssAnon); idle_file=$(rss_mb "$server" RssFile)
 
 sign_in() {
   curl -s -D - -o /dev/null "$base/fn/log_in" --data-urlencode "email=$1" --data-urlencode "password=$2" |
@@ -145,6 +150,28 @@ measure_many() { # url, then VAR=value settings for bench/rotate.lua -> one JSON
   env "$@" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s bench/rotate.lua "$url" | tail -1
 }
 
+profile_during() { # scenario name: samples Roster while the next wrk of Roster runs (PERF=1)
+  [ -n "${PERF:-}" ] || return 0
+  perf record -F 499 -g -p "$server" -o "$tmp/perf-$1.data" -- sleep "${DURATION%s}" \
+    >/dev/null 2>&1 &
+  perf_pid=$!
+}
+
+profile_report() { # scenario name
+  [ -n "${PERF:-}" ] || return 0
+  wait "$perf_pid" || true
+  local report="$tmp/perf-$1.txt"
+  { echo "# perf, Roster during $1 ($DURATION, $CONNECTIONS connections): self time by function"
+    perf report -i "$tmp/perf-$1.data" --no-children -g none --sort symbol --stdio \
+      >"$report" 2>/dev/null || true
+    grep -v '^#' "$report" | grep '%' | sed -E 's/[[:space:]]+$//; s/[[:space:]]+-[[:space:]]+-$//' | head -40 || true
+    echo; echo "# by shared object"
+    perf report -i "$tmp/perf-$1.data" --no-children -g none --sort dso --stdio \
+      >"$report" 2>/dev/null || true
+    grep -v '^#' "$report" | grep '%' | sed -E 's/[[:space:]]+$//; s/[[:space:]]+-[[:space:]]+-$//' | head -15 || true
+  } >"bench/results/profile-$1$suffix.txt"
+}
+
 results="$tmp/results.jsonl"
 : >"$results"
 for s in "${scenarios[@]}"; do
@@ -160,8 +187,10 @@ for s in "profile_many_sessions|/profile|SESSIONS_FILE=$tmp/sessions.txt" \
   "api_me_many_tokens|/api/v1/me|TOKENS_FILE=$tmp/tokens.txt" \
   "mixed|/profile|MIX=1 COUNT_STATUS=1 SESSIONS_FILE=$tmp/sessions.txt TOKENS_FILE=$tmp/tokens.txt"; do
   IFS='|' read -r name path settings <<<"$s"
+  [ "$name" = api_me_many_tokens ] || profile_during "$name"
   # shellcheck disable=SC2086 # the settings are words on purpose
   roster_line=$(measure_many "$base$path" $settings "WRITE_BODY=$profile_body")
+  [ "$name" = api_me_many_tokens ] || profile_report "$name"
   # shellcheck disable=SC2086
   bare_line=$(measure_many "http://127.0.0.1:$bare_port$path" $settings "WRITE_BODY=$profile_body")
   echo "{\"scenario\": \"$name\", \"people\": $PEOPLE, \"roster\": $roster_line, \"bare\": $bare_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
@@ -186,15 +215,21 @@ locked=$(grep -c "database is locked" "$tmp/server.log" || true)
 js=$(cd target/site/pkg && ls roster.*.js | head -1)
 wasm_br=$(stat -c %s "target/site/pkg/$wasm.br")
 js_br=$(stat -c %s "target/site/pkg/$js.br")
+keep_log() { # a failed run keeps the server's log, which the exit would delete with $tmp
+  cp "$tmp/server.log" "bench/results/server$suffix.log"
+  echo "the server's log: bench/results/server$suffix.log" >&2
+  exit 1
+}
 BENCH_DATABASE=$([ -n "$postgres" ] && echo postgres || echo sqlite) \
-python3 - "$results" "$out" "$USERS" "$DURATION" "$CONNECTIONS" "$idle_rss" "$locked" "$wasm_br" "$js_br" <<'PY'
+python3 - "$results" "$out" "$USERS" "$DURATION" "$CONNECTIONS" "$idle_rss" "$locked" "$wasm_br" "$js_br" "$idle_anon" "$idle_file" <<'PY' || keep_log
 import json, os, platform, sys
-results, out, users, duration, conns, idle_rss, locked, wasm_br, js_br = sys.argv[1:]
+results, out, users, duration, conns, idle_rss, locked, wasm_br, js_br, idle_anon, idle_file = sys.argv[1:]
 rows = [json.loads(l) for l in open(results)]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 report = {"machine": f"{os.cpu_count()} CPUs ({cpu}), {platform.machine()}", "users": int(users),
           "database": os.environ.get("BENCH_DATABASE", "sqlite"),
           "duration": duration, "connections": int(conns), "idle_rss_mb": float(idle_rss),
+          "idle_rss_anon_mb": float(idle_anon), "idle_rss_file_mb": float(idle_file),
           "database_locked_errors": int(locked), "wasm_brotli_bytes": int(wasm_br),
           "js_brotli_bytes": int(js_br), "scenarios": rows}
 for r in rows:
@@ -214,7 +249,7 @@ if a2:
     print(f"Argon2 limit: {a2['logins_per_second_limit']} hashes/s with {a2['cpus']} CPUs hashing "
           f"(median hash {a2['hash_ms']} ms); the 'logins' ratio is to it")
 print(f"wasm + JS, brotli: {int(wasm_br) / 1000:.0f} KB + {int(js_br) / 1000:.0f} KB")
-print(f"idle RSS {idle_rss} MB; peak RSS {rows[-1]['roster_peak_rss_mb']} MB; "
+print(f"idle RSS {idle_rss} MB ({idle_anon} MB own, {idle_file} MB mapped files); peak RSS {rows[-1]['roster_peak_rss_mb']} MB; "
       f"'database is locked' in the log: {locked}; written: {out}")
 bad = [r["scenario"] for r in rows
        if r["roster"]["non_2xx"] or r["roster"]["socket_errors"] or r.get("storm", {}).get("non_2xx")]
