@@ -12,11 +12,25 @@ use roster::server::db::query;
 use super::signed_in;
 use crate::common::{spawn_app, TestApp};
 
-/// After a change written straight into the database by this process: on SQLite the
-/// connections' hooks make the next request see it; on PostgreSQL its notification is waited
-/// for as the app waits after each of its own writes.
-async fn written_by_hand(app: &TestApp) {
+/// Runs `sql` (binding `user` when given) straight on the database, as an operator would, and
+/// returns when the next request would see it: on SQLite the connections' hooks see to that;
+/// on PostgreSQL its notification is waited for as the app waits after each of its own writes.
+async fn by_hand(app: &TestApp, sql: &str, user: Option<i64>) {
+    let mut statement = query(sql.to_string());
+    if let Some(user) = user {
+        statement = statement.bind(user);
+    }
+    statement.execute(&app.pool).await.unwrap();
     app.state.auth_cache().settle(&app.pool).await;
+}
+
+/// The text of `/profile` as `cookie` sees it.
+async fn profile_page(app: &TestApp, cookie: &str) -> String {
+    app.get("/profile", Some(cookie))
+        .await
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Lookups the cache answered so far.
@@ -31,12 +45,7 @@ async fn a_signed_in_page_comes_from_the_cache_and_any_change_acts_on_the_next_r
     let ann = app.user_id("ann@example.org").await;
     assert!(signed_in(&app, &cookie).await);
     let before = hits(&app);
-    let page = app
-        .get("/profile", Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = profile_page(&app, &cookie).await;
     assert!(page.contains("Ann Original"));
     assert!(
         hits(&app) > before,
@@ -44,28 +53,23 @@ async fn a_signed_in_page_comes_from_the_cache_and_any_change_acts_on_the_next_r
     );
 
     // A profile edited by hand shows at once.
-    query("UPDATE profiles SET display_name = 'Ann Edited' WHERE user_id = $1")
-        .bind(ann)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    written_by_hand(&app).await;
-    let page = app
-        .get("/profile", Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+    by_hand(
+        &app,
+        "UPDATE profiles SET display_name = 'Ann Edited' WHERE user_id = $1",
+        Some(ann),
+    )
+    .await;
+    let page = profile_page(&app, &cookie).await;
     assert!(page.contains("Ann Edited"), "stale profile served");
 
     // An account disabled by hand is signed out at the next request.
     assert!(signed_in(&app, &cookie).await);
-    query("UPDATE users SET status = 'disabled' WHERE id = $1")
-        .bind(ann)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    written_by_hand(&app).await;
+    by_hand(
+        &app,
+        "UPDATE users SET status = 'disabled' WHERE id = $1",
+        Some(ann),
+    )
+    .await;
     assert!(!signed_in(&app, &cookie).await, "disabled, still signed in");
 }
 
@@ -75,11 +79,7 @@ async fn a_session_record_deleted_by_hand_ends_the_session_at_the_next_request()
     let cookie = app.sign_up("ann@example.org", "Ann").await;
     assert!(signed_in(&app, &cookie).await);
     assert!(signed_in(&app, &cookie).await);
-    query("DELETE FROM user_sessions")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    written_by_hand(&app).await;
+    by_hand(&app, "DELETE FROM user_sessions", None).await;
     assert!(!signed_in(&app, &cookie).await);
 }
 
@@ -97,21 +97,18 @@ async fn an_api_call_comes_from_the_cache_and_a_demotion_or_revocation_acts_on_t
     assert!(hits(&app) > before, "the second call was not a cache hit");
 
     // Demoted by hand: the users scope goes at once.
-    query("UPDATE users SET role = 'user' WHERE email = 'root@example.org'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    written_by_hand(&app).await;
+    by_hand(
+        &app,
+        "UPDATE users SET role = 'user' WHERE email = 'root@example.org'",
+        None,
+    )
+    .await;
     assert_eq!(list().await.status(), StatusCode::FORBIDDEN);
 
     // Revoked by hand: refused at once.
     let me = app.api(Method::GET, "/me", &token, None).await;
     assert_eq!(me.status(), StatusCode::OK);
-    query("DELETE FROM personal_access_tokens")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    written_by_hand(&app).await;
+    by_hand(&app, "DELETE FROM personal_access_tokens", None).await;
     let me = app.api(Method::GET, "/me", &token, None).await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 }
