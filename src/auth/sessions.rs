@@ -287,17 +287,11 @@ async fn check(
         .fetch_optional::<RecordRow>(state.pool())
         .await?;
     Ok(match row {
-        Some(row) if row.live(user_id, now) => {
-            let touch = row.due(store_id, now);
-            if let (Some(ticket), false) = (ticket, touch) {
-                cache.put(ticket, Key::Session(record), row.user_id, row.clone());
-            }
-            Verdict::Live {
-                touch,
-                row: Box::new(row),
-                ticket,
-            }
-        }
+        Some(row) if row.live(user_id, now) => Verdict::Live {
+            touch: row.due(store_id, now),
+            row: Box::new(row),
+            ticket,
+        },
         Some(_) => {
             // Past a deadline: the purge would delete it soon anyway.
             query("DELETE FROM user_sessions WHERE id = $1")
@@ -349,6 +343,8 @@ pub async fn session_guard(
                     ticket,
                 },
             )) => {
+                // What is cached needs no write: a touched record is cached once written.
+                let mut cacheable = !touch;
                 if touch {
                     let client = parts
                         .extensions
@@ -370,18 +366,16 @@ pub async fn session_guard(
                         Ok(_) => {
                             row.last_seen_at = now;
                             row.store_id = store_id.clone();
-                            if let Some(ticket) = ticket {
-                                let cached = (*row).clone();
-                                state.auth_cache().put(
-                                    ticket,
-                                    Key::Session(record),
-                                    user_id,
-                                    cached,
-                                );
-                            }
+                            cacheable = true;
                         }
                         Err(e) => tracing::error!(error = %e, "session record update failed"),
                     }
+                }
+                if let (Some(ticket), true) = (ticket, cacheable) {
+                    let cached = (*row).clone();
+                    state
+                        .auth_cache()
+                        .put(ticket, Key::Session(record), user_id, cached);
                 }
                 let RecordRow {
                     viewer, profile, ..

@@ -251,13 +251,13 @@ pub async fn check(
     }
     let pool = state.pool();
     let cache = state.auth_cache();
-    let key = Key::Token(Sha256::digest(token.as_bytes()).into());
+    let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
     let ticket = cache.fresh(pool).await;
-    let cached = ticket.and_then(|t| cache.get::<TokenRow>(t, &key));
+    let cached = ticket.and_then(|t| cache.get::<TokenRow>(t, &Key::Token(digest)));
     let from_cache = cached.is_some();
     let row = match cached {
         Some(row) => Some((*row).clone()),
-        None => read(pool, token).await.map_err(Err)?,
+        None => read(pool, &digest).await.map_err(Err)?,
     };
     let Some(mut row) = row else {
         return Err(Ok(TokenRefusal::Invalid));
@@ -293,20 +293,20 @@ pub async fn check(
     if let Some(ticket) = ticket {
         if due || !from_cache {
             let user_id = row.user_id;
-            cache.put(ticket, key, user_id, row);
+            cache.put(ticket, Key::Token(digest), user_id, row);
         }
     }
     Ok(checked)
 }
 
-/// Reads token `token` and its owner's role and status.
-async fn read(pool: &Db, token: &str) -> Result<Option<TokenRow>, AppError> {
+/// Reads the token whose SHA-256 is `digest` ([`hash`]) and its owner's role and status.
+async fn read(pool: &Db, digest: &[u8; 32]) -> Result<Option<TokenRow>, AppError> {
     query(
         "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.last_used_at, u.role, u.status, \
          u.must_change_password \
          FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
-    .bind(hash(token))
+    .bind(digest.to_vec())
     .fetch_optional(pool)
     .await
     .or_internal()

@@ -220,9 +220,13 @@ impl AuthCache {
             Feed::Sqlite {
                 committed, seen, ..
             } => {
-                if committed.0.load(SeqCst) > seen.load(SeqCst) || seen.load(SeqCst) < 0 {
+                let behind = || {
+                    let seen = seen.load(SeqCst);
+                    seen < 0 || committed.0.load(SeqCst) > seen
+                };
+                if behind() {
                     self.catch_up(db).await;
-                    if committed.0.load(SeqCst) > seen.load(SeqCst) || seen.load(SeqCst) < 0 {
+                    if behind() {
                         return None;
                     }
                 }
@@ -271,13 +275,6 @@ impl AuthCache {
             .or_default()
             .push(key.clone());
         entries.values.insert(key, (user_id, Arc::new(value)));
-    }
-
-    /// Drops what is held under `key`.
-    pub fn forget(&self, key: &Key) {
-        let mut entries = self.entries();
-        self.0.generation.fetch_add(1, SeqCst);
-        entries.remove(key);
     }
 
     /// Drops every entry of user `user_id`.
