@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 USERS=${USERS:-100000}
 REQUESTS=${REQUESTS:-200}
-cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split >/dev/null 2>&1 || cargo leptos build --release --precompress --split
 bin=target/release/roster
 tmp=$(mktemp -d)
 db="sqlite://$tmp/roster.db"

@@ -46,7 +46,7 @@ fi
 CONNECTIONS=${CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
-cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split >/dev/null 2>&1 || cargo leptos build --release --precompress --split
 cargo build --release --quiet --manifest-path bench/bare/Cargo.toml --target-dir target/bench-bare
 bin=target/release/roster
 bare=target/bench-bare/release/bare
@@ -211,7 +211,8 @@ storm_line=$(tail -1 "$tmp/storm.txt")
 echo "{\"scenario\": \"profile_during_login_storm\", \"roster\": $during, \"storm\": $storm_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
 
 locked=$(grep -c "database is locked" "$tmp/server.log" || true)
-# What a browser downloads to run the pages: the hashed wasm and JS, brotli-compressed.
+# What a browser downloads to run the pages: the main module and the JS, brotli-compressed
+# (each kind of visitor's total, lazy routes' chunks included: bench/wasm-bytes.py, below).
 js=$(cd target/site/pkg && ls roster.*.js | head -1)
 wasm_br=$(stat -c %s "target/site/pkg/$wasm.br")
 js_br=$(stat -c %s "target/site/pkg/$js.br")
@@ -256,3 +257,4 @@ bad = [r["scenario"] for r in rows
 if bad or int(locked):
     sys.exit(f"errors in: {bad}, locked: {locked}")
 PY
+python3 bench/wasm-bytes.py

@@ -32,7 +32,7 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 # BIN and SITE_ROOT point at another build (e.g. one from before a fix); SKIP_BUILD=1 uses the
 # release build as it is.
 if [ -z "${BIN:-}" ] && [ -z "${SKIP_BUILD:-}" ]; then
-  cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release --precompress
+  cargo leptos build --release --precompress --split >/dev/null 2>&1 || cargo leptos build --release --precompress --split
 fi
 bin=${BIN:-target/release/roster}
 site=${SITE_ROOT:-target/site}

@@ -39,9 +39,15 @@ pub mod tokens;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Tells end-to-end tests (and curious people) that the page is now interactive.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Asynchronous: a page of a lazy route (`components::lazy_page!`) first loads its wasm
+    // chunk, then hydrates.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document()
+            .body()
+            .expect("the page has a body");
+        let mounted = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        mounted.forget();
+        // Tells end-to-end tests (and curious people) that the page is now interactive.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

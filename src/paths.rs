@@ -103,6 +103,11 @@ pub const FN_PREFIX: &str = "/fn";
 /// Where the built wasm, JS and CSS are served from.
 pub const PKG_PREFIX: &str = "/pkg";
 
+/// The hidden field of every form that names the page the form is on (path and query), so a
+/// form posted without JavaScript comes back to its page even from a browser that sends no
+/// `Referer` (`components::ReturnTo`, `server::middleware::form_return_page`).
+pub const RETURN_FIELD: &str = "__page";
+
 /// Debug builds started with `ROSTER_TEST_HANGS=1` only: a request that blocks the runtime
 /// worker serving it (tests of the watchdog and of a bounded shutdown).
 pub const TEST_HANG_WORKER: &str = "/__test/hang-worker";

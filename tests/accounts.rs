@@ -269,3 +269,80 @@ async fn plain_form_posts_redirect_with_results_and_errors() {
     // `<!>` is Leptos' hydration marker between the two text nodes.
     assert!(home.contains("<h1>Welcome, <!>Ann</h1>"), "{home}");
 }
+
+/// POSTs `form` to a server function as a browser without JavaScript that sends no `Referer`
+/// (referrers turned off: `Origin: null`, `Sec-Fetch-Site: same-origin`).
+async fn post_without_referer(
+    app: &crate::common::TestApp,
+    endpoint: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(&format!("/fn/{endpoint}")))
+        .header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml")
+        .header(reqwest::header::ORIGIN, "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(form);
+    if let Some(cookie) = cookie {
+        req = req.header(reqwest::header::COOKIE, cookie);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_form_posted_without_a_referer_comes_back_to_its_own_page_with_its_errors() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.org", "Ann").await;
+
+    // A wrong password: back to the sign-in page the form named, its `next` kept, the error
+    // in the query — not the home page.
+    let wrong = [
+        ("email", "ann@example.org"),
+        ("password", "not the password"),
+        ("__page", "/login?next=%2Fsettings"),
+    ];
+    let res = post_without_referer(&app, "log_in", &wrong, None).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = location(&res).unwrap();
+    assert!(back.starts_with("/login?next=%2Fsettings&"), "{back}");
+    assert!(back.contains("__err="), "{back}");
+    let page = app.get(&back, None).await.text().await.unwrap();
+    assert!(page.contains("Email or password is incorrect"), "{page}");
+
+    // A page off this site is never a target: Leptos' own default (`/`) applies.
+    for page in [
+        "//evil.example/login",
+        "https://evil.example/login",
+        "/\\evil.example",
+    ] {
+        let form = [
+            ("email", "ann@example.org"),
+            ("password", "x"),
+            ("__page", page),
+        ];
+        let res = post_without_referer(&app, "log_in", &form, None).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "{page}");
+        assert_eq!(location(&res).as_deref(), Some("/"), "{page}");
+    }
+
+    // The field is not an argument of the server function: the change the form carries is
+    // made, and a server function's own redirect (the confirmation) still applies.
+    let cookie = app.sign_up("bob@example.org", "Bob").await;
+    let form = [
+        ("display_name", "Robert"),
+        ("bio", ""),
+        ("location", ""),
+        ("website", ""),
+        ("__page", "/profile"),
+    ];
+    let res = post_without_referer(&app, "update_profile", &form, Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res).as_deref(), Some("/profile?saved=1"));
+    let robert: i64 = query("SELECT COUNT(*) FROM profiles WHERE display_name = 'Robert'")
+        .scalar(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(robert, 1);
+}

@@ -154,6 +154,10 @@ async fn a_post_from_another_origin_gets_403_and_changes_nothing() {
     for headers in [
         vec![("origin", "https://evil.example".to_string())],
         vec![("origin", "null".to_string())],
+        vec![
+            ("origin", "null".to_string()),
+            ("sec-fetch-site", "cross-site".to_string()),
+        ],
         vec![("sec-fetch-site", "cross-site".to_string())],
         vec![("sec-fetch-site", "same-site".to_string())],
         vec![("referer", "https://evil.example/form".to_string())],
@@ -191,6 +195,11 @@ async fn a_post_from_this_origin_is_accepted() {
         vec![("origin", own.clone())],
         vec![("sec-fetch-site", "same-origin".to_string())],
         vec![("referer", format!("{own}/profile"))],
+        // A browser with referrers turned off: `Origin: null`, but its fetch metadata says.
+        vec![
+            ("origin", "null".to_string()),
+            ("sec-fetch-site", "same-origin".to_string()),
+        ],
     ] {
         let status = cross_site_attempt(&app, &cookie, &headers).await;
         assert_eq!(status, StatusCode::OK, "{headers:?}");

@@ -163,3 +163,27 @@ test("leaving a page while its password hint is pending raises no error", async 
   await expect(page.getByText("Email or password is incorrect")).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
 });
+
+test("a browser that sends no Referer gets its form's errors on the form's own page", async ({ page }) => {
+  // Every page comes with `Referrer-Policy: no-referrer`, as a browser's privacy settings
+  // would have it: its form posts then carry no Referer (and `Origin: null`).
+  await page.route("**/*", async (route) => {
+    const request = route.request();
+    if (request.resourceType() !== "document" || request.method() !== "GET") return route.continue();
+    const response = await route.fetch({ maxRedirects: 0 });
+    await route.fulfill({ response, headers: { ...response.headers(), "referrer-policy": "no-referrer" } });
+  });
+  const email = uniqueEmail("noreferrer");
+  await signUp(page, email, "Nora Referrer");
+  await signOut(page);
+
+  await open(page, "/login?next=%2Fsettings");
+  await signIn(page, email, "wrong password!!");
+  await expect(page.getByText("Email or password is incorrect")).toBeVisible();
+  await expect(page).toHaveURL(/\/login\?next=%2Fsettings/);
+
+  // The right password still leads where `next` says.
+  await hydrated(page);
+  await signIn(page, email);
+  await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+});

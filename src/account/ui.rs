@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
+use leptos_router::{components::Route, Lazy, MatchNestedRoutes, SsrMode};
 
 use super::{
     api::{get_sessions, ChangeEmail, ChangePassword, DeleteAccount, EndOtherSessions, EndSession},
@@ -10,7 +10,9 @@ use super::{
 };
 use crate::{
     auth::ui::{NewPasswordField, ViewerContext},
-    components::{saved_signal, DataCard, Field, FormFeedback, FormMessage, SubmitButton},
+    components::{
+        lazy_page, saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton,
+    },
     paths::{self, Route as Path},
 };
 
@@ -20,22 +22,27 @@ pub fn AccountRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route
             path=Path::below(paths::SETTINGS, paths::SETTINGS_PASSWORD)
-            view=PasswordPage
+            view={Lazy::<PasswordRoute>::new()}
             ssr=SsrMode::Async
         />
         <Route
             path=Path::below(paths::SETTINGS, paths::SETTINGS_SESSIONS)
-            view=SessionsPage
+            view={Lazy::<SessionsRoute>::new()}
             ssr=SsrMode::Async
         />
         <Route
             path=Path::below(paths::SETTINGS, paths::SETTINGS_ACCOUNT)
-            view=AccountPage
+            view={Lazy::<AccountRoute>::new()}
             ssr=SsrMode::Async
         />
     }
     .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(PasswordRoute => PasswordPage);
+lazy_page!(SessionsRoute => SessionsPage);
+lazy_page!(AccountRoute => AccountPage);
 
 /// `/settings/password`: change the password; other sessions end.
 #[component]
@@ -62,6 +69,7 @@ pub fn PasswordPage() -> impl IntoView {
             </Show>
             <p class="muted">"Changing it signs you out everywhere else."</p>
             <ActionForm action=action>
+                <ReturnTo/>
                 <FormMessage message=feedback.form()/>
                 <Show when=move || saved.get()>
                     <p class="success" role="status">
@@ -140,6 +148,7 @@ pub fn SessionsPage() -> impl IntoView {
                         .then(|| {
                             view! {
                                 <ActionForm action=end_others>
+                                    <ReturnTo/>
                                     <SubmitButton
                                         label="Sign out all other sessions"
                                         pending=end_others.pending().into()
@@ -171,6 +180,7 @@ fn SessionItem(session: SessionView, action: ServerAction<EndSession>) -> impl I
                 .then(|| {
                     view! {
                         <ActionForm action=action>
+                            <ReturnTo/>
                             <input type="hidden" name="id" value=session.id.to_string()/>
                             <button type="submit">"Sign out"</button>
                         </ActionForm>
@@ -214,6 +224,7 @@ pub fn AccountPage() -> impl IntoView {
                 "We mail a link to the new address; your current one keeps signing in until you follow it."
             </p>
             <ActionForm action=change>
+                <ReturnTo/>
                 <FormMessage message=change_feedback.form()/>
                 <Show when=move || requested.get()>
                     <p class="success" role="status">
@@ -246,6 +257,7 @@ pub fn AccountPage() -> impl IntoView {
                 "This signs you out everywhere and removes your account and profile for good. It cannot be undone."
             </p>
             <ActionForm action=action>
+                <ReturnTo/>
                 <FormMessage message=feedback.form()/>
                 <Field
                     label="Password"

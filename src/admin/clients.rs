@@ -11,7 +11,8 @@ use super::ui::AdminNav;
 use crate::{
     auth::ui::ViewerContext,
     components::{
-        DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField,
+        DataCard, Field, FormFeedback, FormMessage, ReturnTo, SelectField, SubmitButton, TableWrap,
+        TextAreaField,
     },
     error::AppError,
     oidc::OidcScope,
@@ -245,6 +246,7 @@ pub fn AdminClientsPage() -> impl IntoView {
                     <ClientTable clients=page.clients action=change/>
                     <h2 id="new-client">"New client"</h2>
                     <ActionForm action=create>
+                        <ReturnTo/>
                         <FormMessage message=feedback.form()/>
                         <Field label="Name" name="name" hint="As the consent page shows it." error=feedback.field("name")/>
                         <TextAreaField
@@ -331,6 +333,7 @@ fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>
     let button = move |id: i64, change: &'static str, label: &'static str, name: String| {
         view! {
             <ActionForm action=action>
+                <ReturnTo/>
                 <input type="hidden" name="id" value=id.to_string()/>
                 <input type="hidden" name="change" value=change/>
                 <button type="submit" aria-label=format!("{label} {name}")>{label}</button>
@@ -338,7 +341,7 @@ fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>
         }
     };
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Clients">
             <table class="clients">
                 <thead>
                     <tr>
@@ -379,7 +382,7 @@ fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>
                         .collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }
@@ -392,6 +395,7 @@ fn DeleteClient(client: ClientView, action: ServerAction<AdminChangeClient>) -> 
             <h2 id="delete-client-heading">{format!("Delete {} for good?", client.name)}</h2>
             <p class="muted">"People signed in through it keep nothing: its grants and tokens end. This cannot be undone."</p>
             <ActionForm action=action>
+                <ReturnTo/>
                 <input type="hidden" name="id" value=client.id.to_string()/>
                 <input type="hidden" name="change" value="delete"/>
                 <button type="submit" class="danger">"Delete client"</button>

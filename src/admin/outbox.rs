@@ -8,7 +8,8 @@ use leptos_router::{components::Form, hooks::use_query_map};
 use super::ui::{AdminNav, Pager};
 use crate::{
     components::{
-        saved_signal, DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton,
+        saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SelectField,
+        SubmitButton, TableWrap,
     },
     domain::MailState,
     mail::{
@@ -68,6 +69,7 @@ pub fn AdminOutboxPage() -> impl IntoView {
                     </Show>
                     <FormMessage message=retry_feedback.form()/>
                     <ActionForm action=test>
+                        <ReturnTo/>
                         <p class="actions">
                             <SubmitButton label="Send test mail" pending=test.pending().into()/>
                         </p>
@@ -80,7 +82,7 @@ pub fn AdminOutboxPage() -> impl IntoView {
                         </div>
                     </Form>
                     <p class="muted" role="status">{summary}</p>
-                    <div class="table-wrap">
+                    <TableWrap label="Mail">
                         <table class="outbox">
                             <thead>
                                 <tr>
@@ -95,7 +97,7 @@ pub fn AdminOutboxPage() -> impl IntoView {
                                 {page.rows.into_iter().map(|m| view! { <MailRow mail=m retry/> }).collect_view()}
                             </tbody>
                         </table>
-                    </div>
+                    </TableWrap>
                     <Pager page=page.page pages=page.pages previous next/>
                 }
             }
@@ -137,6 +139,7 @@ fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView
             <td>
                 {failed.then(|| view! {
                     <ActionForm action=retry>
+                        <ReturnTo/>
                         <input type="hidden" name="id" value=mail.id.to_string()/>
                         <button type="submit">"Retry"</button>
                     </ActionForm>

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{
     components::{Form, Route, A},
     hooks::{use_params_map, use_query_map},
-    MatchNestedRoutes, SsrMode,
+    Lazy, MatchNestedRoutes, SsrMode,
 };
 
 use super::{
@@ -22,8 +22,8 @@ use crate::{
     audit::{AuditPage, AuditQuery},
     auth::ui::ViewerContext,
     components::{
-        saved_signal, DataCard, Field, Forbidden, FormFeedback, FormMessage, SelectField,
-        SubmitButton, TextAreaField,
+        lazy_page, saved_signal, DataCard, Field, Forbidden, FormFeedback, FormMessage, ReturnTo,
+        SelectField, SubmitButton, TableWrap, TextAreaField,
     },
     domain::{AccountStatus, Role},
     paths::{self, Route as Path},
@@ -33,24 +33,33 @@ use crate::{
 #[component(transparent)]
 pub fn AdminRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
-        <Route path=Path(paths::ADMIN_USERS) view=AdminUsersPage ssr=SsrMode::Async/>
-        <Route path=Path(paths::ADMIN_AUDIT) view=AdminAuditPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_USERS) view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_AUDIT) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
         <Route
             path=Path(paths::ADMIN_OUTBOX)
-            view=super::outbox::AdminOutboxPage
+            view={Lazy::<AdminOutboxRoute>::new()}
             ssr=SsrMode::Async
         />
         <Route
             path=Path(paths::ADMIN_CLIENTS)
-            view=super::clients::AdminClientsPage
+            view={Lazy::<AdminClientsRoute>::new()}
             ssr=SsrMode::Async
         />
-        <Route path=Path(paths::ADMIN_USERS_NEW) view=AdminNewUserPage ssr=SsrMode::Async/>
-        <Route path=Path(paths::ADMIN_USERS_IMPORT) view=AdminImportPage ssr=SsrMode::Async/>
-        <Route path=Path(paths::ADMIN_USER) view=AdminUserPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_USERS_NEW) view={Lazy::<AdminNewUserRoute>::new()} ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_USERS_IMPORT) view={Lazy::<AdminImportRoute>::new()} ssr=SsrMode::Async/>
+        <Route path=Path(paths::ADMIN_USER) view={Lazy::<AdminUserRoute>::new()} ssr=SsrMode::Async/>
     }
     .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(AdminUsersRoute => AdminUsersPage);
+lazy_page!(AdminAuditRoute => AdminAuditPage);
+lazy_page!(AdminOutboxRoute => super::outbox::AdminOutboxPage);
+lazy_page!(AdminClientsRoute => super::clients::AdminClientsPage);
+lazy_page!(AdminNewUserRoute => AdminNewUserPage);
+lazy_page!(AdminImportRoute => AdminImportPage);
+lazy_page!(AdminUserRoute => AdminUserPage);
 
 fn role_options(any: bool) -> Vec<(String, String)> {
     let mut options: Vec<(String, String)> = Role::ALL
@@ -233,14 +242,14 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
     let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
     view! {
         <p class="muted" role="status">{summary}</p>
-        <div class="table-wrap">
+        <TableWrap label="Users">
             <table class="users">
                 <thead>
                     <tr>{headings} <th scope="col">"Verified"</th> <th scope="col">"Two-factor"</th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableWrap>
         <Pager page=page.page pages=page.pages previous next/>
     }
 }
@@ -289,6 +298,7 @@ pub fn AdminNewUserPage() -> impl IntoView {
             </Transition>
             <p><A href=paths::ADMIN_USERS>"Back to users"</A></p>
             <ActionForm action=action>
+                <ReturnTo/>
                 <FormMessage message=feedback.form()/>
                 <Field label="Email" name="email" autocomplete="off" error=feedback.field("email")/>
                 <Field label="Display name" name="display_name" autocomplete="off" error=feedback.field("display_name")/>
@@ -375,6 +385,7 @@ pub fn AdminUserPage() -> impl IntoView {
                         </div>
                     })}
                     <ActionForm action=save>
+                        <ReturnTo/>
                         <FormMessage message=feedback.form()/>
                         <Show when=move || saved.get()>
                             <p class="success" role="status">"Changes saved"</p>
@@ -400,6 +411,7 @@ pub fn AdminUserPage() -> impl IntoView {
                         <p class="success" role="status">"Signed out everywhere"</p>
                     </Show>
                     <ActionForm action=sign_out>
+                        <ReturnTo/>
                         <input type="hidden" name="id" value=uid.to_string()/>
                         <SubmitButton label="Sign out everywhere" pending=sign_out.pending().into()/>
                     </ActionForm>
@@ -413,6 +425,7 @@ pub fn AdminUserPage() -> impl IntoView {
                         }}
                     </p>
                     <ActionForm action=reset>
+                        <ReturnTo/>
                         <input type="hidden" name="id" value=uid.to_string()/>
                         <SubmitButton label="Reset password" pending=reset.pending().into()/>
                     </ActionForm>
@@ -421,6 +434,7 @@ pub fn AdminUserPage() -> impl IntoView {
                         <p class="success" role="status">"Reset link sent"</p>
                     </Show>
                     <ActionForm action=send_link>
+                        <ReturnTo/>
                         <input type="hidden" name="id" value=uid.to_string()/>
                         <SubmitButton label="Send password reset link" pending=send_link.pending().into()/>
                     </ActionForm>
@@ -434,6 +448,7 @@ pub fn AdminUserPage() -> impl IntoView {
                     </Show>
                     {(!u.verified).then(|| view! {
                         <ActionForm action=resend>
+                            <ReturnTo/>
                             <FormMessage message=resend_feedback.form()/>
                             <input type="hidden" name="id" value=uid.to_string()/>
                             <SubmitButton label="Resend verification" pending=resend.pending().into()/>
@@ -453,6 +468,7 @@ pub fn AdminUserPage() -> impl IntoView {
                     </Show>
                     {u.two_factor.then(|| view! {
                         <ActionForm action=reset_two_factor>
+                            <ReturnTo/>
                             <input type="hidden" name="id" value=uid.to_string()/>
                             <SubmitButton label="Reset two-factor" pending=reset_two_factor.pending().into()/>
                         </ActionForm>
@@ -495,6 +511,7 @@ fn DeleteUser(
                         "Their sessions end and their account and profile are removed. This cannot be undone."
                     </p>
                     <ActionForm action=action>
+                        <ReturnTo/>
                         <FormMessage message=feedback.form()/>
                         <p class="field-error">{move || feedback.field("confirm").get()}</p>
                         <input type="hidden" name="id" value=id.to_string()/>
@@ -558,7 +575,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                         </div>
                     </Form>
                     <p class="muted" role="status">{summary}</p>
-                    <div class="table-wrap">
+                    <TableWrap label="Audit events">
                         <table class="audit">
                             <thead>
                                 <tr>
@@ -583,7 +600,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    </div>
+                    </TableWrap>
                     <Pager page=page.page pages=page.pages previous next/>
                 }
             }
@@ -620,6 +637,7 @@ pub fn AdminImportPage() -> impl IntoView {
                         "A header line is optional. Imported users have no password until you reset it."
                     </p>
                     <ActionForm action=action>
+                        <ReturnTo/>
                         <FormMessage message=feedback.form()/>
                         <p class="field-error">{move || feedback.field("csv").get()}</p>
                         <TextAreaField
@@ -634,6 +652,7 @@ pub fn AdminImportPage() -> impl IntoView {
                     {report.map(|r| view! { <ImportResult report=r/> })}
                     {can_import.then(|| view! {
                         <ActionForm action=action>
+                            <ReturnTo/>
                             <input type="hidden" name="csv" value=csv/>
                             <input type="hidden" name="commit" value="yes"/>
                             <SubmitButton

@@ -141,6 +141,11 @@ fn Layout(children: Children) -> impl IntoView {
     };
     view! {
         <div class="app" data-theme=theme>
+            // A plain link for the browser to follow (`rel="external"` keeps the router out):
+            // it moves focus past the header to the page's content.
+            <a class="skip-link" href="#content" rel="external">
+                "Skip to content"
+            </a>
             <header class="site-header">
                 <nav aria-label="Main">
                     <A href=paths::HOME attr:class="brand">
@@ -184,7 +189,9 @@ fn Layout(children: Children) -> impl IntoView {
                     unconfirmed.then(|| view! { <VerifyNotice action=resend/> })
                 }}
             </Transition>
-            <main>{children()}</main>
+            <main id="content" tabindex="-1">
+                {children()}
+            </main>
         </div>
     }
 }

@@ -109,6 +109,7 @@ pub async fn build_router(
         // Signed-out visitors of the public pages are answered before any session work.
         .layer(from_fn_with_state(state.clone(), page_cache::serve))
         .layer(from_fn_with_state(state.clone(), mw::secure_cookie_removal))
+        .layer(from_fn(mw::form_return_page))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn(security::same_origin_writes))
         .layer(from_fn_with_state(state.clone(), metrics::track));

@@ -12,7 +12,7 @@ use super::{
     ui::NewPasswordField,
 };
 use crate::{
-    components::{saved_signal, Field, FormFeedback, FormMessage, SubmitButton},
+    components::{saved_signal, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
     paths,
 };
 
@@ -34,6 +34,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                             "Enter the address you sign in with. We will mail you a link to choose a new password."
                         </p>
                         <ActionForm action=action>
+                            <ReturnTo/>
                             <FormMessage message=feedback.form()/>
                             <Field
                                 label="Email"
@@ -79,6 +80,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                         "Setting it signs you out everywhere and revokes your personal access tokens."
                                     </p>
                                     <ActionForm action=action>
+                                        <ReturnTo/>
                                         <FormMessage message=feedback.form()/>
                                         {move || {
                                             feedback
@@ -161,6 +163,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                         <h1>"Confirm email address"</h1>
                         <p class="muted">"Confirm that this address is yours."</p>
                         <ActionForm action=action>
+                            <ReturnTo/>
                             <FormMessage message=feedback.form()/>
                             {move || {
                                 feedback
@@ -201,6 +204,7 @@ pub fn VerifyNotice(action: ServerAction<ResendVerification>) -> impl IntoView {
                     view! {
                         <p>"Please confirm your email address: follow the link we mailed you."</p>
                         <ActionForm action=action>
+                            <ReturnTo/>
                             <FormMessage message=feedback.form()/>
                             <button type="submit" class="link">"Resend verification email"</button>
                         </ActionForm>

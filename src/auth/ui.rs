@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{
     components::{Route, A},
     hooks::{use_location, use_query_map},
-    MatchNestedRoutes, SsrMode,
+    Lazy, MatchNestedRoutes, SsrMode,
 };
 
 use super::{
@@ -18,7 +18,7 @@ use super::{
     LoginForm, SignUpForm, Viewer,
 };
 use crate::{
-    components::{Field, FormFeedback, FormMessage, SubmitButton},
+    components::{lazy_page, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
     domain::Password,
     error::AppError,
     paths::{self, Route as Path},
@@ -76,27 +76,35 @@ impl ViewerContext {
 #[component(transparent)]
 pub fn AuthRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
-        <Route path=Path(paths::SIGN_UP) view=SignUpPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::SIGN_UP) view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
         <Route path=Path(paths::LOGIN) view=LoginPage ssr=SsrMode::Async/>
-        <Route path=Path(paths::LOGIN_VERIFY) view=LoginVerifyPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::LOGIN_VERIFY) view={Lazy::<LoginVerifyRoute>::new()} ssr=SsrMode::Async/>
         <Route
             path=Path(paths::PASSWORD_FORGOT)
-            view=super::mail_ui::ForgotPasswordPage
+            view={Lazy::<ForgotPasswordRoute>::new()}
             ssr=SsrMode::Async
         />
         <Route
             path=Path(paths::PASSWORD_RESET)
-            view=super::mail_ui::ResetPasswordPage
+            view={Lazy::<ResetPasswordRoute>::new()}
             ssr=SsrMode::Async
         />
         <Route
             path=Path(paths::VERIFY_EMAIL)
-            view=super::mail_ui::VerifyEmailPage
+            view={Lazy::<VerifyEmailRoute>::new()}
             ssr=SsrMode::Async
         />
     }
     .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`): sign-in, the page most signed-out
+// visitors open, stays in the main module.
+lazy_page!(SignUpRoute => SignUpPage);
+lazy_page!(LoginVerifyRoute => LoginVerifyPage);
+lazy_page!(ForgotPasswordRoute => super::mail_ui::ForgotPasswordPage);
+lazy_page!(ResetPasswordRoute => super::mail_ui::ResetPasswordPage);
+lazy_page!(VerifyEmailRoute => super::mail_ui::VerifyEmailPage);
 
 /// `/signup`: create an account.
 #[component]
@@ -120,6 +128,7 @@ pub fn SignUpPage() -> impl IntoView {
                 </p>
             </Show>
             <ActionForm action=action>
+                <ReturnTo/>
                 <FormMessage message=feedback.form()/>
                 <Field
                     label="Email"
@@ -179,6 +188,7 @@ pub fn LoginVerifyPage() -> impl IntoView {
                                         "Enter one of the recovery codes you saved when you set up                                          two-factor sign-in. Each works once."
                                     </p>
                                     <ActionForm action=action>
+                                        <ReturnTo/>
                                         <FormMessage message=feedback.form()/>
                                         <Field
                                             label="Recovery code"
@@ -201,6 +211,7 @@ pub fn LoginVerifyPage() -> impl IntoView {
                                         "Enter the 6-digit code from your authenticator app."
                                     </p>
                                     <ActionForm action=action>
+                                        <ReturnTo/>
                                         <FormMessage message=feedback.form()/>
                                         <Field
                                             label="Authentication code"
@@ -283,6 +294,7 @@ pub fn LoginPage() -> impl IntoView {
                 </p>
             </Show>
             <ActionForm action=action>
+                <ReturnTo/>
                 <FormMessage message=feedback.form()/>
                 <input type="hidden" name="next" value=next/>
                 <Field
@@ -324,6 +336,7 @@ pub fn LoginPage() -> impl IntoView {
 pub fn SignOutForm(action: ServerAction<LogOut>) -> impl IntoView {
     view! {
         <ActionForm action=action>
+            <ReturnTo/>
             <button type="submit" class="link">
                 "Sign out"
             </button>

@@ -63,3 +63,16 @@ pub fn Forbidden() -> impl IntoView {
         <p><a href="/">"Go to the start page"</a></p>
     }
 }
+
+/// The box of a wide table, which scrolls sideways on a narrow screen. It takes keyboard focus
+/// so the table can be scrolled without a pointer (WCAG 2.2 SC 2.1.1; axe
+/// `scrollable-region-focusable`), and is a region named `label` so a screen reader says what
+/// that focus is on.
+#[component]
+pub fn TableWrap(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="region" aria-label=label tabindex="0">
+            {children()}
+        </div>
+    }
+}

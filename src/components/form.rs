@@ -5,7 +5,10 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::de::DeserializeOwned;
 
-use crate::error::{AppError, FieldErrors};
+use crate::{
+    error::{AppError, FieldErrors},
+    paths,
+};
 
 /// The messages of one form: those the browser found before sending (`client`), else those the
 /// server returned for the last submission (with JavaScript, from the action's value; without
@@ -277,4 +280,33 @@ pub fn SubmitButton(
             {label}
         </button>
     }
+}
+
+/// The hidden field ([`paths::RETURN_FIELD`]) that names the page a form is on: its path and
+/// query without a previous refusal's `__path`/`__err`. A form posted without JavaScript is
+/// answered with a redirect back to its page, errors included; Leptos takes that page from the
+/// `Referer`, which a browser may not send (privacy settings, `Referrer-Policy`), and then the
+/// errors were lost on `/`. The server turns this field into the redirect's target instead
+/// (`server::middleware::form_return_page`). Put it first inside every `<ActionForm>`.
+#[component]
+pub fn ReturnTo() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let page = move || {
+        let path = location.pathname.get();
+        let search = location.search.get();
+        let kept: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|pair| {
+                let key = pair.split('=').next().unwrap_or_default();
+                !pair.is_empty() && key != "__path" && key != "__err"
+            })
+            .collect();
+        if kept.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", kept.join("&"))
+        }
+    };
+    view! { <input type="hidden" name=paths::RETURN_FIELD value=page/> }
 }

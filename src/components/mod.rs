@@ -3,7 +3,35 @@
 mod card;
 mod form;
 
-pub use card::{DataCard, Forbidden};
+pub use card::{DataCard, Forbidden, TableWrap};
 pub use form::{
-    saved_signal, Field, FormFeedback, FormMessage, SelectField, SubmitButton, TextAreaField,
+    saved_signal, Field, FormFeedback, FormMessage, ReturnTo, SelectField, SubmitButton,
+    TextAreaField,
 };
+
+/// Declares `$route`, the route view of `$page` (a component without props) that the browser
+/// loads from a wasm chunk of its own the first time the page is shown, rather than with the
+/// main module every visitor downloads (`cargo leptos build --split` writes the chunks; without
+/// a split build the page is simply part of the main module). Use it as
+/// `<Route path=… view=Lazy::<$route>::new() ssr=SsrMode::Async/>`. On the server the page
+/// renders as before and its chunk is preloaded by the page's `<head>`.
+macro_rules! lazy_page {
+    ($(#[$meta:meta])* $route:ident => $page:path) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $route;
+
+        #[::leptos_router::lazy_route]
+        impl ::leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> ::leptos::prelude::AnyView {
+                let _ = this;
+                ::leptos::prelude::IntoAny::into_any($page())
+            }
+        }
+    };
+}
+pub(crate) use lazy_page;

@@ -4,7 +4,7 @@
 //! a browser API —, a "Remove" per passkey); and its route.
 
 use leptos::prelude::*;
-use leptos_router::{components::Route, hooks::use_query_map, MatchNestedRoutes, SsrMode};
+use leptos_router::{components::Route, hooks::use_query_map, Lazy, MatchNestedRoutes, SsrMode};
 
 use super::{
     api::{
@@ -14,7 +14,9 @@ use super::{
 };
 use crate::{
     auth::ui::ViewerContext,
-    components::{DataCard, Field, FormFeedback, FormMessage, SubmitButton},
+    components::{
+        lazy_page, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton, TableWrap,
+    },
     paths::{self, Route as Path},
 };
 
@@ -27,12 +29,15 @@ pub fn SecurityRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route
             path=Path::below(paths::SETTINGS, paths::SETTINGS_SECURITY)
-            view=SecuritySettingsPage
+            view={Lazy::<SecuritySettingsRoute>::new()}
             ssr=SsrMode::Async
         />
     }
     .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(SecuritySettingsRoute => SecuritySettingsPage);
 
 /// `/settings/security`: second factors.
 #[component]
@@ -122,6 +127,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
         view! {
             <p>"On: signing in asks for a code from your authenticator app."</p>
             <ActionForm action=actions.turn_off>
+                <ReturnTo/>
                 <FormMessage message=turn_off.form()/>
                 <Field
                     label=CONFIRM_LABEL
@@ -162,6 +168,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
                 <li>"Enter the 6-digit code the app shows."</li>
             </ol>
             <ActionForm action=actions.turn_on>
+                <ReturnTo/>
                 <FormMessage message=turn_on.form()/>
                 <Field
                     label="Authentication code"
@@ -173,6 +180,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
                 <SubmitButton label="Turn on" pending=actions.turn_on.pending().into()/>
             </ActionForm>
             <ActionForm action=actions.turn_off>
+                <ReturnTo/>
                 <button type="submit" class="link">"Cancel"</button>
             </ActionForm>
         }
@@ -184,6 +192,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
                  with it on, signing in needs your password and a code."
             </p>
             <ActionForm action=actions.set_up>
+                <ReturnTo/>
                 <FormMessage message=set_up.form()/>
                 <SubmitButton
                     label="Set up authenticator app"
@@ -251,6 +260,7 @@ fn RecoveryCodes(
                 }}
             </p>
             <ActionForm action=action>
+                <ReturnTo/>
                 <FormMessage message=feedback.form()/>
                 <Field
                     label=CONFIRM_LABEL
@@ -277,7 +287,7 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
         view! { <p class="muted">"No passkeys yet."</p> }.into_any()
     } else {
         view! {
-            <div class="table-wrap">
+            <TableWrap label="Passkeys">
                 <table class="passkeys">
                     <thead>
                         <tr>
@@ -313,7 +323,7 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
                             .collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </TableWrap>
         }
         .into_any()
     };
@@ -378,6 +388,7 @@ fn RemoveConfirm(passkey: PasskeyView, action: ServerAction<RemovePasskey>) -> i
         <section class="confirm" aria-labelledby="remove-heading">
             <h2 id="remove-heading">{format!("Remove passkey \"{}\"?", passkey.name)}</h2>
             <ActionForm action=action>
+                <ReturnTo/>
                 <FormMessage message=feedback.form()/>
                 <input type="hidden" name="id" value=passkey.id.to_string()/>
                 <Field

@@ -3,12 +3,12 @@
 //! server functions, service and page.
 
 use leptos::prelude::*;
-use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
+use leptos_router::{components::Route, Lazy, MatchNestedRoutes, SsrMode};
 
 use super::AllowedAppView;
 use crate::{
     auth::ui::ViewerContext,
-    components::{saved_signal, DataCard, FormFeedback, FormMessage},
+    components::{lazy_page, saved_signal, DataCard, FormFeedback, FormMessage, ReturnTo},
     error::AppError,
     paths::{self, Route as Path},
 };
@@ -84,12 +84,15 @@ pub fn AppsRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route
             path=Path::below(paths::SETTINGS, paths::SETTINGS_APPS)
-            view=AppsSettingsPage
+            view={Lazy::<AppsSettingsRoute>::new()}
             ssr=SsrMode::Async
         />
     }
     .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(AppsSettingsRoute => AppsSettingsPage);
 
 /// `/settings/apps`.
 #[component]
@@ -132,6 +135,7 @@ pub fn AppsSettingsPage() -> impl IntoView {
                                                     {a.shares.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}
                                                 </ul>
                                                 <ActionForm action=revoke>
+                                                    <ReturnTo/>
                                                     <input type="hidden" name="id" value=a.id.to_string()/>
                                                     <button
                                                         type="submit"

@@ -4,23 +4,30 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Route, hooks::use_query_map, MatchNestedRoutes, SsrMode};
+use leptos_router::{components::Route, hooks::use_query_map, Lazy, MatchNestedRoutes, SsrMode};
 
 use super::{
     api::{oauth_authorize, oauth_logout_target, OauthDecide, OauthLogout},
     AuthorizeQuery, AuthorizeView,
 };
-use crate::paths::{self, Route as Path};
+use crate::{
+    components::{lazy_page, ReturnTo},
+    paths::{self, Route as Path},
+};
 
 /// `/oauth/authorize` and `/oauth/logout`.
 #[component(transparent)]
 pub fn OidcRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
-        <Route path=Path(paths::OAUTH_AUTHORIZE) view=AuthorizePage ssr=SsrMode::Async/>
-        <Route path=Path(paths::OAUTH_LOGOUT) view=LogoutPage ssr=SsrMode::Async/>
+        <Route path=Path(paths::OAUTH_AUTHORIZE) view={Lazy::<AuthorizeRoute>::new()} ssr=SsrMode::Async/>
+        <Route path=Path(paths::OAUTH_LOGOUT) view={Lazy::<LogoutRoute>::new()} ssr=SsrMode::Async/>
     }
     .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(AuthorizeRoute => AuthorizePage);
+lazy_page!(LogoutRoute => LogoutPage);
 
 /// The authorization request of this page's URL.
 fn request_of(q: &leptos_router::params::ParamsMap) -> AuthorizeQuery {
@@ -132,11 +139,13 @@ fn Consent(
         </p>
         <div class="actions">
             <ActionForm action=action>
+                <ReturnTo/>
                 {allow_fields}
                 <input type="hidden" name="decision" value="allow"/>
                 <button type="submit" class="primary">"Allow"</button>
             </ActionForm>
             <ActionForm action=action>
+                <ReturnTo/>
                 {deny_fields}
                 <input type="hidden" name="decision" value="deny"/>
                 <button type="submit">"Deny"</button>
@@ -180,6 +189,7 @@ pub fn LogoutPage() -> impl IntoView {
                 }}
             </Suspense>
             <ActionForm action=action>
+                <ReturnTo/>
                 <input type="hidden" name="id_token_hint" value=move || field("id_token_hint")/>
                 <input type="hidden" name="client_id" value=move || field("client_id")/>
                 <input

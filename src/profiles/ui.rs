@@ -1,7 +1,7 @@
 //! `/profile` and `/settings` (preferences) pages, and their routes.
 
 use leptos::prelude::*;
-use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
+use leptos_router::{components::Route, Lazy, MatchNestedRoutes, SsrMode};
 
 use super::{
     api::{get_profile, get_settings, UpdateProfile, UpdateSettings},
@@ -10,8 +10,8 @@ use super::{
 use crate::{
     auth::ui::ViewerContext,
     components::{
-        saved_signal, DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton,
-        TextAreaField,
+        lazy_page, saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SelectField,
+        SubmitButton, TextAreaField,
     },
     domain::Theme,
     paths::{self, Route as Path},
@@ -20,8 +20,13 @@ use crate::{
 /// `/profile`.
 #[component(transparent)]
 pub fn ProfileRoutes() -> impl MatchNestedRoutes + Clone {
-    view! { <Route path=Path(paths::PROFILE) view=ProfilePage ssr=SsrMode::Async/> }.into_inner()
+    view! { <Route path=Path(paths::PROFILE) view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/> }
+        .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(ProfileRoute => ProfilePage);
+lazy_page!(SettingsRoute => SettingsPage);
 
 /// `/settings` itself (the preferences), inside the settings area's frame.
 #[component(transparent)]
@@ -29,7 +34,7 @@ pub fn PreferencesRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route
             path=Path::below(paths::SETTINGS, paths::SETTINGS)
-            view=SettingsPage
+            view={Lazy::<SettingsRoute>::new()}
             ssr=SsrMode::Async
         />
     }
@@ -58,6 +63,7 @@ pub fn ProfilePage() -> impl IntoView {
                 view! {
                     <p class="muted">{p.email} " · member since " {p.member_since}</p>
                     <ActionForm action=action>
+                        <ReturnTo/>
                         <FormMessage message=feedback.form()/>
                         <Show when=move || saved.get()>
                             <p class="success" role="status">"Profile saved"</p>
@@ -133,6 +139,7 @@ pub fn SettingsPage() -> impl IntoView {
                     .collect::<Vec<_>>();
                 view! {
                     <ActionForm action=action>
+                        <ReturnTo/>
                         <FormMessage message=feedback.form()/>
                         <Show when=move || saved.get()>
                             <p class="success" role="status">"Settings saved"</p>

@@ -2,11 +2,11 @@
 //! external assets), with its route.
 
 use leptos::prelude::*;
-use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
+use leptos_router::{components::Route, Lazy, MatchNestedRoutes, SsrMode};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::DataCard,
+    components::{lazy_page, DataCard},
     error::AppError,
     paths::{self, Route as Path},
 };
@@ -46,8 +46,11 @@ pub async fn get_api_reference() -> Result<ApiReference, AppError> {
 /// `/api/docs`.
 #[component(transparent)]
 pub fn DocsRoutes() -> impl MatchNestedRoutes + Clone {
-    view! { <Route path=Path(paths::API_DOCS) view=ApiDocsPage ssr=SsrMode::Async/> }.into_inner()
+    view! { <Route path=Path(paths::API_DOCS) view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/> }.into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(ApiDocsRoute => ApiDocsPage);
 
 /// `/api/docs`: every API operation and problem type, from the OpenAPI document.
 #[component]

@@ -120,3 +120,59 @@ pub async fn settle_auth_cache(
     }
     res
 }
+
+/// Stands for this site in the `Referer` [`form_return_page`] gives a post, and is taken out of
+/// the redirect again (a reserved name, RFC 2606: never a real host).
+const RETURN_BASE: &str = "http://return.invalid";
+
+/// Makes the page a form names ([`paths::RETURN_FIELD`], written by `components::ReturnTo`)
+/// the target of the redirect Leptos answers a form posted without JavaScript with: back to
+/// that page, with the errors in its query. Leptos takes the target from the `Referer` alone,
+/// which a browser may leave out (privacy settings, `Referrer-Policy: no-referrer`); then a
+/// wrong password just showed the home page. Only a path on this site is taken
+/// (`paths::safe_next`); it goes to Leptos as the `Referer` on a placeholder origin (Leptos
+/// needs an absolute URL to add the errors to) and the redirect's `Location` is made that
+/// path again, relative, so it stays on whatever host the browser used. Other requests, and
+/// forms without the field, pass as they are. A body over [`super::MAX_BODY_BYTES`] is refused
+/// with 413 (the body limit layer outside would have done the same).
+pub async fn form_return_page(req: Request, next: Next) -> Response {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if req.method() != Method::POST || !is_under(req.uri().path(), paths::FN_PREFIX) || !is_form {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, super::MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
+    let page = url::form_urlencoded::parse(&bytes)
+        .find(|(key, _)| key == paths::RETURN_FIELD)
+        .map(|(_, page)| page.into_owned());
+    let Some(value) = page
+        .as_deref()
+        .and_then(paths::safe_next)
+        .and_then(|page| HeaderValue::from_str(&format!("{RETURN_BASE}{page}")).ok())
+    else {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    };
+    parts.headers.insert(header::REFERER, value);
+    let mut res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let relative = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| location.strip_prefix(RETURN_BASE))
+        .and_then(|path| HeaderValue::from_str(path).ok());
+    if let Some(path) = relative {
+        res.headers_mut().insert(header::LOCATION, path);
+    }
+    res
+}

@@ -149,7 +149,8 @@ fn is_hashed_asset(path: &str) -> bool {
 /// Refuses, with 403, every state-changing request (any method but GET, HEAD and OPTIONS)
 /// that a browser sent from another site (OWASP ASVS 4.0.3 V4.2.2; `shared/SECURITY.md`,
 /// Requests). The request's own origin is `http(s)://` + its `Host`. A browser always sends
-/// `Origin` on such requests, so that decides; failing it, `Sec-Fetch-Site`; failing both,
+/// `Origin` on such requests, so that decides (but `Origin: null`, sent when referrers are
+/// turned off, passes only with `Sec-Fetch-Site: same-origin`); failing it, `Sec-Fetch-Site`; failing both,
 /// `Referer`. A request with none of the three did not come from a browser, where CSRF cannot
 /// happen, and passes. Server functions are covered like every other route.
 pub async fn same_origin_writes(req: Request, next: Next) -> Response {
@@ -176,14 +177,22 @@ fn is_cross_site_write(req: &Request) -> bool {
         !host.is_empty()
             && (origin == format!("http://{host}") || origin == format!("https://{host}"))
     };
-    if let Some(origin) = text(header::ORIGIN) {
-        !own(origin)
-    } else if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
-        site != "same-origin" && site != "none"
-    } else if let Some(referer) = text(header::REFERER) {
-        !url::Url::parse(referer).is_ok_and(|u| own(&u.origin().ascii_serialization()))
-    } else {
-        false
+    let fetch_site = text(header::HeaderName::from_static("sec-fetch-site"));
+    match text(header::ORIGIN) {
+        // A browser told not to send referrers sends `Origin: null` with a form's post
+        // (Fetch §3.1, "serializing a request origin"); then only `Sec-Fetch-Site` can say it
+        // came from this site.
+        Some("null") => fetch_site != Some("same-origin"),
+        Some(origin) => !own(origin),
+        None => match fetch_site {
+            Some(site) => site != "same-origin" && site != "none",
+            None => match text(header::REFERER) {
+                Some(referer) => {
+                    !url::Url::parse(referer).is_ok_and(|u| own(&u.origin().ascii_serialization()))
+                }
+                None => false,
+            },
+        },
     }
 }
 

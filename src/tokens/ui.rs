@@ -1,7 +1,7 @@
 //! `/settings/tokens`: make, list and revoke personal access tokens; and its route.
 
 use leptos::prelude::*;
-use leptos_router::{components::Route, MatchNestedRoutes, SsrMode};
+use leptos_router::{components::Route, Lazy, MatchNestedRoutes, SsrMode};
 
 use super::{
     api::{get_tokens, CreateToken, RevokeToken},
@@ -10,7 +10,8 @@ use super::{
 use crate::{
     auth::ui::ViewerContext,
     components::{
-        saved_signal, DataCard, Field, FormFeedback, FormMessage, SelectField, SubmitButton,
+        lazy_page, saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SelectField,
+        SubmitButton, TableWrap,
     },
     domain::Scope,
     paths::{self, Route as Path},
@@ -22,12 +23,15 @@ pub fn TokensRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route
             path=Path::below(paths::SETTINGS, paths::SETTINGS_TOKENS)
-            view=TokensSettingsPage
+            view={Lazy::<TokensSettingsRoute>::new()}
             ssr=SsrMode::Async
         />
     }
     .into_inner()
 }
+
+// Loaded from wasm chunks of their own (see `lazy_page!`).
+lazy_page!(TokensSettingsRoute => TokensSettingsPage);
 
 /// `/settings/tokens`: personal access tokens for the JSON API.
 #[component]
@@ -66,6 +70,7 @@ pub fn TokensSettingsPage() -> impl IntoView {
                     <TokenTable tokens action=revoke/>
                     <h2>"Create a token"</h2>
                     <ActionForm action=create>
+                        <ReturnTo/>
                         <FormMessage message=feedback.form()/>
                         <Field
                             label="Token name"
@@ -150,7 +155,7 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
         return view! { <p class="muted">"No tokens yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Tokens">
         <table class="tokens">
             <thead>
                 <tr>
@@ -180,6 +185,7 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
                                 <td>{t.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
                                 <td>
                                     <ActionForm action=action>
+                                        <ReturnTo/>
                                         <input type="hidden" name="id" value=t.id.to_string()/>
                                         <button
                                             type="submit"
@@ -196,7 +202,7 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
                     .collect_view()}
             </tbody>
         </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }

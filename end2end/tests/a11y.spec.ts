@@ -1,0 +1,134 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page, test } from "@playwright/test";
+import { jsEnabled, open, PASSWORD, roster, signIn, uniqueEmail } from "./helpers";
+
+// Every page, in the light and the dark theme, scanned by axe-core for WCAG 2.2 A/AA rules;
+// no violation of impact serious or critical may remain. axe runs inside the page, so this
+// runs in the JavaScript-on project (the server renders the same HTML for both).
+
+async function violations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 4).join(", ")}`);
+}
+
+async function scan(page: Page, paths: string[]): Promise<void> {
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const path of paths) {
+      await open(page, path);
+      expect(await violations(page), `${path} (${scheme})`).toEqual([]);
+    }
+  }
+}
+
+test.beforeEach(() => {
+  test.skip(!jsEnabled(), "axe-core runs inside the page");
+});
+
+test("signed-out pages and their refused forms", async ({ page }) => {
+  await scan(page, ["/", "/login", "/signup", "/password/forgot", "/no-such-page"]);
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await open(page, "/login");
+    await signIn(page, "nobody@example.org", "wrong password!!");
+    await expect(page.getByText("Email or password is incorrect")).toBeVisible();
+    expect(await violations(page), `refused sign-in (${scheme})`).toEqual([]);
+    await open(page, "/signup");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.locator("[aria-invalid=true]").first()).toBeVisible();
+    expect(await violations(page), `refused sign-up (${scheme})`).toEqual([]);
+  }
+});
+
+test("signed-in and administrator pages", async ({ page }) => {
+  test.setTimeout(120_000);
+  const email = uniqueEmail("a11y");
+  roster(["admin", "create", "--email", email, "--display-name", "Ally Admin", "--password-stdin"], `${PASSWORD}\n`);
+  await open(page, "/login");
+  await signIn(page, email);
+  await expect(page.getByRole("banner").getByRole("link", { name: "Admin" })).toBeVisible();
+  await scan(page, [
+    "/profile",
+    "/settings",
+    "/settings/password",
+    "/settings/sessions",
+    "/settings/security",
+    "/settings/tokens",
+    "/settings/apps",
+    "/settings/account",
+    "/api/docs",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/import",
+    "/admin/audit",
+    "/admin/outbox",
+    "/admin/clients",
+  ]);
+});
+
+/** What does not fit a phone's width on the current page: the page itself scrolling sideways,
+ * an element reaching past the viewport (outside a table's own scrolling box), or a control
+ * smaller than 24×24 px (WCAG 2.2 SC 2.5.8; links inside running text are exempt). */
+async function phoneProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const width = document.documentElement.clientWidth;
+    const name = (el: Element) =>
+      `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : ""} "${(el.textContent ?? "").trim().slice(0, 30)}"`;
+    if (document.documentElement.scrollWidth > width) {
+      problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+    }
+    for (const el of Array.from(document.querySelectorAll("body *"))) {
+      if (el.closest(".table-wrap") || el.closest(".skip-link")) continue;
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      if (box.right > width + 0.5) problems.push(`${name(el)} reaches ${Math.round(box.right)} px`);
+    }
+    for (const el of Array.from(document.querySelectorAll("button, select, input:not([type=hidden]), textarea, nav a"))) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      if (box.width < 24 || box.height < 24) {
+        problems.push(`${name(el)} is ${Math.round(box.width)}×${Math.round(box.height)} px`);
+      }
+    }
+    return problems;
+  });
+}
+
+test("at 375×740 no page scrolls sideways and every control is at least 24×24 px", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 375, height: 740 });
+  const check = async (paths: string[]) => {
+    for (const path of paths) {
+      await open(page, path);
+      expect(await phoneProblems(page), path).toEqual([]);
+    }
+  };
+  await check(["/", "/login", "/signup", "/password/forgot", "/no-such-page"]);
+  const email = uniqueEmail("phone");
+  roster(["admin", "create", "--email", email, "--display-name", "Pat Phone", "--password-stdin"], `${PASSWORD}\n`);
+  await open(page, "/login");
+  await signIn(page, email);
+  await expect(page.getByRole("banner").getByRole("link", { name: "Admin" })).toBeVisible();
+  await check([
+    "/profile",
+    "/settings",
+    "/settings/password",
+    "/settings/sessions",
+    "/settings/security",
+    "/settings/tokens",
+    "/settings/apps",
+    "/settings/account",
+    "/api/docs",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/import",
+    "/admin/audit",
+    "/admin/outbox",
+    "/admin/clients",
+  ]);
+});
