@@ -15,12 +15,19 @@ async function violations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 4).join(", ")}`);
 }
 
+/** Scans `paths` in both themes; also checks that each has a `<title>` of its own. */
 async function scan(page: Page, paths: string[]): Promise<void> {
+  const titles = new Map<string, string>();
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const path of paths) {
       await open(page, path);
       expect(await violations(page), `${path} (${scheme})`).toEqual([]);
+      const title = await page.title();
+      expect(title, path).toMatch(/Roster$/);
+      const other = titles.get(title);
+      expect(other === undefined || other === path, `${path} has the title of ${other}: ${title}`).toBe(true);
+      titles.set(title, path);
     }
   }
 }

@@ -70,7 +70,7 @@ pub fn PasswordPage() -> impl IntoView {
             <p class="muted">"Changing it signs you out everywhere else."</p>
             <ActionForm action=action>
                 <ReturnTo/>
-                <FormMessage message=feedback.form()/>
+                <FormMessage feedback=feedback/>
                 <Show when=move || saved.get()>
                     <p class="success" role="status">
                         "Password changed. Your other sessions have been signed out."
@@ -134,7 +134,7 @@ pub fn SessionsPage() -> impl IntoView {
                     <p class="muted">
                         "Where you are signed in. Sign out any session you do not recognise."
                     </p>
-                    <FormMessage message=one_feedback.form()/>
+                    <FormMessage feedback=one_feedback/>
                     <Show when=move || ended_one.get() || ended_others.get()>
                         <p class="success" role="status">"Signed out"</p>
                     </Show>
@@ -225,7 +225,7 @@ pub fn AccountPage() -> impl IntoView {
             </p>
             <ActionForm action=change>
                 <ReturnTo/>
-                <FormMessage message=change_feedback.form()/>
+                <FormMessage feedback=change_feedback/>
                 <Show when=move || requested.get()>
                     <p class="success" role="status">
                         "Check the new address's inbox: follow the link there to make it your sign-in address. \
@@ -258,7 +258,7 @@ pub fn AccountPage() -> impl IntoView {
             </p>
             <ActionForm action=action>
                 <ReturnTo/>
-                <FormMessage message=feedback.form()/>
+                <FormMessage feedback=feedback/>
                 <Field
                     label="Password"
                     name="password"

@@ -242,12 +242,12 @@ pub fn AdminClientsPage() -> impl IntoView {
                     {notice}
                     {page.new_secret.map(|(client_id, secret)| view! { <NewSecret client_id secret/> })}
                     {confirm}
-                    <FormMessage message=change_feedback.form()/>
+                    <FormMessage feedback=change_feedback/>
                     <ClientTable clients=page.clients action=change/>
                     <h2 id="new-client">"New client"</h2>
                     <ActionForm action=create>
                         <ReturnTo/>
-                        <FormMessage message=feedback.form()/>
+                        <FormMessage feedback=feedback/>
                         <Field label="Name" name="name" hint="As the consent page shows it." error=feedback.field("name")/>
                         <TextAreaField
                             label="Redirect URIs"

@@ -67,7 +67,7 @@ pub fn AdminOutboxPage() -> impl IntoView {
                     <Show when=move || retried.get()>
                         <p class="success" role="status">"The mail will be tried again"</p>
                     </Show>
-                    <FormMessage message=retry_feedback.form()/>
+                    <FormMessage feedback=retry_feedback/>
                     <ActionForm action=test>
                         <ReturnTo/>
                         <p class="actions">

@@ -299,7 +299,7 @@ pub fn AdminNewUserPage() -> impl IntoView {
             <p><A href=paths::ADMIN_USERS>"Back to users"</A></p>
             <ActionForm action=action>
                 <ReturnTo/>
-                <FormMessage message=feedback.form()/>
+                <FormMessage feedback=feedback/>
                 <Field label="Email" name="email" autocomplete="off" error=feedback.field("email")/>
                 <Field label="Display name" name="display_name" autocomplete="off" error=feedback.field("display_name")/>
                 <SelectField
@@ -386,7 +386,7 @@ pub fn AdminUserPage() -> impl IntoView {
                     })}
                     <ActionForm action=save>
                         <ReturnTo/>
-                        <FormMessage message=feedback.form()/>
+                        <FormMessage feedback=feedback/>
                         <Show when=move || saved.get()>
                             <p class="success" role="status">"Changes saved"</p>
                         </Show>
@@ -449,7 +449,7 @@ pub fn AdminUserPage() -> impl IntoView {
                     {(!u.verified).then(|| view! {
                         <ActionForm action=resend>
                             <ReturnTo/>
-                            <FormMessage message=resend_feedback.form()/>
+                            <FormMessage feedback=resend_feedback/>
                             <input type="hidden" name="id" value=uid.to_string()/>
                             <SubmitButton label="Resend verification" pending=resend.pending().into()/>
                         </ActionForm>
@@ -512,7 +512,7 @@ fn DeleteUser(
                     </p>
                     <ActionForm action=action>
                         <ReturnTo/>
-                        <FormMessage message=feedback.form()/>
+                        <FormMessage feedback=feedback/>
                         <p class="field-error">{move || feedback.field("confirm").get()}</p>
                         <input type="hidden" name="id" value=id.to_string()/>
                         <input type="hidden" name="confirm" value="yes"/>
@@ -638,7 +638,7 @@ pub fn AdminImportPage() -> impl IntoView {
                     </p>
                     <ActionForm action=action>
                         <ReturnTo/>
-                        <FormMessage message=feedback.form()/>
+                        <FormMessage feedback=feedback/>
                         <p class="field-error">{move || feedback.field("csv").get()}</p>
                         <TextAreaField
                             label="CSV"

@@ -35,7 +35,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         </p>
                         <ActionForm action=action>
                             <ReturnTo/>
-                            <FormMessage message=feedback.form()/>
+                            <FormMessage feedback=feedback/>
                             <Field
                                 label="Email"
                                 name="email"
@@ -81,7 +81,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                     </p>
                                     <ActionForm action=action>
                                         <ReturnTo/>
-                                        <FormMessage message=feedback.form()/>
+                                        <FormMessage feedback=feedback/>
                                         {move || {
                                             feedback
                                                 .field("token")
@@ -164,7 +164,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                         <p class="muted">"Confirm that this address is yours."</p>
                         <ActionForm action=action>
                             <ReturnTo/>
-                            <FormMessage message=feedback.form()/>
+                            <FormMessage feedback=feedback/>
                             {move || {
                                 feedback
                                     .field("token")
@@ -205,7 +205,7 @@ pub fn VerifyNotice(action: ServerAction<ResendVerification>) -> impl IntoView {
                         <p>"Please confirm your email address: follow the link we mailed you."</p>
                         <ActionForm action=action>
                             <ReturnTo/>
-                            <FormMessage message=feedback.form()/>
+                            <FormMessage feedback=feedback/>
                             <button type="submit" class="link">"Resend verification email"</button>
                         </ActionForm>
                     }

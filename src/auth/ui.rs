@@ -129,7 +129,7 @@ pub fn SignUpPage() -> impl IntoView {
             </Show>
             <ActionForm action=action>
                 <ReturnTo/>
-                <FormMessage message=feedback.form()/>
+                <FormMessage feedback=feedback/>
                 <Field
                     label="Email"
                     name="email"
@@ -189,7 +189,7 @@ pub fn LoginVerifyPage() -> impl IntoView {
                                     </p>
                                     <ActionForm action=action>
                                         <ReturnTo/>
-                                        <FormMessage message=feedback.form()/>
+                                        <FormMessage feedback=feedback/>
                                         <Field
                                             label="Recovery code"
                                             name="recovery_code"
@@ -212,7 +212,7 @@ pub fn LoginVerifyPage() -> impl IntoView {
                                     </p>
                                     <ActionForm action=action>
                                         <ReturnTo/>
-                                        <FormMessage message=feedback.form()/>
+                                        <FormMessage feedback=feedback/>
                                         <Field
                                             label="Authentication code"
                                             name="code"
@@ -295,7 +295,7 @@ pub fn LoginPage() -> impl IntoView {
             </Show>
             <ActionForm action=action>
                 <ReturnTo/>
-                <FormMessage message=feedback.form()/>
+                <FormMessage feedback=feedback/>
                 <input type="hidden" name="next" value=next/>
                 <Field
                     label="Email"

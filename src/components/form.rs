@@ -245,12 +245,35 @@ fn FieldFrame(
     }
 }
 
-/// The form-level message (`role="alert"`, so screen readers announce it), or an empty live
-/// region when there is none.
+/// The form's message (`role="alert"`, so screen readers announce it; an empty live region
+/// while there is nothing to say). A refused submission moves focus to it (WCAG 2.2 SC 3.3.1),
+/// so a keyboard or screen-reader user starts from the summary, next to the fields it names:
+/// with JavaScript when the answer arrives, without it through `autofocus` on the page the
+/// redirect shows.
 #[component]
-pub fn FormMessage(message: Signal<Option<String>>) -> impl IntoView {
+pub fn FormMessage(feedback: FormFeedback) -> impl IntoView {
+    let message = feedback.form();
+    let summary = NodeRef::<leptos::html::Div>::new();
+    // The render with a message already there (the page after a no-JS redirect) focuses
+    // through `autofocus`; later messages through this effect, which skips that first run.
+    let initial = message.get_untracked().is_some();
+    Effect::new(move |seen: Option<bool>| {
+        let now = message.with(Option::is_some);
+        if now && seen.is_some() {
+            if let Some(el) = summary.get() {
+                let _ = el.focus();
+            }
+        }
+        now
+    });
     view! {
-        <div class="form-message" role="alert">
+        <div
+            class="form-message"
+            role="alert"
+            tabindex="-1"
+            autofocus=initial
+            node_ref=summary
+        >
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
         </div>
     }

@@ -128,7 +128,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
             <p>"On: signing in asks for a code from your authenticator app."</p>
             <ActionForm action=actions.turn_off>
                 <ReturnTo/>
-                <FormMessage message=turn_off.form()/>
+                <FormMessage feedback=turn_off/>
                 <Field
                     label=CONFIRM_LABEL
                     name="confirm"
@@ -169,7 +169,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
             </ol>
             <ActionForm action=actions.turn_on>
                 <ReturnTo/>
-                <FormMessage message=turn_on.form()/>
+                <FormMessage feedback=turn_on/>
                 <Field
                     label="Authentication code"
                     name="code"
@@ -193,7 +193,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
             </p>
             <ActionForm action=actions.set_up>
                 <ReturnTo/>
-                <FormMessage message=set_up.form()/>
+                <FormMessage feedback=set_up/>
                 <SubmitButton
                     label="Set up authenticator app"
                     pending=actions.set_up.pending().into()
@@ -261,7 +261,7 @@ fn RecoveryCodes(
             </p>
             <ActionForm action=action>
                 <ReturnTo/>
-                <FormMessage message=feedback.form()/>
+                <FormMessage feedback=feedback/>
                 <Field
                     label=CONFIRM_LABEL
                     name="confirm_codes"
@@ -389,7 +389,7 @@ fn RemoveConfirm(passkey: PasskeyView, action: ServerAction<RemovePasskey>) -> i
             <h2 id="remove-heading">{format!("Remove passkey \"{}\"?", passkey.name)}</h2>
             <ActionForm action=action>
                 <ReturnTo/>
-                <FormMessage message=feedback.form()/>
+                <FormMessage feedback=feedback/>
                 <input type="hidden" name="id" value=passkey.id.to_string()/>
                 <Field
                     label=CONFIRM_LABEL

@@ -118,7 +118,7 @@ pub fn AppsSettingsPage() -> impl IntoView {
                     <Show when=move || revoked.get()>
                         <p class="success" role="status">"Access revoked"</p>
                     </Show>
-                    <FormMessage message=feedback.form()/>
+                    <FormMessage feedback=feedback/>
                     {if apps.is_empty() {
                         view! { <p class="muted">"No apps yet."</p> }.into_any()
                     } else {

@@ -64,7 +64,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <p class="muted">{p.email} " · member since " {p.member_since}</p>
                     <ActionForm action=action>
                         <ReturnTo/>
-                        <FormMessage message=feedback.form()/>
+                        <FormMessage feedback=feedback/>
                         <Show when=move || saved.get()>
                             <p class="success" role="status">"Profile saved"</p>
                         </Show>
@@ -140,7 +140,7 @@ pub fn SettingsPage() -> impl IntoView {
                 view! {
                     <ActionForm action=action>
                         <ReturnTo/>
-                        <FormMessage message=feedback.form()/>
+                        <FormMessage feedback=feedback/>
                         <Show when=move || saved.get()>
                             <p class="success" role="status">"Settings saved"</p>
                         </Show>

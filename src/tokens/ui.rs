@@ -66,12 +66,12 @@ pub fn TokensSettingsPage() -> impl IntoView {
                     <Show when=move || revoked.get()>
                         <p class="success" role="status">"Token revoked"</p>
                     </Show>
-                    <FormMessage message=revoke_feedback.form()/>
+                    <FormMessage feedback=revoke_feedback/>
                     <TokenTable tokens action=revoke/>
                     <h2>"Create a token"</h2>
                     <ActionForm action=create>
                         <ReturnTo/>
-                        <FormMessage message=feedback.form()/>
+                        <FormMessage feedback=feedback/>
                         <Field
                             label="Token name"
                             name="name"
