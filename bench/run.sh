@@ -15,7 +15,7 @@
 #   9  a mixed load: 80% page views by PEOPLE people, 15% API calls, 5% profile writes;
 #      p50, p99 and every non-2xx answer counted
 # Writes bench/results/bench.json and prints a table (bench/README.md keeps the last real run).
-# PERF=1 also samples Roster with perf during 2b and 9 (bench/results/profile-<scenario>.txt:
+# PERF=1 also samples Roster with perf during 2b, 9 and 8 (bench/results/profile-<scenario>.txt:
 # the hottest functions, self time, and the same by shared object).
 #   bench/run.sh                 # full run, about 5 minutes after the build
 #   bench/run.sh --smoke         # a few seconds a scenario, 500 users: checks it still works
@@ -197,8 +197,10 @@ for s in "profile_many_sessions|/profile|SESSIONS_FILE=$tmp/sessions.txt" \
 done
 
 # 8: correct-password sign-ins at full speed (two connections a CPU keep every core hashing).
+profile_during logins
 logins_line=$(METHOD=POST BODY="$login_body" wrk -t2 -c"$(( $(nproc) * 2 ))" -d"$DURATION" --timeout 10s \
   -s bench/summary.lua "$base/fn/log_in" | tail -1)
+profile_report logins
 echo "{\"scenario\": \"logins\", \"roster\": $logins_line, \"argon2\": $argon2_line, \"roster_peak_rss_mb\": $(rss_mb "$server" VmHWM)}" >>"$results"
 
 # 7: the signed-in page while a login storm runs on other connections.
