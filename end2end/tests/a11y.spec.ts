@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { jsEnabled, open, PASSWORD, roster, signIn, uniqueEmail } from "./helpers";
+import { jsEnabled, open, signIn, signInAsNewAdmin } from "./helpers";
 
 // Every page, in the light and the dark theme, scanned by axe-core for WCAG 2.2 A/AA rules;
 // no violation of impact serious or critical may remain. axe runs inside the page, so this
@@ -32,12 +32,33 @@ async function scan(page: Page, paths: string[]): Promise<void> {
   }
 }
 
+const SIGNED_OUT_PAGES = ["/", "/login", "/signup", "/password/forgot", "/no-such-page"];
+
+/** Every page of a signed-in administrator (which includes every signed-in person's). */
+const SIGNED_IN_PAGES = [
+  "/profile",
+  "/settings",
+  "/settings/password",
+  "/settings/sessions",
+  "/settings/security",
+  "/settings/tokens",
+  "/settings/apps",
+  "/settings/account",
+  "/api/docs",
+  "/admin/users",
+  "/admin/users/new",
+  "/admin/users/import",
+  "/admin/audit",
+  "/admin/outbox",
+  "/admin/clients",
+];
+
 test.beforeEach(() => {
   test.skip(!jsEnabled(), "axe-core runs inside the page");
 });
 
 test("signed-out pages and their refused forms", async ({ page }) => {
-  await scan(page, ["/", "/login", "/signup", "/password/forgot", "/no-such-page"]);
+  await scan(page, SIGNED_OUT_PAGES);
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await open(page, "/login");
@@ -53,28 +74,8 @@ test("signed-out pages and their refused forms", async ({ page }) => {
 
 test("signed-in and administrator pages", async ({ page }) => {
   test.setTimeout(120_000);
-  const email = uniqueEmail("a11y");
-  roster(["admin", "create", "--email", email, "--display-name", "Ally Admin", "--password-stdin"], `${PASSWORD}\n`);
-  await open(page, "/login");
-  await signIn(page, email);
-  await expect(page.getByRole("banner").getByRole("link", { name: "Admin" })).toBeVisible();
-  await scan(page, [
-    "/profile",
-    "/settings",
-    "/settings/password",
-    "/settings/sessions",
-    "/settings/security",
-    "/settings/tokens",
-    "/settings/apps",
-    "/settings/account",
-    "/api/docs",
-    "/admin/users",
-    "/admin/users/new",
-    "/admin/users/import",
-    "/admin/audit",
-    "/admin/outbox",
-    "/admin/clients",
-  ]);
+  await signInAsNewAdmin(page, "a11y", "Ally Admin");
+  await scan(page, SIGNED_IN_PAGES);
 });
 
 /** What does not fit a phone's width on the current page: the page itself scrolling sideways,
@@ -115,27 +116,7 @@ test("at 375×740 no page scrolls sideways and every control is at least 24×24 
       expect(await phoneProblems(page), path).toEqual([]);
     }
   };
-  await check(["/", "/login", "/signup", "/password/forgot", "/no-such-page"]);
-  const email = uniqueEmail("phone");
-  roster(["admin", "create", "--email", email, "--display-name", "Pat Phone", "--password-stdin"], `${PASSWORD}\n`);
-  await open(page, "/login");
-  await signIn(page, email);
-  await expect(page.getByRole("banner").getByRole("link", { name: "Admin" })).toBeVisible();
-  await check([
-    "/profile",
-    "/settings",
-    "/settings/password",
-    "/settings/sessions",
-    "/settings/security",
-    "/settings/tokens",
-    "/settings/apps",
-    "/settings/account",
-    "/api/docs",
-    "/admin/users",
-    "/admin/users/new",
-    "/admin/users/import",
-    "/admin/audit",
-    "/admin/outbox",
-    "/admin/clients",
-  ]);
+  await check(SIGNED_OUT_PAGES);
+  await signInAsNewAdmin(page, "phone", "Pat Phone");
+  await check(SIGNED_IN_PAGES);
 });

@@ -1,5 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { hydrated, jsEnabled, open, PASSWORD, roster, signIn, uniqueEmail } from "./helpers";
+import { hydrated, jsEnabled, open, signInAsNewAdmin } from "./helpers";
 
 // The browser code is split (`cargo leptos build --split`): the main module holds the frame,
 // the home page and sign-in; every other page's code is a lazy route whose wasm chunks load the
@@ -26,11 +26,7 @@ test("a signed-out visitor loads the main module and none of the lazy pages' chu
 });
 
 test("a lazy page opened directly works, and the router moves between lazy pages without a reload", async ({ page }) => {
-  const adminEmail = uniqueEmail("chunks");
-  roster(["admin", "create", "--email", adminEmail, "--display-name", "Chunk Admin", "--password-stdin"], `${PASSWORD}\n`);
-  await open(page, "/login");
-  await signIn(page, adminEmail);
-  await expect(page.getByRole("banner").getByRole("link", { name: "Admin" })).toBeVisible();
+  const adminEmail = await signInAsNewAdmin(page, "chunks", "Chunk Admin");
 
   // Opened by its address: the server renders it whole; with JavaScript its chunks load and it
   // hydrates.

@@ -61,6 +61,17 @@ export async function isSignedIn(page: Page): Promise<boolean> {
   return !page.url().includes("/login");
 }
 
+/** Makes an administrator through the command line and signs them in on `page`; returns
+ * their email. */
+export async function signInAsNewAdmin(page: Page, tag: string, name: string): Promise<string> {
+  const email = uniqueEmail(tag);
+  roster(["admin", "create", "--email", email, "--display-name", name, "--password-stdin"], `${PASSWORD}\n`);
+  await open(page, "/login");
+  await signIn(page, email);
+  await expect(page.getByRole("banner").getByRole("link", { name: "Admin" })).toBeVisible();
+  return email;
+}
+
 /** Runs the `roster` command line on the test server's database. */
 export function roster(args: string[], input?: string): string {
   const bin = process.env.ROSTER_BIN;

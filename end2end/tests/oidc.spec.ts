@@ -8,6 +8,7 @@ import {
   PASSWORD,
   roster,
   signIn,
+  signInAsNewAdmin,
   signOut,
   signUp,
   uniqueEmail,
@@ -135,11 +136,7 @@ test("an administrator manages an app at /admin/clients; a person revokes its ac
   baseURL,
 }) => {
   test.setTimeout(90_000);
-  const adminEmail = uniqueEmail("clients-admin");
-  roster(["admin", "create", "--email", adminEmail, "--display-name", "Cli Ent", "--password-stdin"], `${PASSWORD}\n`);
-  await open(page, "/login");
-  await signIn(page, adminEmail);
-  await expect(page.getByRole("banner").getByRole("link", { name: "Admin" })).toBeVisible();
+  const adminEmail = await signInAsNewAdmin(page, "clients-admin", "Cli Ent");
   await open(page, "/admin/clients");
   await expect(page.getByRole("heading", { name: "Clients" })).toBeVisible();
 
