@@ -11,8 +11,8 @@ pub use form::{
 
 /// Declares `$route`, the route view of `$page` (a component without props) that the browser
 /// loads from a wasm chunk of its own the first time the page is shown, rather than with the
-/// main module every visitor downloads (`cargo leptos build --split` writes the chunks; without
-/// a split build the page is simply part of the main module). Use it as
+/// main module every visitor downloads. Builds must be split (`cargo leptos build --split`,
+/// which writes the chunks and their loader): the main module imports that loader. Use it as
 /// `<Route path=… view=Lazy::<$route>::new() ssr=SsrMode::Async/>`. On the server the page
 /// renders as before and its chunk is preloaded by the page's `<head>`.
 macro_rules! lazy_page {

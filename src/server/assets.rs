@@ -54,12 +54,7 @@ impl AssetNames {
 
     /// The names from `hash_txt`, the contents of cargo-leptos' `hash.txt` (empty: no hashing).
     pub fn new(options: &LeptosOptions, hash_txt: &str) -> Self {
-        let hash = |kind: &str| {
-            hash_txt.lines().find_map(|line| {
-                let (file, hash) = line.trim().split_once(':')?;
-                (file.trim() == kind).then(|| hash.trim().to_string())
-            })
-        };
+        let hash = |kind: &str| hash_of(hash_txt, kind);
         let stem = options.output_name.as_ref();
         let named = |kind: &str, plain: &str| match hash(kind) {
             Some(hash) => format!("/{}/{stem}.{hash}.{kind}", options.site_pkg_dir),
@@ -80,16 +75,19 @@ impl AssetNames {
     }
 }
 
+/// The hash `hash_txt` (cargo-leptos' `hash.txt`, `kind: hash` lines) gives `kind` (`js`,
+/// `wasm`, `css`, `manifest`, `split`), if any.
+fn hash_of(hash_txt: &str, kind: &str) -> Option<String> {
+    hash_txt.lines().find_map(|line| {
+        let (file, hash) = line.trim().split_once(':')?;
+        (file.trim() == kind).then(|| hash.trim().to_string())
+    })
+}
+
 /// The file named `stem` with the hash `hash.txt` gives `kind` (`manifest`, `split`), e.g.
 /// `__wasm_split.<hash>.js`, or its unhashed name.
 fn split_file_name(hash_txt: &str, kind: &str, stem: &str, plain: &str, ext: &str) -> String {
-    hash_txt
-        .lines()
-        .find_map(|line| {
-            let (file, hash) = line.trim().split_once(':')?;
-            (file.trim() == kind).then(|| format!("{stem}.{}.{ext}", hash.trim()))
-        })
-        .unwrap_or_else(|| plain.to_string())
+    hash_of(hash_txt, kind).map_or_else(|| plain.to_string(), |hash| format!("{stem}.{hash}.{ext}"))
 }
 
 /// The chunks of a split build, read from its manifest in the site's pkg directory; `None`
