@@ -208,3 +208,28 @@ fn architecture_every_top_level_module_is_placed() {
         );
     }
 }
+
+/// Every `<ActionForm>` names its own page first (`components::ReturnTo`), so a form posted
+/// without JavaScript comes back to it with its errors even without a `Referer` (README,
+/// Requests). A new form that forgets it fails here.
+#[test]
+fn architecture_every_action_form_names_its_page() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut missing = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("<ActionForm ") {
+            let tag_end = at + text[at..].find('>').unwrap() + 1;
+            if !text[tag_end..].trim_start().starts_with("<ReturnTo/>") {
+                let line = text[..at].lines().count() + 1;
+                missing.push(format!("{}:{line}", file.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "forms without <ReturnTo/> first: {missing:?}"
+    );
+}

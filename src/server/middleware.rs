@@ -132,16 +132,20 @@ const RETURN_BASE: &str = "http://return.invalid";
 /// wrong password just showed the home page. Only a path on this site is taken
 /// (`paths::safe_next`); it goes to Leptos as the `Referer` on a placeholder origin (Leptos
 /// needs an absolute URL to add the errors to) and the redirect's `Location` is made that
-/// path again, relative, so it stays on whatever host the browser used. Other requests, and
-/// forms without the field, pass as they are. A body over [`super::MAX_BODY_BYTES`] is refused
-/// with 413 (the body limit layer outside would have done the same).
+/// path again, relative, so it stays on whatever host the browser used. Only plain form posts
+/// to server functions (`Accept: text/html`, Leptos' own test for redirecting) are read; calls
+/// from the page's script and every other request pass untouched. A body over
+/// [`super::MAX_BODY_BYTES`] is refused with 413 (the body limit layer outside would have done
+/// the same).
 pub async fn form_return_page(req: Request, next: Next) -> Response {
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if req.method() != Method::POST || !is_under(req.uri().path(), paths::FN_PREFIX) || !is_form {
+    let plain_form = {
+        let text = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+        text(header::CONTENT_TYPE)
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+            && text(header::ACCEPT).is_some_and(|v| v.contains("text/html"))
+    };
+    if req.method() != Method::POST || !is_under(req.uri().path(), paths::FN_PREFIX) || !plain_form
+    {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
@@ -149,19 +153,15 @@ pub async fn form_return_page(req: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
-    let page = url::form_urlencoded::parse(&bytes)
+    let target = url::form_urlencoded::parse(&bytes)
         .find(|(key, _)| key == paths::RETURN_FIELD)
-        .map(|(_, page)| page.into_owned());
-    let Some(value) = page
-        .as_deref()
-        .and_then(paths::safe_next)
-        .and_then(|page| HeaderValue::from_str(&format!("{RETURN_BASE}{page}")).ok())
-    else {
-        return next
-            .run(Request::from_parts(parts, Body::from(bytes)))
-            .await;
-    };
-    parts.headers.insert(header::REFERER, value);
+        .and_then(|(_, page)| {
+            let page = paths::safe_next(&page)?;
+            HeaderValue::from_str(&format!("{RETURN_BASE}{page}")).ok()
+        });
+    if let Some(target) = target {
+        parts.headers.insert(header::REFERER, target);
+    }
     let mut res = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;

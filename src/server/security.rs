@@ -150,9 +150,9 @@ fn is_hashed_asset(path: &str) -> bool {
 /// that a browser sent from another site (OWASP ASVS 4.0.3 V4.2.2; `shared/SECURITY.md`,
 /// Requests). The request's own origin is `http(s)://` + its `Host`. A browser always sends
 /// `Origin` on such requests, so that decides (but `Origin: null`, sent when referrers are
-/// turned off, passes only with `Sec-Fetch-Site: same-origin`); failing it, `Sec-Fetch-Site`; failing both,
-/// `Referer`. A request with none of the three did not come from a browser, where CSRF cannot
-/// happen, and passes. Server functions are covered like every other route.
+/// turned off, passes only with `Sec-Fetch-Site: same-origin`); failing it, `Sec-Fetch-Site`;
+/// failing both, `Referer`. A request with none of the three did not come from a browser, where
+/// CSRF cannot happen, and passes. Server functions are covered like every other route.
 pub async fn same_origin_writes(req: Request, next: Next) -> Response {
     use axum::{http::StatusCode, response::IntoResponse};
     if is_cross_site_write(&req) {
