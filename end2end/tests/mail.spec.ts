@@ -44,6 +44,8 @@ test("forgot password: a mailed link sets a new one and signs out everywhere", a
 
   await open(page, "/login");
   await page.getByRole("link", { name: "Forgot password?" }).click();
+  // The sign-in page has an "Email" field too: wait for the lazy page to be in place.
+  await expect(page.getByRole("heading", { name: "Forgot password" })).toBeVisible();
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send reset link" }).click();
