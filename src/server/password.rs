@@ -8,8 +8,10 @@
 use std::sync::OnceLock;
 
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
+    password_hash::{
+        rand_core::OsRng, Output, ParamsString, PasswordHash, PasswordHasher, Salt, SaltString,
+    },
+    Algorithm, Argon2, Block, Params, Version,
 };
 use tokio::sync::Semaphore;
 
@@ -60,15 +62,72 @@ pub async fn hash_verified(password: &str) -> Result<PasswordHashString, AppErro
 
 async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
     let plain = password.to_string();
-    run_blocking(move || {
+    run_blocking(move |blocks| {
         let salt = SaltString::generate(&mut OsRng);
-        hasher()
-            .hash_password(plain.as_bytes(), &salt)
-            .map(|h| PasswordHashString(h.to_string()))
-            .map_err(|e| e.to_string())
+        let hasher = hasher();
+        let output = argon2_output(&hasher, plain.as_bytes(), salt.as_salt(), blocks)?;
+        let hash = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(hasher.params())?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok::<_, argon2::password_hash::Error>(PasswordHashString(hash.to_string()))
     })
     .await?
     .or_internal()
+}
+
+/// Argon2's output for `password` and `salt` with `hasher`'s algorithm, version and
+/// parameters, computed in `blocks` (grown to the parameters' memory if smaller; a larger one
+/// is used in part). The same value as the `argon2` crate's `hash_password`, which allocates
+/// (and the kernel zero-fills) 19 MiB on every call instead.
+///
+/// Errors: the crate's, for a salt or parameters it refuses.
+fn argon2_output(
+    hasher: &Argon2<'_>,
+    password: &[u8],
+    salt: Salt<'_>,
+    blocks: &mut Vec<Block>,
+) -> argon2::password_hash::Result<Output> {
+    let needed = hasher.params().block_count();
+    if blocks.len() < needed {
+        blocks.resize(needed, Block::default());
+    }
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt.decode_b64(&mut salt_bytes)?;
+    let len = hasher
+        .params()
+        .output_len()
+        .unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    Output::init_with(len, |out| {
+        Ok(hasher.hash_password_into_with_memory(password, salt, out, &mut blocks[..])?)
+    })
+}
+
+/// Whether `candidate` hashes to `stored`'s output with `stored`'s salt, algorithm, version
+/// and parameters (what the crate's `verify_password` does, in reused `blocks`). The outputs
+/// are compared in constant time (`password_hash::Output`'s equality).
+///
+/// Errors: the crate's, for a hash whose algorithm, version or parameters it does not take.
+fn matches(
+    candidate: &[u8],
+    stored: &PasswordHash<'_>,
+    blocks: &mut Vec<Block>,
+) -> argon2::password_hash::Result<bool> {
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return Ok(false);
+    };
+    let algorithm = Algorithm::try_from(stored.algorithm)?;
+    let version = stored
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let params = Params::try_from(stored)?;
+    let hasher = Argon2::new(algorithm, version, params);
+    Ok(argon2_output(&hasher, candidate, salt, blocks)? == expected)
 }
 
 /// The stored "hash" of an account that has no password yet (imported users, until an
@@ -109,13 +168,15 @@ async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, AppError>
     let exists = stored.is_some();
     let stored = stored.map_or_else(|| dummy_hash().to_string(), str::to_string);
     let candidate = candidate.to_string();
-    let matched = run_blocking(move || match PasswordHash::new(&stored) {
-        Ok(parsed) => hasher()
-            .verify_password(candidate.as_bytes(), &parsed)
-            .is_ok(),
-        Err(e) => {
-            tracing::error!(error = %e, "stored password hash does not parse");
-            false
+    let matched = run_blocking(move |blocks| {
+        match PasswordHash::new(&stored)
+            .and_then(|parsed| matches(candidate.as_bytes(), &parsed, blocks))
+        {
+            Ok(matched) => matched,
+            Err(e) => {
+                tracing::error!(error = %e, "stored password hash does not parse");
+                false
+            }
         }
     })
     .await?;
@@ -165,10 +226,82 @@ pub fn warm_up() {
     let _ = dummy_hash();
 }
 
+/// `work` on the blocking pool, at most one per CPU at a time, with a block buffer of the
+/// [`BlockPool`]; after it, the pool's buffers are freed once no hash ran for [`QUIET`].
 async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
+    work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    run_capped(permits(), work).await
+    run_capped(permits(), move || {
+        let result = block_pool().lend(work);
+        // Scheduled here rather than after the await, which a caller that hangs up never
+        // reaches: every use is followed by its release timer.
+        let done = block_pool().generation();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                tokio::time::sleep(QUIET).await;
+                block_pool().release_if_unused_since(done);
+            });
+        }
+        result
+    })
+    .await
+}
+
+/// How long the Argon2 block buffers stay after the last hash: during a sign-in storm each
+/// hash reuses one, so the kernel does not map and zero-fill 19 MiB for each (which was 42% of
+/// a storm's CPU, `bench/README.md`); after a quiet spell they go, so idle memory stays low.
+pub const QUIET: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn block_pool() -> &'static BlockPool {
+    static POOL: OnceLock<BlockPool> = OnceLock::new();
+    POOL.get_or_init(BlockPool::default)
+}
+
+/// Argon2 memory (`Vec<argon2::Block>`, 19 MiB each at the defaults) kept between hashes: at
+/// most one buffer per hash in flight, so at most one per CPU ([`permits`]).
+#[derive(Debug, Default)]
+pub struct BlockPool {
+    free: std::sync::Mutex<Vec<Vec<Block>>>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl BlockPool {
+    /// Runs `work` with a free buffer (an empty one when none is free: the hash grows it),
+    /// then puts the buffer back and counts a use.
+    pub fn lend<T>(&self, work: impl FnOnce(&mut Vec<Block>) -> T) -> T {
+        let mut blocks = self.lock().pop().unwrap_or_default();
+        let result = work(&mut blocks);
+        let mut free = self.lock();
+        free.push(blocks);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        result
+    }
+
+    /// A count of the uses so far, for [`release_if_unused_since`](Self::release_if_unused_since).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Frees every buffer not in use, unless one was used after [`generation`](Self::generation)
+    /// returned `since` (then a later call frees them). Returns how many were freed.
+    pub fn release_if_unused_since(&self, since: u64) -> usize {
+        let mut free = self.lock();
+        if self.generation() != since {
+            return 0;
+        }
+        std::mem::take(&mut *free).len()
+    }
+
+    /// How many buffers wait for the next hash.
+    pub fn free_buffers(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<Block>>> {
+        // A panic inside `work` never holds the lock; a poisoned list is still a list.
+        self.free.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// `work` on the blocking pool once one of `permits` is free.
@@ -284,7 +417,7 @@ pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), Strin
 mod rehash_tests {
     use super::*;
 
-    fn hash_with(algorithm: argon2::Algorithm, m: u32, t: u32, p: u32) -> String {
+    pub(super) fn hash_with(algorithm: argon2::Algorithm, m: u32, t: u32, p: u32) -> String {
         let params = argon2::Params::new(m, t, p, None).unwrap();
         let salt = SaltString::generate(&mut OsRng);
         Argon2::new(algorithm, argon2::Version::V0x13, params)
@@ -427,6 +560,65 @@ mod tests {
             job.await.unwrap().unwrap();
         }
         peak.load(SeqCst)
+    }
+
+    /// The reused-buffer path is the crate's own algorithm: its hashes verify with the crate's
+    /// verifier and the crate's hashes (at the defaults, weaker and stronger memory, Argon2i)
+    /// verify here, in one buffer that grows when a hash needs more and is used in part when
+    /// it needs less.
+    #[test]
+    fn reused_buffers_give_the_crates_own_hashes() {
+        use argon2::password_hash::PasswordVerifier;
+        let pool = BlockPool::default();
+        let mine = pool.lend(|blocks| {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2_output(&hasher(), b"pass phrase", salt.as_salt(), blocks)
+                .map(|out| (salt, out))
+                .unwrap()
+        });
+        let theirs = hasher()
+            .hash_password(b"pass phrase", mine.0.as_salt())
+            .unwrap();
+        assert_eq!(theirs.hash, Some(mine.1), "same salt, same output");
+        assert!(hasher().verify_password(b"pass phrase", &theirs).is_ok());
+        for (algorithm, m) in [
+            (argon2::Algorithm::Argon2id, 19456),
+            (argon2::Algorithm::Argon2id, 4096),
+            (argon2::Algorithm::Argon2id, 32768),
+            (argon2::Algorithm::Argon2i, 8192),
+        ] {
+            let stored = rehash_tests::hash_with(algorithm, m, 2, 1);
+            let parsed = PasswordHash::new(&stored).unwrap();
+            pool.lend(|blocks| {
+                assert!(matches(b"correct horse battery staple", &parsed, blocks).unwrap());
+                assert!(!matches(b"correct horse battery stapler", &parsed, blocks).unwrap());
+                assert!(
+                    blocks.len() >= m as usize,
+                    "{m} KiB: {} blocks",
+                    blocks.len()
+                );
+            });
+        }
+        assert_eq!(pool.free_buffers(), 1, "one hash at a time: one buffer");
+    }
+
+    /// Buffers stay while hashes keep coming and go after a quiet spell (idle memory:
+    /// `bench/README.md`).
+    #[test]
+    fn buffers_are_freed_only_after_a_quiet_spell() {
+        let pool = BlockPool::default();
+        pool.lend(|blocks| blocks.resize(8, Block::default()));
+        let first = pool.generation();
+        pool.lend(|blocks| assert_eq!(blocks.len(), 8, "the buffer is reused"));
+        assert_eq!(
+            pool.release_if_unused_since(first),
+            0,
+            "used since: the later use's timer frees it"
+        );
+        assert_eq!(pool.free_buffers(), 1);
+        assert_eq!(pool.release_if_unused_since(pool.generation()), 1);
+        assert_eq!(pool.free_buffers(), 0);
+        pool.lend(|blocks| assert!(blocks.is_empty(), "a fresh buffer after release"));
     }
 
     #[test]
