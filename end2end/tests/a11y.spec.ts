@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { jsEnabled, open, signIn, signInAsNewAdmin } from "./helpers";
+import { hydrated, jsEnabled, open, signIn, signInAsNewAdmin, signUp, uniqueEmail } from "./helpers";
 
 // Every page, in the light and the dark theme, scanned by axe-core for WCAG 2.2 A/AA rules;
 // no violation of impact serious or critical may remain. axe runs inside the page, so this
@@ -69,6 +69,18 @@ test("signed-out pages and their refused forms", async ({ page }) => {
     await page.getByRole("button", { name: "Create account" }).click();
     await expect(page.locator("[aria-invalid=true]").first()).toBeVisible();
     expect(await violations(page), `refused sign-up (${scheme})`).toEqual([]);
+  }
+});
+
+test("the page a person without the role gets (403)", async ({ page }) => {
+  await signUp(page, uniqueEmail("a11y403"), "Ally Person");
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const res = await page.goto("/admin/users");
+    expect(res?.status()).toBe(403);
+    await hydrated(page);
+    await expect(page.getByText("You need to be an administrator")).toBeVisible();
+    expect(await violations(page), `403 (${scheme})`).toEqual([]);
   }
 });
 

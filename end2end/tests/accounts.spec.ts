@@ -72,6 +72,12 @@ test("bad input shows messages next to the fields", async ({ page }) => {
   await expect(page.getByText("Use at least 12 characters (5 so far)")).toHaveCount(1);
   await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
   await expect(page.getByRole("alert").first()).toBeVisible();
+  // The summary names each refused field, in page order, with a link that takes focus to it.
+  const summary = page.locator(".form-message");
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole("link")).toHaveText(["Email", "Display name", "Password"]);
+  await summary.getByRole("link", { name: "Display name" }).click();
+  await expect(page.getByLabel("Display name")).toBeFocused();
 
   const email = uniqueEmail("invalid");
   await signUp(page, email, "Val Idation");

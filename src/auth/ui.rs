@@ -351,7 +351,7 @@ pub fn SignOutForm(action: ServerAction<LogOut>) -> impl IntoView {
 pub fn NewPasswordField(
     label: &'static str,
     name: &'static str,
-    error: Signal<Option<String>>,
+    #[prop(into)] error: crate::components::FieldError,
 ) -> impl IntoView {
     let hint = format!(
         "{} to {} characters. A passphrase of a few words is strong and easy to remember.",

@@ -18,6 +18,8 @@ use crate::{
 pub struct FormFeedback {
     client: RwSignal<FieldErrors>,
     server: Signal<Option<AppError>>,
+    /// The form's fields as they were drawn: `(name, label)`, for the summary's links.
+    labels: StoredValue<Vec<(&'static str, &'static str)>>,
 }
 
 impl FormFeedback {
@@ -33,18 +35,35 @@ impl FormFeedback {
             server: Signal::derive(move || {
                 value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
             }),
+            labels: StoredValue::new(Vec::new()),
         }
     }
 
-    /// The message to show under the field named `name`, if any.
-    pub fn field(self, name: &'static str) -> Signal<Option<String>> {
-        Signal::derive(move || {
-            let client = self.client.with(|c| c.get(name).map(str::to_string));
-            client.or_else(|| {
-                self.server
-                    .with(|e| e.as_ref().and_then(|e| e.field_message(name)))
-            })
+    /// The message to show under the field named `name`, if any; a field component given it
+    /// (`error=feedback.field("email")`) also puts a link to itself in the form's summary.
+    pub fn field(self, name: &'static str) -> FieldError {
+        FieldError {
+            message: Signal::derive(move || self.message_of(name)),
+            form: Some((self, name)),
+        }
+    }
+
+    fn message_of(self, name: &str) -> Option<String> {
+        let client = self.client.with(|c| c.get(name).map(str::to_string));
+        client.or_else(|| {
+            self.server
+                .with(|e| e.as_ref().and_then(|e| e.field_message(name)))
         })
+    }
+
+    /// The drawn fields (`(name, label)`, in page order) that have a message now: what the
+    /// form's summary links to.
+    pub fn fields_in_error(self) -> Vec<(&'static str, &'static str)> {
+        let labels = self.labels.with_value(Clone::clone);
+        labels
+            .into_iter()
+            .filter(|(name, _)| self.message_of(name).is_some())
+            .collect()
     }
 
     /// The message for the whole form (for example "Email or password is incorrect").
@@ -92,6 +111,47 @@ impl FormFeedback {
     }
 }
 
+/// A field's message (shown under it) and, for a field of a form with a [`FormFeedback`], that
+/// form and the field's name, so the form's summary can link to the field. A plain signal
+/// (`Signal::derive(|| None)`) makes a field no summary names.
+#[derive(Clone, Copy)]
+pub struct FieldError {
+    message: Signal<Option<String>>,
+    form: Option<(FormFeedback, &'static str)>,
+}
+
+impl From<Signal<Option<String>>> for FieldError {
+    fn from(message: Signal<Option<String>>) -> Self {
+        Self {
+            message,
+            form: None,
+        }
+    }
+}
+
+impl FieldError {
+    /// The message now, if any (tracked).
+    pub fn get(self) -> Option<String> {
+        self.message.get()
+    }
+
+    /// The message as a signal.
+    pub fn message(self) -> Signal<Option<String>> {
+        self.message
+    }
+
+    /// Tells the form that this field is drawn, labelled `label` (once per name).
+    fn drawn_as(self, label: &'static str) {
+        if let Some((feedback, name)) = self.form {
+            feedback.labels.update_value(|labels| {
+                if !labels.iter().any(|(n, _)| *n == name) {
+                    labels.push((name, label));
+                }
+            });
+        }
+    }
+}
+
 /// True when the last submission of `action` succeeded: from its value with JavaScript, or
 /// from `?<query_key>=...` after the plain-form redirect (no JavaScript). A failed later attempt
 /// hides it.
@@ -121,7 +181,7 @@ pub fn Field(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional, into)] hint: Option<String>,
-    error: Signal<Option<String>>,
+    #[prop(into)] error: FieldError,
     /// Called with the input's value as the person types (JavaScript on).
     #[prop(optional)]
     on_input: Option<Callback<String>>,
@@ -131,6 +191,7 @@ pub fn Field(
 ) -> impl IntoView {
     let id = format!("f-{name}");
     let described = format!("{id}-hint {id}-live {id}-error");
+    let message = error.message();
     view! {
         <FieldFrame label id=id.clone() hint error>
             <input
@@ -140,7 +201,7 @@ pub fn Field(
                 value=value
                 autocomplete=autocomplete
                 inputmode=inputmode
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-invalid=move || message.with(Option::is_some).then_some("true")
                 aria-describedby=described
                 on:input=move |ev| {
                     if let Some(cb) = on_input {
@@ -153,7 +214,7 @@ pub fn Field(
                     view! {
                         <p class="hint live" id=format!("{id}-live") aria-live="polite">
                             // The same words as the error under it would be said twice.
-                            {move || live.get().filter(|text| error.with(|e| e.as_ref() != Some(text)))}
+                            {move || live.get().filter(|text| message.with(|e| e.as_ref() != Some(text)))}
                         </p>
                     }
                 })}
@@ -169,17 +230,18 @@ pub fn TextAreaField(
     #[prop(optional, into)] value: String,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = 5)] rows: u32,
-    error: Signal<Option<String>>,
+    #[prop(into)] error: FieldError,
 ) -> impl IntoView {
     let id = format!("f-{name}");
     let described = format!("{id}-hint {id}-error");
+    let message = error.message();
     view! {
         <FieldFrame label id=id.clone() hint error>
             <textarea
                 id=id
                 name=name
                 rows=rows
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-invalid=move || message.with(Option::is_some).then_some("true")
                 aria-describedby=described
             >
                 {value}
@@ -195,16 +257,17 @@ pub fn SelectField(
     name: &'static str,
     options: Vec<(String, String)>,
     #[prop(into)] selected: String,
-    error: Signal<Option<String>>,
+    #[prop(into)] error: FieldError,
 ) -> impl IntoView {
     let id = format!("f-{name}");
     let described = format!("{id}-hint {id}-error");
+    let message = error.message();
     view! {
         <FieldFrame label id=id.clone() hint=None error>
             <select
                 id=id
                 name=name
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-invalid=move || message.with(Option::is_some).then_some("true")
                 aria-describedby=described
             >
                 {options
@@ -230,9 +293,11 @@ fn FieldFrame(
     label: &'static str,
     id: String,
     hint: Option<String>,
-    error: Signal<Option<String>>,
+    error: FieldError,
     children: Children,
 ) -> impl IntoView {
+    error.drawn_as(label);
+    let error = error.message();
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
             <label for=id.clone()>{label}</label>
@@ -246,10 +311,12 @@ fn FieldFrame(
 }
 
 /// The form's message (`role="alert"`, so screen readers announce it; an empty live region
-/// while there is nothing to say). A refused submission moves focus to it (WCAG 2.2 SC 3.3.1),
-/// so a keyboard or screen-reader user starts from the summary, next to the fields it names:
+/// while there is nothing to say) and, under it, a link to each field with a message, named by
+/// the field's label (an error summary, WCAG 2.2 SC 3.3.1 and technique G139). A refused
+/// submission moves focus to it, so a keyboard or screen-reader user starts from the summary:
 /// with JavaScript when the answer arrives, without it through `autofocus` on the page the
-/// redirect shows.
+/// redirect shows. A link moves focus to its field: with JavaScript by focusing it, without it
+/// as the browser goes to the `#f-<name>` fragment.
 #[component]
 pub fn FormMessage(feedback: FormFeedback) -> impl IntoView {
     let message = feedback.form();
@@ -274,8 +341,52 @@ pub fn FormMessage(feedback: FormFeedback) -> impl IntoView {
             autofocus=initial
             node_ref=summary
         >
-            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+            {move || {
+                message
+                    .get()
+                    .map(|m| {
+                        let fields = feedback.fields_in_error();
+                        view! {
+                            <p class="error">{m}</p>
+                            {(!fields.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul class="error-links">
+                                            {fields
+                                                .into_iter()
+                                                .map(|(name, label)| {
+                                                    view! {
+                                                        <li>
+                                                            <a
+                                                                href=format!("#f-{name}")
+                                                                on:click=move |ev| focus_field(ev, name)
+                                                            >
+                                                                {label}
+                                                            </a>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                        }
+                    })
+            }}
         </div>
+    }
+}
+
+/// A summary link's click (JavaScript on): focuses the field `f-<name>` (which scrolls it into
+/// view) instead of leaving it to the router.
+fn focus_field(ev: leptos::ev::MouseEvent, name: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    let field = document()
+        .get_element_by_id(&format!("f-{name}"))
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(field) = field {
+        ev.prevent_default();
+        let _ = field.focus();
     }
 }
 

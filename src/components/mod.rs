@@ -5,8 +5,8 @@ mod form;
 
 pub use card::{DataCard, Forbidden, TableWrap};
 pub use form::{
-    saved_signal, Field, FormFeedback, FormMessage, ReturnTo, SelectField, SubmitButton,
-    TextAreaField,
+    saved_signal, Field, FieldError, FormFeedback, FormMessage, ReturnTo, SelectField,
+    SubmitButton, TextAreaField,
 };
 
 /// Declares `$route`, the route view of `$page` (a component without props) that the browser

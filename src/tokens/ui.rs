@@ -80,7 +80,7 @@ pub fn TokensSettingsPage() -> impl IntoView {
                         />
                         <fieldset
                             class="field"
-                            class:invalid=move || feedback.field("scopes").with(Option::is_some)
+                            class:invalid=move || feedback.field("scopes").get().is_some()
                         >
                             <legend>"Scopes"</legend>
                             {Scope::ALL
