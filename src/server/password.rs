@@ -294,7 +294,8 @@ impl BlockPool {
     }
 
     /// How many buffers wait for the next hash.
-    pub fn free_buffers(&self) -> usize {
+    #[cfg(test)]
+    fn free_buffers(&self) -> usize {
         self.lock().len()
     }
 
