@@ -7,20 +7,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Makes glibc hand every allocation of 4 MiB and more straight back to the system when freed.
-/// By default its threshold grows after the first such free, so each Argon2 hash (19 MiB, on
-/// whichever blocking thread runs it) was kept in that thread's arena: a login storm left the
-/// server at 900 MB. With a fixed threshold the peak stays at the hashes in flight.
-fn return_big_allocations() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * 1024 * 1024);
-    }
-}
+/// mimalloc serves the server's allocations: signed-in pages and API calls are mostly
+/// allocation and freeing (glibc's malloc was a quarter of a signed-in page's profile,
+/// `bench/README.md`). Argon2's 19 MiB blocks do not come from it
+/// (`roster::server::password::Blocks`), so it never keeps them after a login storm.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    return_big_allocations();
     let cli = cli::Cli::parse();
     cli::init_logging();
     // Outside cargo-leptos nothing sets the bundle name; set it before any thread starts.

@@ -8,9 +8,7 @@
 use std::sync::OnceLock;
 
 use argon2::{
-    password_hash::{
-        rand_core::OsRng, Output, ParamsString, PasswordHash, PasswordHasher, Salt, SaltString,
-    },
+    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, Salt, SaltString},
     Algorithm, Argon2, Block, Params, Version,
 };
 use tokio::sync::Semaphore;
@@ -62,21 +60,27 @@ pub async fn hash_verified(password: &str) -> Result<PasswordHashString, AppErro
 
 async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
     let plain = password.to_string();
-    run_blocking(move |blocks| {
-        let salt = SaltString::generate(&mut OsRng);
-        let hasher = hasher();
-        let output = argon2_output(&hasher, plain.as_bytes(), salt.as_salt(), blocks)?;
-        let hash = PasswordHash {
-            algorithm: Algorithm::Argon2id.ident(),
-            version: Some(Version::V0x13.into()),
-            params: ParamsString::try_from(hasher.params())?,
-            salt: Some(salt.as_salt()),
-            hash: Some(output),
-        };
-        Ok::<_, argon2::password_hash::Error>(PasswordHashString(hash.to_string()))
-    })
-    .await?
-    .or_internal()
+    run_blocking(move |blocks| phc_hash(plain.as_bytes(), blocks).map(PasswordHashString))
+        .await?
+        .or_internal()
+}
+
+/// A PHC-format hash of `password` with a fresh random salt, computed in `blocks`.
+///
+/// Errors: the crate's (none at the fixed parameters), or no memory for the blocks.
+fn phc_hash(password: &[u8], blocks: &mut Blocks) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let hasher = hasher();
+    let output = argon2_output(&hasher, password, salt.as_salt(), blocks)?;
+    let params = ParamsString::try_from(hasher.params()).map_err(|e| e.to_string())?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
 }
 
 /// Argon2's output for `password` and `salt` with `hasher`'s algorithm, version and
@@ -84,26 +88,67 @@ async fn hash_str(password: &str) -> Result<PasswordHashString, AppError> {
 /// is used in part). The same value as the `argon2` crate's `hash_password`, which allocates
 /// (and the kernel zero-fills) 19 MiB on every call instead.
 ///
-/// Errors: the crate's, for a salt or parameters it refuses.
+/// Errors: the crate's, for a salt or parameters it refuses; no memory for the blocks.
 fn argon2_output(
     hasher: &Argon2<'_>,
     password: &[u8],
     salt: Salt<'_>,
-    blocks: &mut Vec<Block>,
-) -> argon2::password_hash::Result<Output> {
-    let needed = hasher.params().block_count();
-    if blocks.len() < needed {
-        blocks.resize(needed, Block::default());
-    }
+    blocks: &mut Blocks,
+) -> Result<Output, String> {
+    let memory = blocks
+        .at_least(hasher.params().block_count())
+        .map_err(|e| format!("no memory for Argon2's blocks: {e}"))?;
     let mut salt_bytes = [0u8; 64];
-    let salt = salt.decode_b64(&mut salt_bytes)?;
+    let salt = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| e.to_string())?;
     let len = hasher
         .params()
         .output_len()
         .unwrap_or(Params::DEFAULT_OUTPUT_LEN);
     Output::init_with(len, |out| {
-        Ok(hasher.hash_password_into_with_memory(password, salt, out, &mut blocks[..])?)
+        Ok(hasher.hash_password_into_with_memory(password, salt, out, &mut *memory)?)
     })
+    .map_err(|e| e.to_string())
+}
+
+/// Argon2 memory mapped straight from the kernel (anonymous, zero-filled pages), outside the
+/// allocator: whatever allocator the server uses never holds on to 19 MiB blocks, and dropping
+/// a buffer unmaps it. Empty until a hash needs it.
+#[derive(Debug, Default)]
+pub struct Blocks {
+    map: Option<memmap2::MmapMut>,
+}
+
+impl Blocks {
+    /// How many blocks it holds.
+    pub fn len(&self) -> usize {
+        self.map
+            .as_ref()
+            .map_or(0, |m| m.len() / std::mem::size_of::<Block>())
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffer as blocks, remapped larger first if it holds fewer than `count`.
+    ///
+    /// Errors: the kernel's, when it cannot map the memory.
+    pub fn at_least(&mut self, count: usize) -> std::io::Result<&mut [Block]> {
+        let size = std::mem::size_of::<Block>();
+        if self.len() < count {
+            self.map = Some(memmap2::MmapMut::map_anon(count.max(1) * size)?);
+        }
+        let map = self.map.as_mut().expect("mapped above");
+        let ptr = map.as_mut_ptr();
+        debug_assert_eq!(ptr.align_offset(std::mem::align_of::<Block>()), 0);
+        // SAFETY: the mapping is page-aligned (more than `Block`'s 64-byte alignment), readable
+        // and writable, and lives as long as the borrow of `self`; `Block` is 128 `u64`s, for
+        // which every byte pattern (the kernel's zeroes, an earlier hash's data) is valid.
+        Ok(unsafe { std::slice::from_raw_parts_mut(ptr.cast::<Block>(), map.len() / size) })
+    }
 }
 
 /// Whether `candidate` hashes to `stored`'s output with `stored`'s salt, algorithm, version
@@ -114,18 +159,19 @@ fn argon2_output(
 fn matches(
     candidate: &[u8],
     stored: &PasswordHash<'_>,
-    blocks: &mut Vec<Block>,
-) -> argon2::password_hash::Result<bool> {
+    blocks: &mut Blocks,
+) -> Result<bool, String> {
     let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
         return Ok(false);
     };
-    let algorithm = Algorithm::try_from(stored.algorithm)?;
+    let algorithm = Algorithm::try_from(stored.algorithm).map_err(|e| e.to_string())?;
     let version = stored
         .version
         .map(Version::try_from)
-        .transpose()?
+        .transpose()
+        .map_err(|e| e.to_string())?
         .unwrap_or_default();
-    let params = Params::try_from(stored)?;
+    let params = Params::try_from(stored).map_err(|e| e.to_string())?;
     let hasher = Argon2::new(algorithm, version, params);
     Ok(argon2_output(&hasher, candidate, salt, blocks)? == expected)
 }
@@ -170,11 +216,12 @@ async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, AppError>
     let candidate = candidate.to_string();
     let matched = run_blocking(move |blocks| {
         match PasswordHash::new(&stored)
+            .map_err(|e| e.to_string())
             .and_then(|parsed| matches(candidate.as_bytes(), &parsed, blocks))
         {
             Ok(matched) => matched,
             Err(e) => {
-                tracing::error!(error = %e, "stored password hash does not parse");
+                tracing::error!(error = %e, "stored password hash does not parse or verify");
                 false
             }
         }
@@ -211,12 +258,11 @@ pub fn needs_rehash(stored: &str) -> bool {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
         let random = SaltString::generate(&mut OsRng);
-        hasher()
-            .hash_password(random.as_str().as_bytes(), &salt)
+        // Blocks of its own, unmapped at once: the pool's buffers are freed by the quiet
+        // timer that real hashes start, which this one (at start-up) does not.
+        phc_hash(random.as_str().as_bytes(), &mut Blocks::default())
             .expect("argon2 hashes a short random password")
-            .to_string()
     })
 }
 
@@ -229,7 +275,7 @@ pub fn warm_up() {
 /// `work` on the blocking pool, at most one per CPU at a time, with a block buffer of the
 /// [`BlockPool`]; after it, the pool's buffers are freed once no hash ran for [`QUIET`].
 async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    work: impl FnOnce(&mut Blocks) -> T + Send + 'static,
 ) -> Result<T, AppError> {
     run_capped(permits(), move || {
         let result = block_pool().lend(work);
@@ -257,18 +303,18 @@ fn block_pool() -> &'static BlockPool {
     POOL.get_or_init(BlockPool::default)
 }
 
-/// Argon2 memory (`Vec<argon2::Block>`, 19 MiB each at the defaults) kept between hashes: at
-/// most one buffer per hash in flight, so at most one per CPU ([`permits`]).
+/// Argon2 memory ([`Blocks`], 19 MiB each at the defaults) kept between hashes: at most one
+/// buffer per hash in flight, so at most one per CPU ([`permits`]).
 #[derive(Debug, Default)]
 pub struct BlockPool {
-    free: std::sync::Mutex<Vec<Vec<Block>>>,
+    free: std::sync::Mutex<Vec<Blocks>>,
     generation: std::sync::atomic::AtomicU64,
 }
 
 impl BlockPool {
     /// Runs `work` with a free buffer (an empty one when none is free: the hash grows it),
     /// then puts the buffer back and counts a use.
-    pub fn lend<T>(&self, work: impl FnOnce(&mut Vec<Block>) -> T) -> T {
+    pub fn lend<T>(&self, work: impl FnOnce(&mut Blocks) -> T) -> T {
         let mut blocks = self.lock().pop().unwrap_or_default();
         let result = work(&mut blocks);
         let mut free = self.lock();
@@ -299,7 +345,7 @@ impl BlockPool {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<Block>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Blocks>> {
         // A panic inside `work` never holds the lock; a poisoned list is still a list.
         self.free.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -417,6 +463,7 @@ pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), Strin
 #[cfg(test)]
 mod rehash_tests {
     use super::*;
+    use argon2::password_hash::PasswordHasher;
 
     pub(super) fn hash_with(algorithm: argon2::Algorithm, m: u32, t: u32, p: u32) -> String {
         let params = argon2::Params::new(m, t, p, None).unwrap();
@@ -569,7 +616,7 @@ mod tests {
     /// it needs less.
     #[test]
     fn reused_buffers_give_the_crates_own_hashes() {
-        use argon2::password_hash::PasswordVerifier;
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
         let pool = BlockPool::default();
         let mine = pool.lend(|blocks| {
             let salt = SaltString::generate(&mut OsRng);
@@ -608,7 +655,7 @@ mod tests {
     #[test]
     fn buffers_are_freed_only_after_a_quiet_spell() {
         let pool = BlockPool::default();
-        pool.lend(|blocks| blocks.resize(8, Block::default()));
+        pool.lend(|blocks| blocks.at_least(8).map(|b| b.len()).unwrap());
         let first = pool.generation();
         pool.lend(|blocks| assert_eq!(blocks.len(), 8, "the buffer is reused"));
         assert_eq!(
