@@ -13,7 +13,6 @@ mod audit;
 mod concurrency;
 mod connections;
 mod database;
-mod languages;
 mod mail;
 mod nodes;
 mod oidc;
