@@ -6,7 +6,7 @@
 //! development section; `tests/architecture.rs` keeps it so):
 //!
 //! ```text
-//! L0 domain, paths, request     L1 error, components      L2 server (infrastructure)
+//! L0 domain, paths, request     L1 error, i18n, components L2 server (infrastructure)
 //! L3 store, audit               L4 auth
 //! L5 profiles, account, tokens, mail, mfa (second factors), oidc (OpenID Connect provider)
 //! L6 admin                      L7 rest (the JSON API)     L8 app (composition root)
@@ -20,6 +20,7 @@ pub mod auth;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod i18n;
 pub mod mail;
 pub mod mfa;
 pub mod oidc;

@@ -3,7 +3,7 @@
 //! `src/**/*.rs` and fails naming each upward or sideways `crate::` path.
 //!
 //! ```text
-//! L0  domain  paths  request          L1  error  (components just above it: forms show errors)
+//! L0  domain  paths  request          L1  error  i18n  (components just above: forms show errors)
 //! L2  server                          L3  store  audit
 //! L4  auth                            L5  profiles  account  tokens
 //! L6  admin                           L7  rest
@@ -14,11 +14,13 @@ use std::{collections::BTreeMap, path::Path};
 
 /// Each top-level module of `src/` and its layer. Halves order modules inside a layer where
 /// one must build on the other; none is needed but `components` on `error`.
-const LAYERS: [(&str, f32); 19] = [
+const LAYERS: [(&str, f32); 20] = [
     ("domain", 0.0),
     ("paths", 0.0),
     ("request", 0.0),
     ("error", 1.0),
+    // The translations (`locales/*.json`): every page and mail reads them.
+    ("i18n", 1.0),
     // The form pieces show `AppError` messages: they sit just above `error`, below the rest.
     ("components", 1.5),
     ("server", 2.0),

@@ -13,6 +13,7 @@ mod audit;
 mod concurrency;
 mod connections;
 mod database;
+mod languages;
 mod mail;
 mod nodes;
 mod oidc;

@@ -130,7 +130,7 @@ fn page_nonce(res_headers: &reqwest::header::HeaderMap, body: &str) -> String {
 #[tokio::test]
 async fn signed_out_pages_come_from_the_cache_with_a_fresh_nonce_each_time() {
     let app = spawn_app().await;
-    assert!(!app.state.pages().contains("/login"));
+    assert!(!app.state.pages().contains("/login", "en"));
 
     let mut seen = Vec::new();
     for _ in 0..3 {
@@ -142,7 +142,7 @@ async fn signed_out_pages_come_from_the_cache_with_a_fresh_nonce_each_time() {
         let nonce = page_nonce(&headers, &body);
         seen.push((nonce.clone(), body.replace(&nonce, "NONCE")));
     }
-    assert!(app.state.pages().contains("/login"));
+    assert!(app.state.pages().contains("/login", "en"));
     // Rendered once, then served from memory: the same page, never the same nonce.
     assert_ne!(seen[0].0, seen[1].0);
     assert_ne!(seen[1].0, seen[2].0);
@@ -162,7 +162,7 @@ async fn the_cache_never_answers_a_signed_in_visitor_or_a_query() {
     };
     let anonymous = normalised(app.get("/", None).await).await;
     assert!(anonymous.contains("Create account"));
-    assert!(app.state.pages().contains("/"));
+    assert!(app.state.pages().contains("/", "en"));
 
     let cookie = app.sign_up("ann@example.org", "Ann").await;
     let home = app.get("/", Some(&cookie)).await.text().await.unwrap();
@@ -250,7 +250,7 @@ async fn no_spelling_of_the_session_cookie_puts_a_signed_in_page_in_the_cache() 
             page.contains("Ann Secret"),
             "{spelling}: the session layer took it for a live session"
         );
-        assert!(!app.state.pages().contains("/"), "{spelling}: kept");
+        assert!(!app.state.pages().contains("/", "en"), "{spelling}: kept");
         let anonymous = app.get("/", None).await.text().await.unwrap();
         assert!(
             !anonymous.contains("Ann Secret"),

@@ -72,7 +72,7 @@ pub async fn document(state: &AppState, me: &Me) -> Result<Value, AppError> {
         "profile": {
             "display_name": user.display_name, "bio": user.bio, "location": user.location,
             "website": user.website, "theme": user.theme, "time_zone": user.time_zone,
-            "updated_at": user.profile_updated_at,
+            "language": user.language, "updated_at": user.profile_updated_at,
         },
         "sessions": sessions,
         "personal_access_tokens": tokens,

@@ -28,6 +28,7 @@ use crate::{
         mail_ui::VerifyNotice,
         ui::{AuthRoutes, SignOutForm, ViewerContext},
     },
+    i18n::{td, td_string, use_locale},
     mfa::ui::SecurityRoutes,
     oidc::{apps::AppsRoutes, ui::OidcRoutes},
     paths::{self, Route as Path},
@@ -36,11 +37,16 @@ use crate::{
     tokens::ui::TokensRoutes,
 };
 
-/// The document around the app: `<head>` with hydration scripts and styles.
+/// The document around the app: `<head>` with hydration scripts and styles, `<html lang>` in
+/// the page's language (the browser's hydration reads it back: `crate::i18n`).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let lang = crate::i18n::language_of(page_locale()).tag();
+    #[cfg(not(feature = "ssr"))]
+    let lang = "en";
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -67,12 +73,47 @@ fn browser_assets() -> impl IntoView {
 #[cfg(not(feature = "ssr"))]
 fn browser_assets() -> impl IntoView {}
 
+/// The language of the page being rendered: the signed-in person's setting, else the
+/// request's `Accept-Language`, else English (`crate::i18n::choose`).
+#[cfg(feature = "ssr")]
+fn page_locale() -> crate::i18n::Locale {
+    let setting = crate::auth::caller::current_caller()
+        .and_then(|caller| caller.viewer().and_then(|viewer| viewer.language));
+    let accept_language = crate::request::with_parts(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+    .flatten();
+    crate::i18n::choose(setting, accept_language.as_deref())
+}
+
+/// Provides the page's language to every component ([`crate::i18n::use_locale`]): on the
+/// server [`page_locale`]'s; in the browser the `<html lang>` the server wrote, so hydration
+/// draws the same words. It never changes while a page is open (a change of the setting loads
+/// the page again: [`reload_when_the_language_setting_changes`]).
+fn provide_page_language() {
+    #[cfg(feature = "ssr")]
+    let locale = page_locale();
+    #[cfg(not(feature = "ssr"))]
+    let locale = document()
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"))
+        .and_then(|tag| crate::domain::Language::from_tag(&tag))
+        .map(crate::i18n::locale_of)
+        .unwrap_or_default();
+    provide_context(locale);
+}
+
 /// The root component: router, layout and routes. Every route renders in `Async` mode: the
 /// whole page, data included, is ready before the first byte, so status codes and redirects
 /// are real and pages work without JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_page_language();
     view! {
         <Title formatter=|text: String| {
             if text.is_empty() { "Roster".to_string() } else { format!("{text} · Roster") }
@@ -102,15 +143,16 @@ pub fn App() -> impl IntoView {
 /// The settings area's tabs, drawn once around whichever tab's page is open.
 #[component]
 fn SettingsFrame() -> impl IntoView {
+    let locale = use_locale();
     view! {
-        <nav class="tabs" aria-label="Settings">
-            <A href=paths::SETTINGS exact=true>"Preferences"</A>
-            <A href=paths::SETTINGS_PASSWORD>"Password"</A>
-            <A href=paths::SETTINGS_SESSIONS>"Sessions"</A>
-            <A href=paths::SETTINGS_SECURITY>"Security"</A>
-            <A href=paths::SETTINGS_TOKENS>"Tokens"</A>
-            <A href=paths::SETTINGS_APPS>"Apps"</A>
-            <A href=paths::SETTINGS_ACCOUNT>"Account"</A>
+        <nav class="tabs" aria-label=td_string!(locale, settings_tabs.label)>
+            <A href=paths::SETTINGS exact=true>{td!(locale, settings_tabs.preferences)}</A>
+            <A href=paths::SETTINGS_PASSWORD>{td!(locale, settings_tabs.password)}</A>
+            <A href=paths::SETTINGS_SESSIONS>{td!(locale, settings_tabs.sessions)}</A>
+            <A href=paths::SETTINGS_SECURITY>{td!(locale, settings_tabs.security)}</A>
+            <A href=paths::SETTINGS_TOKENS>{td!(locale, settings_tabs.tokens)}</A>
+            <A href=paths::SETTINGS_APPS>{td!(locale, settings_tabs.apps)}</A>
+            <A href=paths::SETTINGS_ACCOUNT>{td!(locale, settings_tabs.account)}</A>
         </nav>
         <Outlet/>
     }
@@ -120,6 +162,8 @@ fn SettingsFrame() -> impl IntoView {
 #[component]
 fn Layout(children: Children) -> impl IntoView {
     let cx = ViewerContext::provide();
+    let locale = use_locale();
+    reload_when_the_language_setting_changes(cx);
     // Created here, outside the header's Transition, so it lives as long as the page: see
     // `SignOutForm`.
     let sign_out = ServerAction::<LogOut>::new();
@@ -144,10 +188,10 @@ fn Layout(children: Children) -> impl IntoView {
             // A plain link for the browser to follow (`rel="external"` keeps the router out):
             // it moves focus past the header to the page's content.
             <a class="skip-link" href="#content" rel="external">
-                "Skip to content"
+                {td!(locale, skip_to_content)}
             </a>
             <header class="site-header">
-                <nav aria-label="Main">
+                <nav aria-label=td_string!(locale, nav.main)>
                     <A href=paths::HOME attr:class="brand">
                         "Roster"
                     </A>
@@ -160,17 +204,17 @@ fn Layout(children: Children) -> impl IntoView {
                                         let admin = viewer.is_admin();
                                         view! {
                                             <span class="who">{viewer.display_name}</span>
-                                            {admin.then(|| view! { <A href=paths::ADMIN_USERS>"Admin"</A> })}
-                                            <A href=paths::PROFILE>"Profile"</A>
-                                            <A href=paths::SETTINGS>"Settings"</A>
+                                            {admin.then(|| view! { <A href=paths::ADMIN_USERS>{td!(locale, nav.admin)}</A> })}
+                                            <A href=paths::PROFILE>{td!(locale, nav.profile)}</A>
+                                            <A href=paths::SETTINGS>{td!(locale, nav.settings)}</A>
                                             <SignOutForm action=sign_out/>
                                         }
                                             .into_any()
                                     }
                                     None => {
                                         view! {
-                                            <A href=paths::LOGIN>"Sign in"</A>
-                                            <A href=paths::SIGN_UP>"Create account"</A>
+                                            <A href=paths::LOGIN>{td!(locale, nav.sign_in)}</A>
+                                            <A href=paths::SIGN_UP>{td!(locale, nav.create_account)}</A>
                                         }
                                             .into_any()
                                     }
@@ -196,10 +240,34 @@ fn Layout(children: Children) -> impl IntoView {
     }
 }
 
+/// In the browser: once the person's "Language" setting is known, a change of it (saved on
+/// `/settings`, or another person signing in) loads the page again, so the server draws every
+/// word in the new language, as it does for a form sent without JavaScript.
+fn reload_when_the_language_setting_changes(cx: ViewerContext) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(
+        move |before: Option<Option<Option<crate::domain::Language>>>| {
+            let now = cx
+                .viewer
+                .get()
+                .map(|v| v.ok().flatten().and_then(|viewer| viewer.language));
+            if let (Some(Some(before)), Some(now)) = (before, now) {
+                if before != now {
+                    let _ = window().location().reload();
+                }
+            }
+            now
+        },
+    );
+    #[cfg(not(feature = "hydrate"))]
+    let _ = cx;
+}
+
 /// `/`: what Roster is, or a welcome for the signed-in person.
 #[component]
 fn HomePage() -> impl IntoView {
     let cx = ViewerContext::get();
+    let locale = use_locale();
     let query = leptos_router::hooks::use_query_map();
     let deleted = move || query.with(|q| q.get("deleted").is_some());
     view! {
@@ -212,13 +280,13 @@ fn HomePage() -> impl IntoView {
                         Some(viewer) => {
                             view! {
                                 <section class="card">
-                                    <h1>"Welcome, " {viewer.display_name}</h1>
+                                    <h1>{td!(locale, home.welcome, name = viewer.display_name)}</h1>
                                     <ul class="links">
-                                        <li><A href=paths::PROFILE>"Edit your profile"</A></li>
-                                        <li><A href=paths::SETTINGS>"Change your settings"</A></li>
-                                        <li><A href=paths::SETTINGS_PASSWORD>"Change your password"</A></li>
-                                        <li><A href=paths::SETTINGS_SESSIONS>"See where you are signed in"</A></li>
-                                        <li><A href=paths::SETTINGS_ACCOUNT>"Download your data or delete your account"</A></li>
+                                        <li><A href=paths::PROFILE>{td!(locale, home.edit_profile)}</A></li>
+                                        <li><A href=paths::SETTINGS>{td!(locale, home.change_settings)}</A></li>
+                                        <li><A href=paths::SETTINGS_PASSWORD>{td!(locale, home.change_password)}</A></li>
+                                        <li><A href=paths::SETTINGS_SESSIONS>{td!(locale, home.see_sessions)}</A></li>
+                                        <li><A href=paths::SETTINGS_ACCOUNT>{td!(locale, home.data_or_delete)}</A></li>
                                     </ul>
                                 </section>
                             }
@@ -231,18 +299,17 @@ fn HomePage() -> impl IntoView {
                                         .then(|| {
                                             view! {
                                                 <p class="success" role="status">
-                                                    "Your account has been deleted."
+                                                    {td!(locale, home.deleted)}
                                                 </p>
                                             }
                                         })}
                                     <h1>"Roster"</h1>
                                     <p>
-                                        "Your account and profile, kept on a server you trust. "
-                                        "Sign up, sign in, and keep your profile and settings in one place."
+                                        {td!(locale, home.pitch_1)} " " {td!(locale, home.pitch_2)}
                                     </p>
                                     <p class="actions">
-                                        <A href=paths::LOGIN attr:class="button">"Sign in"</A>
-                                        <A href=paths::SIGN_UP attr:class="button primary">"Create account"</A>
+                                        <A href=paths::LOGIN attr:class="button">{td!(locale, nav.sign_in)}</A>
+                                        <A href=paths::SIGN_UP attr:class="button primary">{td!(locale, nav.create_account)}</A>
                                     </p>
                                 </section>
                             }
@@ -263,12 +330,13 @@ fn NotFound() -> impl IntoView {
             res.set_status(http::StatusCode::NOT_FOUND);
         }
     }
+    let locale = use_locale();
     view! {
-        <Title text="Page not found"/>
+        <Title text=td_string!(locale, not_found.title)/>
         <section class="card narrow">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address."</p>
-            <p><A href=paths::HOME>"Go to the start page"</A></p>
+            <h1>{td!(locale, not_found.title)}</h1>
+            <p>{td!(locale, not_found.text)}</p>
+            <p><A href=paths::HOME>{td!(locale, not_found.start_page)}</A></p>
         </section>
     }
 }

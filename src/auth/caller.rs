@@ -179,6 +179,10 @@ impl Viewer {
             role: row.role,
             display_name: row.display_name,
             time_zone: row.time_zone,
+            language: row
+                .language
+                .as_deref()
+                .and_then(crate::domain::Language::from_tag),
             must_change_password: row.must_change_password,
             email_verified: row.email_verified,
             two_factor: row.two_factor,
@@ -250,6 +254,7 @@ mod tests {
                 display_name: "Ann".into(),
                 theme: Theme::System,
                 time_zone: "UTC".into(),
+                language: None,
                 role,
                 must_change_password,
                 email_verified: true,

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 pub use caller::{Admin, Caller, Me};
 
 use crate::{
-    domain::{DisplayName, Email, Password, Role, Theme},
+    domain::{DisplayName, Email, Language, Password, Role, Theme},
     error::FieldErrors,
 };
 
@@ -57,6 +57,8 @@ pub struct Viewer {
     pub display_name: String,
     pub theme: Theme,
     pub time_zone: String,
+    /// The "Language" setting; `None`: the browser's `Accept-Language` decides.
+    pub language: Option<Language>,
     pub role: Role,
     /// An administrator reset the password: every page sends the person to
     /// `/settings/password` until they choose a new one.

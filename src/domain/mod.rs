@@ -25,7 +25,7 @@ pub use mail::{MailKind, MailState};
 pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};
 pub use scope::Scope;
-pub use settings::{Theme, TimeZoneName};
+pub use settings::{Language, Theme, TimeZoneName};
 pub use sort::SortKey;
 
 /// Characters of `s` counted as Unicode scalar values (what a person sees as characters, near

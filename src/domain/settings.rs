@@ -35,13 +35,61 @@ impl Theme {
             Theme::Dark => "dark",
         }
     }
+}
 
-    /// The name shown in the form.
-    pub fn label(self) -> &'static str {
+/// A language Roster's pages and mails can be read in (the catalogue is `locales/<tag>.json`).
+///
+/// A person's setting is an `Option<Language>`: `None` follows the browser's `Accept-Language`.
+/// The setting is stored as the tag; a stored tag this build does not ship reads as `None`, so
+/// a build without a language never locks anyone out of their pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Language {
+    #[serde(rename = "en")]
+    English,
+    #[serde(rename = "de")]
+    German,
+}
+
+impl Language {
+    /// Every language, in the order the settings form lists them (English, the default, first).
+    pub const ALL: [Language; 2] = [Language::English, Language::German];
+
+    /// The BCP 47 tag (RFC 5646): the stored value, the form's value and `<html lang>`.
+    pub fn tag(self) -> &'static str {
         match self {
-            Theme::System => "System",
-            Theme::Light => "Light",
-            Theme::Dark => "Dark",
+            Language::English => "en",
+            Language::German => "de",
+        }
+    }
+
+    /// The language's name in itself, as language menus show them (the reader may not know
+    /// the current one).
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::English => "English",
+            Language::German => "Deutsch",
+        }
+    }
+
+    /// The language with tag `tag`, if Roster ships it.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+
+    /// The setting's value for "follow the browser" (a form cannot send an empty choice apart
+    /// from no choice: both arrive as nothing).
+    pub const BROWSER: &'static str = "browser";
+
+    /// Parses the submitted setting: a tag, or [`Language::BROWSER`] for the browser's choice
+    /// (`None`).
+    ///
+    /// Errors (as messages): any other text.
+    pub fn parse_setting(input: &str) -> Result<Option<Self>, String> {
+        match input.trim() {
+            Self::BROWSER => Ok(None),
+            tag => Self::from_tag(tag)
+                .map(Some)
+                .ok_or_else(|| "Choose a language from the list".to_string()),
         }
     }
 }
@@ -91,6 +139,18 @@ mod tests {
         assert!(Theme::parse("purple").is_err());
         assert!(Theme::parse("").is_err());
         assert!(Theme::parse("Dark").is_err());
+    }
+
+    #[test]
+    fn language_settings_round_trip_and_empty_is_the_browsers_choice() {
+        for language in Language::ALL {
+            assert_eq!(Language::parse_setting(language.tag()), Ok(Some(language)));
+        }
+        assert_eq!(Language::parse_setting("browser"), Ok(None));
+        assert!(Language::parse_setting("").is_err());
+        assert!(Language::parse_setting("fr").is_err());
+        assert!(Language::parse_setting("EN").is_err());
+        assert_eq!(Language::from_tag("xx"), None);
     }
 
     #[test]

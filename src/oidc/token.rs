@@ -362,7 +362,10 @@ pub async fn claims(
     if has("profile") {
         claims.insert("name".into(), user.display_name.into());
         claims.insert("zoneinfo".into(), user.time_zone.into());
-        claims.insert("locale".into(), "en".into());
+        // The "Language" setting (a BCP 47 tag, OIDC Core 1.0 §5.1); English, the pages'
+        // language, when the person left it to the browser.
+        let locale = user.language.unwrap_or_else(|| "en".to_string());
+        claims.insert("locale".into(), locale.into());
         if !user.website.is_empty() {
             claims.insert("website".into(), user.website.into());
         }

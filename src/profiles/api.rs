@@ -57,15 +57,24 @@ pub async fn get_settings() -> Result<SettingsData, AppError> {
 }
 
 /// Saves the caller's settings, then sends them to `/settings?saved=1` ("Settings saved").
+/// `language`: a tag, `browser` for the browser's choice, absent (or empty) for unchanged.
 ///
 /// Errors: `Unauthorized` when signed out; `Validation` per field.
 #[server(prefix = "/fn", endpoint = "update_settings")]
-pub async fn update_settings(theme: String, time_zone: String) -> Result<(), AppError> {
+pub async fn update_settings(
+    theme: String,
+    time_zone: String,
+    language: Option<String>,
+) -> Result<(), AppError> {
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
-    let change = SettingsForm { theme, time_zone }
-        .parse()
-        .map_err(AppError::Validation)?;
+    let change = SettingsForm {
+        theme,
+        time_zone,
+        language,
+    }
+    .parse()
+    .map_err(AppError::Validation)?;
     super::service::update(&r.state, &me, &change, &r.ctx, r.state.now()).await?;
     leptos_axum::redirect(&crate::paths::flagged(crate::paths::SETTINGS, "saved"));
     Ok(())

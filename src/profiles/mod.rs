@@ -1,4 +1,4 @@
-//! A person's own profile (what others see) and settings (theme, time zone): the pages, their
+//! A person's own profile (what others see) and settings (theme, time zone, language): the pages, their
 //! server functions, and the one service that changes them for the forms and the JSON API
 //! alike ([`ProfileChange`]: the forms send every field, `PATCH /api/v1/me` some).
 
@@ -10,7 +10,7 @@ pub mod ui;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{Bio, DisplayName, Location, Theme, TimeZoneName, Website},
+    domain::{Bio, DisplayName, Language, Location, Theme, TimeZoneName, Website},
     error::FieldErrors,
 };
 
@@ -24,6 +24,8 @@ pub struct ProfileChange {
     pub website: Option<Website>,
     pub theme: Option<Theme>,
     pub time_zone: Option<TimeZoneName>,
+    /// `Some(None)`: follow the browser's language from now on.
+    pub language: Option<Option<Language>>,
 }
 
 /// The fields of a change as sent, each optional (absent: unchanged).
@@ -35,6 +37,8 @@ pub struct ProfileChangeText<'a> {
     pub website: Option<&'a str>,
     pub theme: Option<&'a str>,
     pub time_zone: Option<&'a str>,
+    /// A language's tag, or `browser` for the browser's choice.
+    pub language: Option<&'a str>,
 }
 
 impl ProfileChangeText<'_> {
@@ -67,6 +71,12 @@ impl ProfileChangeText<'_> {
                 "time_zone",
                 self.time_zone,
                 TimeZoneName::parse,
+            ),
+            language: field(
+                &mut errors,
+                "language",
+                self.language,
+                Language::parse_setting,
             ),
         };
         errors.into_result(|| change)
@@ -103,6 +113,8 @@ impl ProfileForm {
 pub struct SettingsForm {
     pub theme: String,
     pub time_zone: String,
+    /// Absent (a form drawn before the setting existed): unchanged.
+    pub language: Option<String>,
 }
 
 impl SettingsForm {
@@ -111,6 +123,7 @@ impl SettingsForm {
         ProfileChangeText {
             theme: Some(&self.theme),
             time_zone: Some(&self.time_zone),
+            language: self.language.as_deref(),
             ..Default::default()
         }
         .parse()
@@ -134,6 +147,8 @@ pub struct ProfileData {
 pub struct SettingsData {
     pub theme: Theme,
     pub time_zone: String,
+    /// `None`: the browser's choice.
+    pub language: Option<Language>,
     /// Every IANA time zone name the server knows, sorted.
     pub time_zones: Vec<String>,
     /// The time now in `time_zone`, e.g. "27 Nov 2026, 15:04 WET".
@@ -195,10 +210,20 @@ mod tests {
         let errors = SettingsForm {
             theme: "neon".into(),
             time_zone: "".into(),
+            language: Some("xx".into()),
         }
         .parse()
         .unwrap_err();
         assert!(errors.get("theme").is_some());
         assert!(errors.get("time_zone").is_some());
+        assert!(errors.get("language").is_some());
+        let change = SettingsForm {
+            theme: "dark".into(),
+            time_zone: "UTC".into(),
+            language: Some("browser".into()),
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(change.language, Some(None), "the browser's choice");
     }
 }

@@ -8,7 +8,10 @@ use crate::{
         AuditAction,
     },
     auth::Me,
-    domain::time::{format_time, time_zone_names},
+    domain::{
+        time::{format_time, time_zone_names},
+        Language,
+    },
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, AppState},
@@ -46,6 +49,7 @@ pub async fn settings(state: &AppState, me: &Me, now: i64) -> Result<SettingsDat
         .ok_or(AppError::NotFound)?;
     Ok(SettingsData {
         theme: own.theme,
+        language: own.language.as_deref().and_then(Language::from_tag),
         local_time: format_time(now, &own.time_zone),
         time_zone: own.time_zone,
         time_zones: time_zone_names(),
@@ -115,6 +119,9 @@ pub fn apply(before: &users::OwnFields, change: &ProfileChange) -> users::OwnFie
     }
     if let Some(v) = &change.time_zone {
         after.time_zone = v.as_str().into();
+    }
+    if let Some(v) = change.language {
+        after.language = v.map(|language| language.tag().to_string());
     }
     after
 }

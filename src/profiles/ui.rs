@@ -13,7 +13,8 @@ use crate::{
         lazy_page, saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SelectField,
         SubmitButton, TextAreaField,
     },
-    domain::Theme,
+    domain::{Language, Theme},
+    i18n::{td, td_string, use_locale},
     paths::{self, Route as Path},
 };
 
@@ -109,9 +110,10 @@ pub fn ProfilePage() -> impl IntoView {
     }
 }
 
-/// `/settings`: theme and time zone.
+/// `/settings`: theme, time zone and language.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let locale = use_locale();
     let action = ServerAction::<UpdateSettings>::new();
     let cx = ViewerContext::get();
     cx.refresh_after(action);
@@ -124,14 +126,28 @@ pub fn SettingsPage() -> impl IntoView {
     );
     view! {
         <DataCard
-            title="Settings"
+            title=td_string!(locale, preferences.title)
             here=paths::SETTINGS
             data=settings
             content=move |s: SettingsData| {
                 let themes = Theme::ALL
                     .iter()
-                    .map(|t| (t.as_str().to_string(), t.label().to_string()))
+                    .map(|t| {
+                        let label = match t {
+                            Theme::System => td_string!(locale, theme.system),
+                            Theme::Light => td_string!(locale, theme.light),
+                            Theme::Dark => td_string!(locale, theme.dark),
+                        };
+                        (t.as_str().to_string(), label.to_string())
+                    })
                     .collect::<Vec<_>>();
+                // Each language by its own name, after "follow the browser".
+                let languages = std::iter::once((
+                    Language::BROWSER.to_string(),
+                    td_string!(locale, preferences.language_browser).to_string(),
+                ))
+                .chain(Language::ALL.iter().map(|l| (l.tag().to_string(), l.name().to_string())))
+                .collect::<Vec<_>>();
                 let zones = s
                     .time_zones
                     .iter()
@@ -142,25 +158,34 @@ pub fn SettingsPage() -> impl IntoView {
                         <ReturnTo/>
                         <FormMessage feedback=feedback/>
                         <Show when=move || saved.get()>
-                            <p class="success" role="status">"Settings saved"</p>
+                            <p class="success" role="status">{td!(locale, preferences.saved)}</p>
                         </Show>
                         <SelectField
-                            label="Theme"
+                            label=td_string!(locale, preferences.theme)
                             name="theme"
                             options=themes
                             selected=s.theme.as_str()
                             error=feedback.field("theme")
                         />
                         <SelectField
-                            label="Time zone"
+                            label=td_string!(locale, preferences.time_zone)
                             name="time_zone"
                             options=zones
                             selected=s.time_zone
                             error=feedback.field("time_zone")
                         />
-                        <p class="muted">"Your local time: " <time>{s.local_time}</time></p>
+                        <p class="muted">
+                            {td!(locale, preferences.local_time)} " " <time>{s.local_time}</time>
+                        </p>
+                        <SelectField
+                            label=td_string!(locale, preferences.language)
+                            name="language"
+                            options=languages
+                            selected=s.language.map_or(Language::BROWSER, Language::tag)
+                            error=feedback.field("language")
+                        />
                         <SubmitButton
-                            label="Save settings"
+                            label=td_string!(locale, preferences.save)
                             pending=action.pending().into()
                             on_click=check
                         />

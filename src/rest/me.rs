@@ -124,6 +124,7 @@ pub async fn patch_me(
         website: body.website.as_deref(),
         theme: body.theme.map(Theme::as_str),
         time_zone: body.time_zone.as_deref(),
+        language: None,
     }
     .parse()
     .map_err(AppError::Validation)?;

@@ -4,7 +4,9 @@
 //!
 //! Only a `GET` of a path in [`CACHEABLE_PAGES`], without a query string and without the
 //! session cookie, is served from the cache; anything else (a signed-in visitor, a stale
-//! cookie, `?next=...`) is rendered as usual. "Without the session cookie" is decided by the
+//! cookie, `?next=...`) is rendered as usual. A page is kept once per language (the one
+//! `Accept-Language` chooses, `crate::i18n::choose`), and says so with `Vary: Accept-Language`.
+//! "Without the session cookie" is decided by the
 //! very parse the session layer uses (`tower-cookies`: each `Cookie` header as UTF-8, split at
 //! `;`, each cookie trimmed and percent-decoded), so no spelling of the cookie can look signed
 //! out here and signed in there. Only a `200` HTML answer that sets no cookie, carries a
@@ -92,25 +94,30 @@ impl CachedPage {
     }
 }
 
-/// The rendered pages, by path.
+/// A cached page's key: its path and its language's tag.
+type PageKey = (&'static str, &'static str);
+
+/// The rendered pages, by path and language.
 #[derive(Debug, Default)]
 pub struct PageCache {
-    pages: RwLock<HashMap<&'static str, Arc<CachedPage>>>,
+    pages: RwLock<HashMap<PageKey, Arc<CachedPage>>>,
 }
 
 impl PageCache {
-    /// Whether `path` is in the cache.
-    pub fn contains(&self, path: &str) -> bool {
-        self.get(path).is_some()
+    /// Whether `path` is in the cache in the language tagged `language`.
+    pub fn contains(&self, path: &str, language: &str) -> bool {
+        self.pages
+            .read()
+            .is_ok_and(|pages| pages.keys().any(|k| *k == (path, language)))
     }
 
-    fn get(&self, path: &str) -> Option<Arc<CachedPage>> {
-        self.pages.read().ok()?.get(path).cloned()
+    fn get(&self, key: PageKey) -> Option<Arc<CachedPage>> {
+        self.pages.read().ok()?.get(&key).cloned()
     }
 
-    fn put(&self, path: &'static str, page: CachedPage) {
+    fn put(&self, key: PageKey, page: CachedPage) {
         if let Ok(mut pages) = self.pages.write() {
-            pages.insert(path, Arc::new(page));
+            pages.insert(key, Arc::new(page));
         }
     }
 }
@@ -133,15 +140,21 @@ pub fn has_cookie(headers: &HeaderMap, name: &str) -> bool {
         .any(|c| c.name() == name)
 }
 
-/// The cacheable page `req` asks for, if it may be answered from the cache.
-fn cacheable(req: &Request, cookie_name: &str) -> Option<&'static str> {
+/// The cacheable page `req` asks for and the language it is drawn in, if it may be answered
+/// from the cache.
+fn cacheable(req: &Request, cookie_name: &str) -> Option<PageKey> {
     if req.method() != Method::GET || req.uri().query().is_some() {
         return None;
     }
     let path = CACHEABLE_PAGES
         .into_iter()
         .find(|p| *p == req.uri().path())?;
-    (!has_cookie(req.headers(), cookie_name)).then_some(path)
+    let accept_language = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let language = crate::i18n::language_of(crate::i18n::choose(None, accept_language)).tag();
+    (!has_cookie(req.headers(), cookie_name)).then_some((path, language))
 }
 
 /// The nonce of a page's policy (`'nonce-<value>'` in `script-src`).
@@ -158,14 +171,18 @@ fn policy_nonce(headers: &HeaderMap) -> Option<String> {
 /// Middleware (outside the session layer): answers a signed-out visitor's `GET` of a cacheable
 /// page from the cache, or renders it and keeps it.
 pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(path) = cacheable(&req, state.config().session_cookie_name()) else {
+    let Some(key) = cacheable(&req, state.config().session_cookie_name()) else {
         return next.run(req).await;
     };
+    let (path, _) = key;
     let fresh = || leptos::nonce::Nonce::new().to_string();
-    if let Some(page) = state.pages().get(path) {
+    if let Some(page) = state.pages().get(key) {
         return page.response(&fresh());
     }
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
+    // The same address answers in each language.
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-language"));
     let html = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -194,7 +211,7 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
         headers.remove(header::CONTENT_LENGTH);
         state
             .pages()
-            .put(path, CachedPage::new(headers, &bytes, &nonce));
+            .put(key, CachedPage::new(headers, &bytes, &nonce));
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -226,11 +243,17 @@ mod tests {
         let name = "__Host-roster_session";
         assert_eq!(
             cacheable(&req(Method::GET, "/login", None), name),
-            Some("/login")
+            Some(("/login", "en"))
         );
+        let german = Request::builder()
+            .uri("/login")
+            .header(header::ACCEPT_LANGUAGE, "de-AT, de;q=0.9, en;q=0.5")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(cacheable(&german, name), Some(("/login", "de")));
         assert_eq!(
             cacheable(&req(Method::GET, "/", Some("theme=dark; other=1")), name),
-            Some("/")
+            Some(("/", "en"))
         );
         assert_eq!(
             cacheable(&req(Method::GET, "/login?next=/x", None), name),

@@ -203,7 +203,7 @@ pub async fn record_login(db: impl Into<Ex<'_>>, id: i64, now: i64) -> Result<()
 /// The columns of a [`ViewerRow`], from `users u` joined with `profiles p` (for queries that
 /// join them to another table, such as the session check).
 pub const VIEWER_COLUMNS: &str = concat!(
-    "p.display_name, p.theme, p.time_zone, u.role, u.must_change_password, u.status, \
+    "p.display_name, p.theme, p.time_zone, p.language, u.role, u.must_change_password, u.status, \
      (u.email_verified_at IS NOT NULL) AS email_verified, ",
     crate::store::factors::has_second_factor!(),
     " AS two_factor"
@@ -215,6 +215,8 @@ pub struct ViewerRow {
     pub display_name: String,
     pub theme: Theme,
     pub time_zone: String,
+    /// The "Language" setting's tag; `None`: the browser's choice.
+    pub language: Option<String>,
     pub role: Role,
     pub must_change_password: bool,
     pub status: AccountStatus,
@@ -275,11 +277,14 @@ pub struct OwnFields {
     pub website: String,
     pub theme: Theme,
     pub time_zone: String,
+    /// The "Language" setting's tag; `None`: the browser's choice.
+    pub language: Option<String>,
 }
 
 impl OwnFields {
-    /// `(name, value)` of each field, in the order audit events list changes.
-    pub fn named(&self) -> [(&'static str, &str); 6] {
+    /// `(name, value)` of each field, in the order audit events list changes (the language as
+    /// its tag, empty for the browser's choice).
+    pub fn named(&self) -> [(&'static str, &str); 7] {
         [
             ("display_name", &self.display_name),
             ("bio", &self.bio),
@@ -287,6 +292,7 @@ impl OwnFields {
             ("website", &self.website),
             ("theme", self.theme.as_str()),
             ("time_zone", &self.time_zone),
+            ("language", self.language.as_deref().unwrap_or_default()),
         ]
     }
 }
@@ -296,7 +302,7 @@ impl OwnFields {
 /// Errors: `Internal` when the query fails.
 pub async fn own_fields(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<OwnFields>, AppError> {
     query(
-        "SELECT display_name, bio, location, website, theme, time_zone FROM profiles \
+        "SELECT display_name, bio, location, website, theme, time_zone, language FROM profiles \
          WHERE user_id = $1",
     )
     .bind(id)
@@ -316,7 +322,7 @@ pub async fn save_own_fields(
 ) -> Result<bool, AppError> {
     let done = query(
         "UPDATE profiles SET display_name = $1, bio = $2, location = $3, website = $4, \
-         theme = $5, time_zone = $6, updated_at = $7 WHERE user_id = $8",
+         theme = $5, time_zone = $6, language = $7, updated_at = $8 WHERE user_id = $9",
     )
     .bind(&fields.display_name)
     .bind(&fields.bio)
@@ -324,6 +330,7 @@ pub async fn save_own_fields(
     .bind(&fields.website)
     .bind(fields.theme)
     .bind(&fields.time_zone)
+    .bind(fields.language.as_deref())
     .bind(now)
     .bind(id)
     .execute(db)
@@ -343,6 +350,8 @@ pub struct UserRecord {
     pub website: String,
     pub theme: Theme,
     pub time_zone: String,
+    /// The "Language" setting's tag; `None`: the browser's choice.
+    pub language: Option<String>,
     pub role: Role,
     pub status: AccountStatus,
     pub created_at: i64,
@@ -366,6 +375,7 @@ impl UserRecord {
             website: self.website.clone(),
             theme: self.theme,
             time_zone: self.time_zone.clone(),
+            language: self.language.clone(),
         }
     }
 
@@ -377,7 +387,7 @@ impl UserRecord {
 
 pub(super) const RECORD_COLUMNS: &str =
     "u.id, u.email, p.display_name, p.bio, p.location, p.website, \
-     p.theme, p.time_zone, u.role, u.status, u.created_at, u.updated_at, \
+     p.theme, p.time_zone, p.language, u.role, u.status, u.created_at, u.updated_at, \
      p.updated_at AS profile_updated_at, u.last_login_at, u.must_change_password, \
      u.email_verified_at";
 

@@ -1,0 +1,39 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, open, PASSWORD, uniqueEmail } from "./helpers";
+
+// A browser that asks for German first (Accept-Language: de-DE and navigator.languages).
+test.use({ locale: "de-DE" });
+
+test("a German browser gets German pages; the Language setting overrides it and back", async ({ page }) => {
+  await open(page, "/");
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await expect(page.getByRole("link", { name: "Konto anlegen" }).first()).toBeVisible();
+
+  await open(page, "/signup");
+  await page.getByLabel("Email").fill(uniqueEmail("sprache"));
+  await page.getByLabel("Display name").fill("Greta Sprache");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Willkommen, Greta Sprache" })).toBeVisible();
+
+  await page.getByRole("navigation").getByRole("link", { name: "Einstellungen" }).click();
+  await expect(page.getByRole("heading", { name: "Einstellungen" })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByLabel("Sprache")).toHaveValue("browser");
+  await page.getByLabel("Sprache").selectOption({ label: "English" });
+  await page.getByRole("button", { name: "Einstellungen speichern" }).click();
+
+  // The whole page is drawn again in English (with JavaScript: loaded again; without: the
+  // form's answer).
+  await expect(page.getByText("Settings saved")).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Settings" })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByLabel("Language")).toHaveValue("en");
+
+  // And back to what the browser asks for.
+  await page.getByLabel("Language").selectOption({ label: "Same as the browser" });
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Einstellungen gespeichert")).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+});

@@ -1,0 +1,167 @@
+//! The translations: every text a person reads in the browser or a mail, in English (the
+//! default) and German, from `locales/<tag>.json` (listed in `Cargo.toml`,
+//! `[package.metadata.leptos-i18n]`), compiled in by `leptos_i18n` with typed keys: a key
+//! missing from one language is a build warning and a failing test
+//! (`tests::both_languages_have_the_same_keys`).
+//!
+//! - In components: `let locale = use_locale();` then `td!(locale, key)` (a view) or
+//!   `td_string!(locale, key)` (a `&'static str`, or a `String` with variables, for attributes
+//!   and props). The page's language is a plain value, not `leptos_i18n`'s reactive context:
+//!   it never changes while a page is open, and the context's machinery (cookies, the
+//!   browser's language list, locale matching) would be 30 KB more wasm for every visitor.
+//! - Elsewhere (mails, messages made on the server): the same macros with a [`Locale`] chosen
+//!   by [`choose`].
+//!
+//! The JSON API's problem texts stay English: it is read by programs.
+//!
+//! How a page's language is chosen: the person's "Language" setting, else the best match of the
+//! browser's `Accept-Language` (RFC 9110 §12.5.4; RFC 4647 lookup by `leptos_i18n`), else
+//! English. The server renders `<html lang>` with it; the browser's hydration reads it back
+//! from there, so both draw the same words (no flash of the other language).
+
+// The generated module `i18n` (`Locale`, the keys, `use_i18n`, `I18nContextProvider`, the
+// macros). The macro is deprecated in 0.6 in favour of a build script, which would bring ~100
+// crates into every build (ICU's data exporter with an HTTP client and a wasm interpreter)
+// for data this module does not use; the code it generates is the same.
+#[allow(deprecated)]
+mod generated {
+    leptos_i18n::load_locales!();
+}
+
+pub use generated::i18n::*;
+
+use crate::domain::Language;
+
+/// The language of the page being drawn (as `app` provides it; English outside a page).
+pub fn use_locale() -> Locale {
+    leptos::prelude::use_context::<Locale>().unwrap_or_default()
+}
+
+/// The catalogue's locale of `language`.
+pub fn locale_of(language: Language) -> Locale {
+    match language {
+        Language::English => Locale::en,
+        Language::German => Locale::de,
+    }
+}
+
+/// The language of `locale`.
+pub fn language_of(locale: Locale) -> Language {
+    match locale {
+        Locale::en => Language::English,
+        Locale::de => Language::German,
+    }
+}
+
+/// The language to show: `setting` when the person chose one, else the best match for
+/// `accept_language` (the raw header: tags by descending weight, `q=0` meaning "not this one"),
+/// else English.
+#[cfg(feature = "ssr")]
+pub fn choose(setting: Option<Language>, accept_language: Option<&str>) -> Locale {
+    use leptos_i18n::Locale as _;
+    if let Some(language) = setting {
+        return locale_of(language);
+    }
+    let wanted: Vec<String> = accept_language
+        .map(accept_language::parse_with_quality)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, q)| *q > 0.0)
+        .map(|(tag, _)| tag)
+        .collect();
+    Locale::find_locale(&wanted)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every key path of a locale file (`a.b.c`), with the `{{ variables }}` each text uses.
+    fn keys(tag: &str) -> BTreeSet<String> {
+        fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        let path = if prefix.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{prefix}.{k}")
+                        };
+                        walk(&path, v, out);
+                    }
+                }
+                serde_json::Value::String(text) => {
+                    let mut vars: Vec<&str> = text
+                        .split("{{")
+                        .skip(1)
+                        .filter_map(|rest| rest.split("}}").next())
+                        .map(str::trim)
+                        .collect();
+                    vars.sort_unstable();
+                    out.insert(format!("{prefix} {vars:?}"));
+                }
+                other => {
+                    out.insert(format!("{prefix} {other}"));
+                }
+            }
+        }
+        let path = format!("{}/locales/{tag}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let mut out = BTreeSet::new();
+        walk("", &json, &mut out);
+        out
+    }
+
+    /// A text in one language and not the other (or with other variables) fails here, whatever
+    /// the build's warnings say.
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let english = keys("en");
+        for language in Language::ALL {
+            let other = keys(language.tag());
+            let missing: Vec<_> = english.difference(&other).collect();
+            let extra: Vec<_> = other.difference(&english).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "locales/{}.json differs from en.json: missing {missing:?}, extra {extra:?}",
+                language.tag()
+            );
+        }
+    }
+
+    #[test]
+    fn every_language_has_its_locale_and_back() {
+        for language in Language::ALL {
+            assert_eq!(language_of(locale_of(language)), language);
+            assert_eq!(locale_of(language).as_str(), language.tag());
+        }
+    }
+
+    #[test]
+    fn the_setting_wins_then_the_browsers_weights_then_english() {
+        let de = Some("de-DE,de;q=0.9,en;q=0.8");
+        assert_eq!(choose(Some(Language::English), de), Locale::en);
+        assert_eq!(choose(None, de), Locale::de);
+        assert_eq!(
+            choose(None, Some("fr-CH, fr;q=0.9, de;q=0.7, en;q=0.5")),
+            Locale::de
+        );
+        assert_eq!(
+            choose(None, Some("en;q=0.4, de;q=0.8")),
+            Locale::de,
+            "weights, not order"
+        );
+        assert_eq!(
+            choose(None, Some("de;q=0, en;q=0.1")),
+            Locale::en,
+            "q=0 refuses"
+        );
+        assert_eq!(choose(None, Some("fr, ja")), Locale::en);
+        assert_eq!(choose(None, Some("")), Locale::en);
+        assert_eq!(choose(None, Some(";;,,q=")), Locale::en);
+        assert_eq!(choose(None, None), Locale::en);
+    }
+}

@@ -1,0 +1,166 @@
+//! The page's language (issue 19): the person's "Language" setting, else the browser's
+//! `Accept-Language`, else English; `<html lang>` says which; the anonymous page cache keeps one
+//! page per language.
+
+use reqwest::{header, Response, StatusCode};
+use roster::server::db::query;
+use serde_json::{json, Value};
+
+use crate::common::{location, spawn_app, TestApp};
+
+/// GETs `path` with `Accept-Language: accept` (and the session `cookie`, if any).
+async fn get_in(app: &TestApp, path: &str, accept: &str, cookie: Option<&str>) -> Response {
+    let mut req = app
+        .client
+        .get(app.url(path))
+        .header(header::ACCEPT_LANGUAGE, accept);
+    if let Some(cookie) = cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    req.send().await.unwrap()
+}
+
+/// The `lang` of a page's `<html>`.
+fn html_lang(page: &str) -> &str {
+    let rest = &page[page.find("<html lang=\"").expect("<html lang>") + 12..];
+    &rest[..rest.find('"').unwrap()]
+}
+
+#[tokio::test]
+async fn signed_out_pages_speak_the_browsers_language_and_are_cached_per_language() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        let german = get_in(&app, "/", "de-DE,de;q=0.9,en;q=0.8", None).await;
+        assert_eq!(german.status(), StatusCode::OK);
+        assert_eq!(german.headers()[header::VARY], "accept-language");
+        let page = german.text().await.unwrap();
+        assert_eq!(html_lang(&page), "de");
+        assert!(page.contains("Konto anlegen"), "{page}");
+        assert!(!page.contains("Create account"));
+
+        let english = get_in(&app, "/", "fr-CH, fr;q=0.9, en;q=0.5", None).await;
+        let page = english.text().await.unwrap();
+        assert_eq!(html_lang(&page), "en");
+        assert!(page.contains("Create account"));
+    }
+    // Weights, not order; and q=0 refuses a language.
+    let page = get_in(&app, "/", "en;q=0.2, de;q=0.7", None).await;
+    assert_eq!(html_lang(&page.text().await.unwrap()), "de");
+    let page = get_in(&app, "/", "de;q=0, en;q=0.1", None).await;
+    assert_eq!(html_lang(&page.text().await.unwrap()), "en");
+    // Without the header: English.
+    let page = app.get("/", None).await.text().await.unwrap();
+    assert_eq!(html_lang(&page), "en");
+    assert!(app.state.pages().contains("/", "de") && app.state.pages().contains("/", "en"));
+
+    let missing = get_in(&app, "/no-such-page", "de", None).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let page = missing.text().await.unwrap();
+    assert!(
+        page.contains("<title>Seite nicht gefunden · Roster</title>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_language_setting_beats_the_browser_and_is_audited() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let settings = |language: &'static str| {
+        [
+            ("theme", "system"),
+            ("time_zone", "UTC"),
+            ("language", language),
+        ]
+    };
+
+    let res = app
+        .call("update_settings", &settings("de"), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(location(&res).as_deref(), Some("/settings?saved=1"));
+    let page = get_in(&app, "/settings?saved=1", "en-US,en", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html_lang(&page), "de");
+    assert!(page.contains("Einstellungen gespeichert"), "{page}");
+    assert!(page.contains(r#"<option value="de" selected"#), "{page}");
+    let (stored,): (Option<String>,) = query("SELECT language FROM profiles")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("de"));
+    let (details,): (String,) =
+        query("SELECT details FROM audit_events WHERE action = 'profile.updated'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let details: Value = serde_json::from_str(&details).unwrap();
+    assert_eq!(details["changes"], json!({ "language": ["", "de"] }));
+
+    // Back to the browser's choice.
+    let res = app
+        .call("update_settings", &settings("browser"), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = get_in(&app, "/settings", "en-US,en", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html_lang(&page), "en");
+    assert!(page.contains("Save settings"));
+}
+
+#[tokio::test]
+async fn an_unknown_language_is_refused_and_a_stored_one_this_build_lacks_reads_as_unset() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let res = app
+        .call(
+            "update_settings",
+            &[
+                ("theme", "system"),
+                ("time_zone", "UTC"),
+                ("language", "fr"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        res.text().await.unwrap(),
+        r#"{"Validation":[{"field":"language","message":"Choose a language from the list"}]}"#
+    );
+    let (stored,): (Option<String>,) = query("SELECT language FROM profiles")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, None, "nothing changed");
+
+    // A form drawn before the setting existed (no `language`) leaves it alone.
+    let res = app
+        .call(
+            "update_settings",
+            &[("theme", "dark"), ("time_zone", "UTC")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A language a later build shipped, then this one lacks: the browser decides.
+    query("UPDATE profiles SET language = 'xx'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = get_in(&app, "/settings", "de", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert_eq!(html_lang(&page), "de");
+    assert!(
+        page.contains(r#"<option value="browser" selected"#),
+        "{page}"
+    );
+}
