@@ -10,10 +10,11 @@ test("a German browser gets German pages; the Language setting overrides it and 
   await expect(page.getByRole("link", { name: "Konto anlegen" }).first()).toBeVisible();
 
   await open(page, "/signup");
-  await page.getByLabel("Email").fill(uniqueEmail("sprache"));
-  await page.getByLabel("Display name").fill("Greta Sprache");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveTitle("Konto anlegen · Roster");
+  await page.getByLabel("E-Mail").fill(uniqueEmail("sprache"));
+  await page.getByLabel("Anzeigename").fill("Greta Sprache");
+  await page.getByLabel("Passwort").fill(PASSWORD);
+  await page.getByRole("button", { name: "Konto anlegen" }).click();
   await expect(page.getByRole("heading", { name: "Willkommen, Greta Sprache" })).toBeVisible();
 
   await page.getByRole("navigation").getByRole("link", { name: "Einstellungen" }).click();
@@ -36,4 +37,12 @@ test("a German browser gets German pages; the Language setting overrides it and 
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByText("Einstellungen gespeichert")).toBeVisible();
   await expect(page.locator("html")).toHaveAttribute("lang", "de");
+
+  // Signing out and in again, in German.
+  await page.getByRole("banner").getByRole("button", { name: "Abmelden" }).click();
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Anmelden" })).toBeVisible();
+  await open(page, "/login");
+  await expect(page.getByRole("heading", { name: "Anmelden" })).toBeVisible();
+  await expect(page.getByLabel("Angemeldet bleiben")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Passwort vergessen?" })).toBeVisible();
 });

@@ -21,6 +21,7 @@ use crate::{
     components::{lazy_page, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
     domain::Password,
     error::AppError,
+    i18n::{td, td_string, use_locale},
     paths::{self, Route as Path},
 };
 
@@ -117,45 +118,46 @@ pub fn SignUpPage() -> impl IntoView {
     );
     let query = use_query_map();
     let check_inbox = move || query.with(|q| q.get("check").is_some());
+    let locale = use_locale();
     view! {
-        <Title text="Create account"/>
+        <Title text=td_string!(locale, sign_up.title)/>
         <section class="card narrow">
-            <h1>"Create account"</h1>
+            <h1>{td!(locale, sign_up.title)}</h1>
             <Show when=check_inbox>
-                <p class="success" role="status">
-                    "Check your inbox: we have mailed you a link to confirm your address. \
-                     Follow it to finish signing up. It works for 24 hours."
-                </p>
+                <p class="success" role="status">{td!(locale, sign_up.check_inbox)}</p>
             </Show>
             <ActionForm action=action>
                 <ReturnTo/>
                 <FormMessage feedback=feedback/>
                 <Field
-                    label="Email"
+                    label=td_string!(locale, fields.email)
                     name="email"
                     autocomplete="email"
                     inputmode="email"
                     error=feedback.field("email")
                 />
                 <Field
-                    label="Display name"
+                    label=td_string!(locale, fields.display_name)
                     name="display_name"
                     autocomplete="name"
-                    hint="How others see you. You can change it later."
+                    hint=td_string!(locale, sign_up.display_name_hint)
                     error=feedback.field("display_name")
                 />
                 <NewPasswordField
-                    label="Password"
+                    label=td_string!(locale, fields.password)
                     name="password"
                     error=feedback.field("password")
                 />
                 <SubmitButton
-                    label="Create account"
+                    label=td_string!(locale, sign_up.submit)
                     pending=action.pending().into()
                     on_click=check
                 />
             </ActionForm>
-            <p class="aside">"Already have an account? " <A href=paths::LOGIN>"Sign in"</A></p>
+            <p class="aside">
+                {td!(locale, sign_up.have_account)} " "
+                <A href=paths::LOGIN>{td!(locale, sign_up.sign_in)}</A>
+            </p>
         </section>
     }
 }
@@ -284,28 +286,27 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
     let reset = move || query.with(|q| q.get("reset").is_some());
+    let locale = use_locale();
     view! {
-        <Title text="Sign in"/>
+        <Title text=td_string!(locale, sign_in.title)/>
         <section class="card narrow">
-            <h1>"Sign in"</h1>
+            <h1>{td!(locale, sign_in.title)}</h1>
             <Show when=reset>
-                <p class="success" role="status">
-                    "Your password has been changed. Sign in with your new password."
-                </p>
+                <p class="success" role="status">{td!(locale, sign_in.password_changed)}</p>
             </Show>
             <ActionForm action=action>
                 <ReturnTo/>
                 <FormMessage feedback=feedback/>
                 <input type="hidden" name="next" value=next/>
                 <Field
-                    label="Email"
+                    label=td_string!(locale, fields.email)
                     name="email"
                     autocomplete="username webauthn"
                     inputmode="email"
                     error=feedback.field("email")
                 />
                 <Field
-                    label="Password"
+                    label=td_string!(locale, fields.password)
                     name="password"
                     kind="password"
                     autocomplete="current-password"
@@ -313,17 +314,22 @@ pub fn LoginPage() -> impl IntoView {
                 />
                 <div class="check">
                     <input type="checkbox" id="f-remember" name="remember" value="on"/>
-                    <label for="f-remember">"Remember me"</label>
+                    <label for="f-remember">{td!(locale, sign_in.remember)}</label>
                 </div>
                 <SubmitButton
-                    label="Sign in"
+                    label=td_string!(locale, sign_in.submit)
                     pending=action.pending().into()
                     on_click=check
                 />
             </ActionForm>
-            <PasskeyButton label="Sign in with a passkey" next=Signal::derive(next)/>
-            <p class="aside"><A href=paths::PASSWORD_FORGOT>"Forgot password?"</A></p>
-            <p class="aside">"New to Roster? " <A href=paths::SIGN_UP>"Create an account"</A></p>
+            <PasskeyButton label=td_string!(locale, sign_in.passkey) next=Signal::derive(next)/>
+            <p class="aside">
+                <A href=paths::PASSWORD_FORGOT>{td!(locale, sign_in.forgot)}</A>
+            </p>
+            <p class="aside">
+                {td!(locale, sign_in.new_here)} " "
+                <A href=paths::SIGN_UP>{td!(locale, sign_in.create)}</A>
+            </p>
         </section>
     }
 }
@@ -334,11 +340,12 @@ pub fn LoginPage() -> impl IntoView {
 /// shows (a click in that moment panicked the page's wasm and left it without JavaScript).
 #[component]
 pub fn SignOutForm(action: ServerAction<LogOut>) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <ActionForm action=action>
             <ReturnTo/>
             <button type="submit" class="link">
-                "Sign out"
+                {td!(locale, sign_in.sign_out)}
             </button>
         </ActionForm>
     }
