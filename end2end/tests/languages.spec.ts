@@ -17,6 +17,11 @@ test("a German browser gets German pages; the Language setting overrides it and 
   await page.getByRole("button", { name: "Konto anlegen" }).click();
   await expect(page.getByRole("heading", { name: "Willkommen, Greta Sprache" })).toBeVisible();
 
+  await page.getByRole("navigation").getByRole("link", { name: "Profil" }).click();
+  await expect(page.getByRole("heading", { name: "Profil" })).toBeVisible();
+  await expect(page.getByLabel("Über mich")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Profil speichern" })).toBeVisible();
+
   await page.getByRole("navigation").getByRole("link", { name: "Einstellungen" }).click();
   await expect(page.getByRole("heading", { name: "Einstellungen" })).toBeVisible();
   await hydrated(page);

@@ -55,51 +55,54 @@ pub fn ProfilePage() -> impl IntoView {
     let check = Callback::new(
         feedback.check_before_submit(|f: &ProfileForm| f.parse().err().unwrap_or_default()),
     );
+    let locale = use_locale();
     view! {
         <DataCard
-            title="Profile"
+            title=td_string!(locale, profile.title)
             here=paths::PROFILE
             data=profile
             content=move |p: ProfileData| {
                 view! {
-                    <p class="muted">{p.email} " · member since " {p.member_since}</p>
+                    <p class="muted">
+                        {p.email} " · " {td!(locale, profile.member_since)} " " {p.member_since}
+                    </p>
                     <ActionForm action=action>
                         <ReturnTo/>
                         <FormMessage feedback=feedback/>
                         <Show when=move || saved.get()>
-                            <p class="success" role="status">"Profile saved"</p>
+                            <p class="success" role="status">{td!(locale, profile.saved)}</p>
                         </Show>
                         <Field
-                            label="Display name"
+                            label=td_string!(locale, fields.display_name)
                             name="display_name"
                             value=p.display_name
                             autocomplete="name"
                             error=feedback.field("display_name")
                         />
                         <TextAreaField
-                            label="Bio"
+                            label=td_string!(locale, profile.bio)
                             name="bio"
                             value=p.bio
-                            hint="Up to 1000 characters."
+                            hint=td_string!(locale, profile.bio_hint)
                             error=feedback.field("bio")
                         />
                         <Field
-                            label="Location"
+                            label=td_string!(locale, profile.location)
                             name="location"
                             value=p.location
                             error=feedback.field("location")
                         />
                         <Field
-                            label="Website"
+                            label=td_string!(locale, profile.website)
                             name="website"
                             value=p.website
                             inputmode="url"
                             autocomplete="url"
-                            hint="A full address, such as https://example.org"
+                            hint=td_string!(locale, profile.website_hint)
                             error=feedback.field("website")
                         />
                         <SubmitButton
-                            label="Save profile"
+                            label=td_string!(locale, profile.save)
                             pending=action.pending().into()
                             on_click=check
                         />
