@@ -13,6 +13,7 @@ use crate::{
     components::{
         lazy_page, saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton,
     },
+    i18n::{td, td_string, use_locale},
     paths::{self, Route as Path},
 };
 
@@ -57,34 +58,30 @@ pub fn PasswordPage() -> impl IntoView {
     let check = Callback::new(
         feedback.check_before_submit(|f: &ChangePasswordForm| f.parse().err().unwrap_or_default()),
     );
+    let locale = use_locale();
     view! {
-        <Title text="Password"/>
+        <Title text=td_string!(locale, password.title)/>
         <section class="card">
-            <h1>"Password"</h1>
+            <h1>{td!(locale, password.title)}</h1>
             <Show when=move || required.get()>
-                <p class="notice" role="status">
-                    "An administrator reset your password. Choose a new one to continue: \
-                     enter the one-time password you were given as your current password."
-                </p>
+                <p class="notice" role="status">{td!(locale, password.required)}</p>
             </Show>
-            <p class="muted">"Changing it signs you out everywhere else."</p>
+            <p class="muted">{td!(locale, password.signs_out)}</p>
             <ActionForm action=action>
                 <ReturnTo/>
                 <FormMessage feedback=feedback/>
                 <Show when=move || saved.get()>
-                    <p class="success" role="status">
-                        "Password changed. Your other sessions have been signed out."
-                    </p>
+                    <p class="success" role="status">{td!(locale, password.changed)}</p>
                 </Show>
                 <Field
-                    label="Current password"
+                    label=td_string!(locale, password.current)
                     name="current_password"
                     kind="password"
                     autocomplete="current-password"
                     error=feedback.field("current_password")
                 />
                 <NewPasswordField
-                    label="New password"
+                    label=td_string!(locale, password.new)
                     name="new_password"
                     error=feedback.field("new_password")
                 />
@@ -96,10 +93,10 @@ pub fn PasswordPage() -> impl IntoView {
                         value="on"
                         checked=true
                     />
-                    <label for="f-revoke_tokens">"Also revoke my personal access tokens"</label>
+                    <label for="f-revoke_tokens">{td!(locale, password.revoke_tokens)}</label>
                 </div>
                 <SubmitButton
-                    label="Change password"
+                    label=td_string!(locale, password.submit)
                     pending=action.pending().into()
                     on_click=check
                 />
@@ -123,20 +120,19 @@ pub fn SessionsPage() -> impl IntoView {
     let ended_others = saved_signal(end_others, "ended");
     let saves = cx.saves();
     let sessions = Resource::new(move || saves.get(), |_| get_sessions());
+    let locale = use_locale();
     view! {
         <DataCard
-            title="Sessions"
+            title=td_string!(locale, sessions.title)
             here=paths::SETTINGS_SESSIONS
             data=sessions
             content=move |list: SessionList| {
                 let others = list.iter().filter(|s| !s.this_device).count();
                 view! {
-                    <p class="muted">
-                        "Where you are signed in. Sign out any session you do not recognise."
-                    </p>
+                    <p class="muted">{td!(locale, sessions.intro)}</p>
                     <FormMessage feedback=one_feedback/>
                     <Show when=move || ended_one.get() || ended_others.get()>
-                        <p class="success" role="status">"Signed out"</p>
+                        <p class="success" role="status">{td!(locale, sessions.ended)}</p>
                     </Show>
                     <ul class="sessions">
                         {list
@@ -150,7 +146,7 @@ pub fn SessionsPage() -> impl IntoView {
                                 <ActionForm action=end_others>
                                     <ReturnTo/>
                                     <SubmitButton
-                                        label="Sign out all other sessions"
+                                        label=td_string!(locale, sessions.end_others)
                                         pending=end_others.pending().into()
                                     />
                                 </ActionForm>
@@ -166,15 +162,24 @@ pub fn SessionsPage() -> impl IntoView {
 #[component]
 fn SessionItem(session: SessionView, action: ServerAction<EndSession>) -> impl IntoView {
     let device = describe_user_agent(&session.user_agent);
+    let locale = use_locale();
     view! {
         <li class="session">
             <p>
                 <strong title=session.user_agent.clone()>{device}</strong>
-                {session.this_device.then(|| view! { " " <span class="badge">"This device"</span> })}
+                {session
+                    .this_device
+                    .then(|| {
+                        view! { " " <span class="badge">{td!(locale, sessions.this_device)}</span> }
+                    })}
             </p>
             <p class="muted">
-                "Signed in " {session.signed_in} " · last active " {session.last_seen} " · IP "
-                {session.ip} {session.remember_me.then_some(" · remembered")}
+                {td!(locale, sessions.signed_in)} " " {session.signed_in} " · "
+                {td!(locale, sessions.last_active)} " " {session.last_seen} " · "
+                {td!(locale, sessions.ip)} " " {session.ip}
+                {session
+                    .remember_me
+                    .then(|| view! { " · " {td!(locale, sessions.remembered)} })}
             </p>
             {(!session.this_device)
                 .then(|| {
@@ -182,7 +187,7 @@ fn SessionItem(session: SessionView, action: ServerAction<EndSession>) -> impl I
                         <ActionForm action=action>
                             <ReturnTo/>
                             <input type="hidden" name="id" value=session.id.to_string()/>
-                            <button type="submit">"Sign out"</button>
+                            <button type="submit">{td!(locale, sessions.end)}</button>
                         </ActionForm>
                     }
                 })}
@@ -206,65 +211,57 @@ pub fn AccountPage() -> impl IntoView {
     let check = Callback::new(
         feedback.check_before_submit(|f: &DeleteAccountForm| f.check().err().unwrap_or_default()),
     );
+    let locale = use_locale();
     view! {
-        <Title text="Account"/>
+        <Title text=td_string!(locale, account.title)/>
         <section class="card">
-            <h1>"Account"</h1>
-            <h2>"Your data"</h2>
-            <p class="muted">
-                "Everything Roster keeps about you (account, profile, sessions, security events, mails) as one JSON file."
-            </p>
+            <h1>{td!(locale, account.title)}</h1>
+            <h2>{td!(locale, account.your_data)}</h2>
+            <p class="muted">{td!(locale, account.your_data_text)}</p>
             <p>
                 <a href=paths::ACCOUNT_EXPORT download="roster-export.json" rel="external" class="button">
-                    "Download my data"
+                    {td!(locale, account.download)}
                 </a>
             </p>
-            <h2>"Email address"</h2>
-            <p class="muted">
-                "We mail a link to the new address; your current one keeps signing in until you follow it."
-            </p>
+            <h2>{td!(locale, account.email)}</h2>
+            <p class="muted">{td!(locale, account.email_text)}</p>
             <ActionForm action=change>
                 <ReturnTo/>
                 <FormMessage feedback=change_feedback/>
                 <Show when=move || requested.get()>
-                    <p class="success" role="status">
-                        "Check the new address's inbox: follow the link there to make it your sign-in address. \
-                         It works for 24 hours."
-                    </p>
+                    <p class="success" role="status">{td!(locale, account.email_requested)}</p>
                 </Show>
                 <Field
-                    label="New email"
+                    label=td_string!(locale, account.new_email)
                     name="new_email"
                     autocomplete="email"
                     inputmode="email"
                     error=change_feedback.field("new_email")
                 />
                 <Field
-                    label="Current password"
+                    label=td_string!(locale, password.current)
                     name="current_password"
                     kind="password"
                     autocomplete="current-password"
                     error=change_feedback.field("current_password")
                 />
                 <SubmitButton
-                    label="Change email"
+                    label=td_string!(locale, account.change_email)
                     pending=change.pending().into()
                     on_click=change_check
                 />
             </ActionForm>
-            <h2>"Delete account"</h2>
-            <p class="muted">
-                "This signs you out everywhere and removes your account and profile for good. It cannot be undone."
-            </p>
+            <h2>{td!(locale, account.delete)}</h2>
+            <p class="muted">{td!(locale, account.delete_text)}</p>
             <ActionForm action=action>
                 <ReturnTo/>
                 <FormMessage feedback=feedback/>
                 <Field
-                    label="Password"
+                    label=td_string!(locale, fields.password)
                     name="password"
                     kind="password"
                     autocomplete="current-password"
-                    hint="Enter your password to confirm."
+                    hint=td_string!(locale, account.confirm_hint)
                     error=feedback.field("password")
                 />
                 <button
@@ -275,7 +272,7 @@ pub fn AccountPage() -> impl IntoView {
                     on:click=move |ev| check.run(ev)
                 >
                     <span class="spinner" aria-hidden="true"></span>
-                    "Delete account"
+                    {td!(locale, account.delete)}
                 </button>
             </ActionForm>
         </section>
