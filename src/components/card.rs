@@ -5,7 +5,11 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{error::AppError, paths::login_url};
+use crate::{
+    error::AppError,
+    i18n::{td, use_locale},
+    paths::login_url,
+};
 
 /// A page titled `title`, whose body is `content(data)` once `data` has loaded. When loading
 /// fails because the caller is signed out, it sends them to sign in and back to `here`; other
@@ -24,11 +28,12 @@ where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
     V: IntoView + 'static,
 {
+    let locale = use_locale();
     view! {
         <Title text=title/>
         <section class="card" class:wide=wide>
             <h1>{title}</h1>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{td!(locale, common.loading)}</p> }>
                 {move || {
                     data.get()
                         .map(|result| match result {
@@ -58,9 +63,10 @@ pub fn Forbidden() -> impl IntoView {
             res.set_status(http::StatusCode::FORBIDDEN);
         }
     }
+    let locale = use_locale();
     view! {
-        <p class="error" role="alert">"You need to be an administrator to see this page."</p>
-        <p><a href="/">"Go to the start page"</a></p>
+        <p class="error" role="alert">{td!(locale, common.forbidden)}</p>
+        <p><a href="/">{td!(locale, not_found.start_page)}</a></p>
     }
 }
 
