@@ -53,7 +53,11 @@ async fn signed_out_pages_speak_the_browsers_language_and_are_cached_per_languag
     assert_eq!(html_lang(&page), "en");
     assert!(app.state.pages().contains("/", "de") && app.state.pages().contains("/", "en"));
 
-    let login = get_in(&app, "/login", "de", None).await.text().await.unwrap();
+    let login = get_in(&app, "/login", "de", None)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(login.contains("<h1>Anmelden</h1>"), "{login}");
     assert!(login.contains(">E-Mail</label>") && login.contains(">Passwort</label>"));
 

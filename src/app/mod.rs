@@ -92,8 +92,9 @@ fn page_locale() -> crate::i18n::Locale {
 
 /// Provides the page's language to every component ([`crate::i18n::use_locale`]): on the
 /// server [`page_locale`]'s; in the browser the `<html lang>` the server wrote, so hydration
-/// draws the same words. It never changes while a page is open (a change of the setting loads
-/// the page again: [`reload_when_the_language_setting_changes`]).
+/// draws the same words. It never changes while a page is open (saving another language loads
+/// the settings page again: `profiles::ui::SettingsPage`; a sign-in with a setting takes effect
+/// on the next page load).
 fn provide_page_language() {
     #[cfg(feature = "ssr")]
     let locale = page_locale();
@@ -163,7 +164,6 @@ fn SettingsFrame() -> impl IntoView {
 fn Layout(children: Children) -> impl IntoView {
     let cx = ViewerContext::provide();
     let locale = use_locale();
-    reload_when_the_language_setting_changes(cx);
     // Created here, outside the header's Transition, so it lives as long as the page: see
     // `SignOutForm`.
     let sign_out = ServerAction::<LogOut>::new();
@@ -238,29 +238,6 @@ fn Layout(children: Children) -> impl IntoView {
             </main>
         </div>
     }
-}
-
-/// In the browser: once the person's "Language" setting is known, a change of it (saved on
-/// `/settings`, or another person signing in) loads the page again, so the server draws every
-/// word in the new language, as it does for a form sent without JavaScript.
-fn reload_when_the_language_setting_changes(cx: ViewerContext) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(
-        move |before: Option<Option<Option<crate::domain::Language>>>| {
-            let now = cx
-                .viewer
-                .get()
-                .map(|v| v.ok().flatten().and_then(|viewer| viewer.language));
-            if let (Some(Some(before)), Some(now)) = (before, now) {
-                if before != now {
-                    let _ = window().location().reload();
-                }
-            }
-            now
-        },
-    );
-    #[cfg(not(feature = "hydrate"))]
-    let _ = cx;
 }
 
 /// `/`: what Roster is, or a welcome for the signed-in person.

@@ -113,6 +113,30 @@ pub fn ProfilePage() -> impl IntoView {
     }
 }
 
+/// In the browser: once a save changed the "Language" setting (the settings read again after
+/// it differ in language from those the page was drawn with), loads `/settings?saved=1` in
+/// full, so the server draws every word in the new language, as it does for the form sent
+/// without JavaScript. The address is named rather than reloaded: the router may not have moved
+/// to it yet when the settings arrive.
+fn load_again_when_the_language_changes(
+    settings: Resource<Result<SettingsData, crate::error::AppError>>,
+) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |before: Option<Option<Option<Language>>>| {
+        let now = settings.get().and_then(Result::ok).map(|s| s.language);
+        if let (Some(Some(before)), Some(now)) = (before, now) {
+            if before != now {
+                let _ = window()
+                    .location()
+                    .assign(&paths::flagged(paths::SETTINGS, "saved"));
+            }
+        }
+        now
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = settings;
+}
+
 /// `/settings`: theme, time zone and language.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -124,6 +148,7 @@ pub fn SettingsPage() -> impl IntoView {
     let saved = saved_signal(action, "saved");
     let saves = cx.saves();
     let settings = Resource::new(move || saves.get(), |_| get_settings());
+    load_again_when_the_language_changes(settings);
     let check = Callback::new(
         feedback.check_before_submit(|f: &SettingsForm| f.parse().err().unwrap_or_default()),
     );
