@@ -10,13 +10,19 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Refusal;
+
 /// One message about one form field, e.g. `{ field: "email", message: "Enter an email address" }`.
 ///
-/// `field` equals the `name` of the form input (and the server function argument).
+/// `field` equals the `name` of the form input (and the server function argument). `message`
+/// is English (what the JSON API and the command line print); `refusal`, when the message is a
+/// known [`Refusal`], lets a page draw it in its own language instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
 }
 
 /// The validation messages of one form submission, at most one per field, in field order.
@@ -47,20 +53,28 @@ impl FieldErrors {
             self.0.push(FieldError {
                 field: field.to_string(),
                 message: message.into(),
+                refusal: None,
+            });
+        }
+    }
+
+    /// Records `refusal` for `field`, unless that field already has a message.
+    pub fn refuse(&mut self, field: &str, refusal: Refusal) {
+        if self.get(field).is_none() {
+            self.0.push(FieldError {
+                field: field.to_string(),
+                message: refusal.to_string(),
+                refusal: Some(refusal),
             });
         }
     }
 
     /// Parses one field: the value on success, or records the message and gives `None`.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        parsed: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Refusal>) -> Option<T> {
         match parsed {
             Ok(value) => Some(value),
-            Err(err) => {
-                self.add(field, err.to_string());
+            Err(refusal) => {
+                self.refuse(field, refusal);
                 None
             }
         }
@@ -72,6 +86,11 @@ impl FieldErrors {
             .iter()
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
+    }
+
+    /// The whole entry for `field`, if it has a message.
+    pub fn find(&self, field: &str) -> Option<&FieldError> {
+        self.0.iter().find(|e| e.field == field)
     }
 
     /// True when no field has a message.
@@ -124,8 +143,14 @@ pub enum AppError {
     #[error("Not found")]
     NotFound,
     /// The change clashes with existing data; `field` names the form field to show it at.
+    /// `refusal` as in [`FieldError`].
     #[error("{message}")]
-    Conflict { field: String, message: String },
+    Conflict {
+        field: String,
+        message: String,
+        #[serde(default)]
+        refusal: Option<Refusal>,
+    },
     /// Too many attempts; try again after `retry_after` seconds.
     #[error("Too many attempts. Try again in {}.", wait_text(*retry_after))]
     RateLimited { retry_after: u64 },
@@ -165,11 +190,40 @@ impl AppError {
         AppError::Validation(errors)
     }
 
+    /// A validation error with one `refusal` at one form `field`.
+    pub fn refused(field: &str, refusal: Refusal) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.refuse(field, refusal);
+        AppError::Validation(errors)
+    }
+
+    /// A conflict with existing data, shown at `field`.
+    pub fn conflict(field: &str, refusal: Refusal) -> Self {
+        AppError::Conflict {
+            field: field.to_string(),
+            message: refusal.to_string(),
+            refusal: Some(refusal),
+        }
+    }
+
     /// The message for `field`: a validation message, or a conflict reported at that field.
     pub fn field_message(&self, field: &str) -> Option<String> {
+        self.field_error(field).map(|e| e.message)
+    }
+
+    /// The entry for `field`: a validation message, or a conflict reported at that field.
+    pub fn field_error(&self, field: &str) -> Option<FieldError> {
         match self {
-            AppError::Validation(errors) => errors.get(field).map(str::to_string),
-            AppError::Conflict { field: f, message } if f == field => Some(message.clone()),
+            AppError::Validation(errors) => errors.find(field).cloned(),
+            AppError::Conflict {
+                field: f,
+                message,
+                refusal,
+            } if f == field => Some(FieldError {
+                field: f.clone(),
+                message: message.clone(),
+                refusal: *refusal,
+            }),
             _ => None,
         }
     }

@@ -30,7 +30,7 @@ mod generated {
 
 pub use generated::i18n::*;
 
-use crate::domain::Language;
+use crate::domain::{Language, Refusal};
 
 /// The language of the page being drawn (as `app` provides it; English outside a page).
 pub fn use_locale() -> Locale {
@@ -50,6 +50,78 @@ pub fn language_of(locale: Locale) -> Language {
     match locale {
         Locale::en => Language::English,
         Locale::de => Language::German,
+    }
+}
+
+/// `refusal` as a person reads it in `locale` (keys `refusal.*`; the English texts equal
+/// `Refusal`'s `Display`, which `tests::refusals_read_in_english_as_the_api_says_them` checks).
+pub fn refusal(locale: Locale, refusal: Refusal) -> String {
+    use Refusal::*;
+    match refusal {
+        EmailMissing => td_string!(locale, refusal.email_missing).to_string(),
+        EmailTooLong { max } => fill(td_string!(locale, refusal.email_too_long), &[("max", &max)]),
+        EmailMalformed => td_string!(locale, refusal.email_malformed).to_string(),
+        PasswordMissing => td_string!(locale, refusal.password_missing).to_string(),
+        TooShort { min, now } => fill(
+            td_string!(locale, refusal.too_short),
+            &[("min", &min), ("now", &now)],
+        ),
+        TooLong { max } => fill(td_string!(locale, refusal.too_long), &[("max", &max)]),
+        TooLongNow { max, now } => fill(
+            td_string!(locale, refusal.too_long_now),
+            &[("max", &max), ("now", &now)],
+        ),
+        DisplayNameMissing => td_string!(locale, refusal.display_name_missing).to_string(),
+        PrintableOnly => td_string!(locale, refusal.printable_only).to_string(),
+        ControlCharacters => td_string!(locale, refusal.control_characters).to_string(),
+        OneLine => td_string!(locale, refusal.one_line).to_string(),
+        WebsiteMalformed => td_string!(locale, refusal.website_malformed).to_string(),
+        WebsiteScheme => td_string!(locale, refusal.website_scheme).to_string(),
+        WebsiteCredentials => td_string!(locale, refusal.website_credentials).to_string(),
+        ChooseRole => td_string!(locale, refusal.choose_role).to_string(),
+        ChooseStatus => td_string!(locale, refusal.choose_status).to_string(),
+        ChooseTheme => td_string!(locale, refusal.choose_theme).to_string(),
+        ChooseTimeZone => td_string!(locale, refusal.choose_time_zone).to_string(),
+        ChooseLanguage => td_string!(locale, refusal.choose_language).to_string(),
+        ChooseMailState => td_string!(locale, refusal.choose_mail_state).to_string(),
+        PasswordNotEntered => td_string!(locale, refusal.password_not_entered).to_string(),
+        CurrentPasswordMissing => td_string!(locale, refusal.current_password_missing).to_string(),
+        PasswordUnchanged => td_string!(locale, refusal.password_unchanged).to_string(),
+        ConfirmWithPassword => td_string!(locale, refusal.confirm_with_password).to_string(),
+        SameAddress => td_string!(locale, refusal.same_address).to_string(),
+        AccountExists => td_string!(locale, refusal.account_exists).to_string(),
+        EmailTaken => td_string!(locale, refusal.email_taken).to_string(),
+        LastAdministratorSelf => td_string!(locale, refusal.last_administrator_self).to_string(),
+        LastAdministrator => td_string!(locale, refusal.last_administrator).to_string(),
+        OwnAccountRole => td_string!(locale, refusal.own_account_role).to_string(),
+        OwnAccountDelete => td_string!(locale, refusal.own_account_delete).to_string(),
+        AddressTakenMeanwhile => td_string!(locale, refusal.address_taken_meanwhile).to_string(),
+        AddressConfirmed => td_string!(locale, refusal.address_confirmed).to_string(),
+    }
+}
+
+/// `text` with each `{name}` replaced by its value: messages drawn as strings (form messages,
+/// mails) use single-brace placeholders, since `load_locales!` interpolates only into views.
+/// A placeholder without a value stays as it is (the key-parity test keeps both languages'
+/// placeholders equal).
+pub fn fill(text: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut out = text.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+/// A wait as a person reads it in `locale`: "1 second", "2 minutes" (whole minutes from 2
+/// minutes on, rounded up; the same steps as `AppError::RateLimited`'s English text).
+pub fn wait(locale: Locale, seconds: u64) -> String {
+    match seconds {
+        1 => td_string!(locale, errors.one_second).to_string(),
+        n if n < 120 => fill(td_string!(locale, errors.seconds), &[("n", &n)]),
+        s => fill(
+            td_string!(locale, errors.minutes),
+            &[("n", &s.div_ceil(60))],
+        ),
     }
 }
 
@@ -93,11 +165,13 @@ mod tests {
                     }
                 }
                 serde_json::Value::String(text) => {
+                    // `{{ view_variable }}` and `{string_placeholder}` alike.
                     let mut vars: Vec<&str> = text
-                        .split("{{")
+                        .split('{')
                         .skip(1)
-                        .filter_map(|rest| rest.split("}}").next())
+                        .filter_map(|rest| rest.split('}').next())
                         .map(str::trim)
+                        .filter(|name| !name.is_empty())
                         .collect();
                     vars.sort_unstable();
                     out.insert(format!("{prefix} {vars:?}"));
@@ -130,6 +204,34 @@ mod tests {
                 language.tag()
             );
         }
+    }
+
+    /// The pages' English and the API's English are one text, so a refusal reworded in one
+    /// place and not the other fails here.
+    #[test]
+    fn refusals_read_in_english_as_the_api_says_them() {
+        for example in Refusal::examples() {
+            assert_eq!(refusal(Locale::en, example), example.to_string());
+            let german = refusal(Locale::de, example);
+            assert_ne!(
+                german,
+                example.to_string(),
+                "{example:?} has no German text"
+            );
+        }
+        assert_eq!(
+            refusal(Locale::de, Refusal::TooShort { min: 12, now: 3 }),
+            "Verwenden Sie mindestens 12 Zeichen (bisher 3)"
+        );
+    }
+
+    #[test]
+    fn waits_read_in_both_languages() {
+        assert_eq!(wait(Locale::en, 1), "1 second");
+        assert_eq!(wait(Locale::en, 90), "90 seconds");
+        assert_eq!(wait(Locale::en, 121), "3 minutes");
+        assert_eq!(wait(Locale::de, 1), "1 Sekunde");
+        assert_eq!(wait(Locale::de, 900), "15 Minuten");
     }
 
     #[test]

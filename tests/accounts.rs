@@ -40,7 +40,7 @@ async fn duplicate_email_is_refused_in_any_case() {
     let body = res.text().await.unwrap();
     assert_eq!(
         body,
-        r#"{"Conflict":{"field":"email","message":"An account with this email already exists. Sign in instead."}}"#
+        r#"{"Conflict":{"field":"email","message":"An account with this email already exists. Sign in instead.","refusal":"AccountExists"}}"#
     );
     assert_eq!(app.count("users").await, 1);
     assert_eq!(app.count("profiles").await, 1);

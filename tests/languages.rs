@@ -140,7 +140,7 @@ async fn an_unknown_language_is_refused_and_a_stored_one_this_build_lacks_reads_
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         res.text().await.unwrap(),
-        r#"{"Validation":[{"field":"language","message":"Choose a language from the list"}]}"#
+        r#"{"Validation":[{"field":"language","message":"Choose a language from the list","refusal":"ChooseLanguage"}]}"#
     );
     let (stored,): (Option<String>,) = query("SELECT language FROM profiles")
         .fetch_one(&app.pool)
@@ -169,6 +169,79 @@ async fn an_unknown_language_is_refused_and_a_stored_one_this_build_lacks_reads_
     assert_eq!(html_lang(&page), "de");
     assert!(
         page.contains(r#"<option value="browser" selected"#),
+        "{page}"
+    );
+}
+
+/// A refused form comes back in the page's language: each field's message and the form's
+/// summary (the JSON API keeps English: `tests/api`).
+#[tokio::test]
+async fn refused_forms_speak_the_pages_language() {
+    let app = spawn_app().await;
+    let bad = app
+        .post_plain(
+            "sign_up",
+            &crate::common::sign_up_form("nope", "Ann", "short"),
+            None,
+            "/signup",
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::FOUND);
+    let back = location(&bad).unwrap();
+    let page = get_in(&app, back.trim_start_matches(&app.url("")), "de", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html_lang(&page), "de");
+    for german in [
+        "Geben Sie eine E-Mail-Adresse wie name@example.com ein",
+        "Verwenden Sie mindestens 12 Zeichen (bisher 5)",
+        "Bitte korrigieren Sie die markierten Felder",
+    ] {
+        assert!(page.contains(german), "{german} missing: {page}");
+    }
+    assert!(!page.contains("Enter an email address like"), "{page}");
+
+    // A conflict (an account exists) and a wrong password, in German too.
+    app.sign_up("ann@example.org", "Ann").await;
+    let taken = app
+        .post_plain(
+            "sign_up",
+            &crate::common::sign_up_form("ann@example.org", "Ann", "a long enough passphrase"),
+            None,
+            "/signup",
+        )
+        .await;
+    let back = location(&taken).unwrap();
+    let page = get_in(&app, back.trim_start_matches(&app.url("")), "de", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Zu dieser E-Mail-Adresse gibt es bereits ein Konto."),
+        "{page}"
+    );
+    let wrong = app
+        .post_plain(
+            "log_in",
+            &[
+                ("email", "ann@example.org"),
+                ("password", "not the password"),
+            ],
+            None,
+            "/login",
+        )
+        .await;
+    let back = location(&wrong).unwrap();
+    let page = get_in(&app, back.trim_start_matches(&app.url("")), "de", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("E-Mail-Adresse oder Passwort ist falsch"),
         "{page}"
     );
 }

@@ -117,7 +117,11 @@ async fn invalid_profile_fields_are_reported_and_nothing_changes() {
     let body = res.text().await.unwrap();
     assert_eq!(
         body,
-        r#"{"Validation":[{"field":"display_name","message":"Enter a display name"},{"field":"bio","message":"Use at most 1000 characters (1001 now)"},{"field":"website","message":"Use an address starting with http:// or https://"}]}"#
+        concat!(
+            r#"{"Validation":[{"field":"display_name","message":"Enter a display name","refusal":"DisplayNameMissing"},"#,
+            r#"{"field":"bio","message":"Use at most 1000 characters (1001 now)","refusal":{"TooLongNow":{"max":1000,"now":1001}}},"#,
+            r#"{"field":"website","message":"Use an address starting with http:// or https://","refusal":"WebsiteScheme"}]}"#
+        )
     );
     assert_eq!(app.display_name().await, "Ann");
 }
@@ -211,7 +215,10 @@ async fn unknown_theme_or_time_zone_is_refused() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         res.text().await.unwrap(),
-        r#"{"Validation":[{"field":"theme","message":"Choose System, Light or Dark"},{"field":"time_zone","message":"Choose a time zone from the list"}]}"#
+        concat!(
+            r#"{"Validation":[{"field":"theme","message":"Choose System, Light or Dark","refusal":"ChooseTheme"},"#,
+            r#"{"field":"time_zone","message":"Choose a time zone from the list","refusal":"ChooseTimeZone"}]}"#
+        )
     );
     let (theme, tz): (String, String) = query("SELECT theme, time_zone FROM profiles")
         .fetch_one(&app.pool)

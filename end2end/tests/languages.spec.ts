@@ -51,3 +51,24 @@ test("a German browser gets German pages; the Language setting overrides it and 
   await expect(page.getByLabel("Angemeldet bleiben")).toBeVisible();
   await expect(page.getByRole("link", { name: "Passwort vergessen?" })).toBeVisible();
 });
+
+test("a refused German sign-up says why in German, at each field and in the summary", async ({ page }) => {
+  await open(page, "/signup");
+  await page.getByLabel("E-Mail").fill("nope");
+  await page.getByLabel("Anzeigename").fill("Greta");
+  await page.getByLabel("Passwort").fill("kurz");
+  await page.getByRole("button", { name: "Konto anlegen" }).click();
+  // With JavaScript the browser's own check (the same rules, run in the wasm) answers; without,
+  // the server's redirect back to the form does.
+  await expect(page.getByText("Geben Sie eine E-Mail-Adresse wie name@example.com ein")).toBeVisible();
+  await expect(page.getByText("Verwenden Sie mindestens 12 Zeichen (bisher 4)")).toBeVisible();
+  await expect(page.getByText("Bitte korrigieren Sie die markierten Felder")).toBeVisible();
+  await expect(page.getByText("Enter an email address")).toHaveCount(0);
+
+  // A wrong password on the German sign-in page.
+  await open(page, "/login");
+  await page.getByLabel("E-Mail").fill(uniqueEmail("niemand"));
+  await page.getByLabel("Passwort").fill(PASSWORD);
+  await page.getByRole("button", { name: "Anmelden" }).click();
+  await expect(page.getByText("E-Mail-Adresse oder Passwort ist falsch")).toBeVisible();
+});

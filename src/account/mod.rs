@@ -12,6 +12,7 @@ pub mod ui;
 use serde::{Deserialize, Serialize};
 
 pub use crate::domain::describe_user_agent;
+use crate::domain::Refusal;
 use crate::{
     domain::{Email, Password},
     error::FieldErrors,
@@ -35,14 +36,11 @@ impl ChangePasswordForm {
     pub fn parse(&self) -> Result<Password, FieldErrors> {
         let mut errors = FieldErrors::new();
         if self.current_password.is_empty() {
-            errors.add("current_password", "Enter your current password.");
+            errors.refuse("current_password", Refusal::CurrentPasswordMissing);
         }
         let new = errors.check("new_password", Password::parse(&self.new_password));
         if new.is_some() && self.new_password == self.current_password {
-            errors.add(
-                "new_password",
-                "The new password must differ from the current one.",
-            );
+            errors.refuse("new_password", Refusal::PasswordUnchanged);
         }
         match new {
             Some(new) if errors.is_empty() => Ok(new),
@@ -67,7 +65,7 @@ impl ChangeEmailForm {
         let mut errors = FieldErrors::new();
         let email = errors.check("new_email", Email::parse(&self.new_email));
         if self.current_password.is_empty() {
-            errors.add("current_password", "Enter your current password.");
+            errors.refuse("current_password", Refusal::CurrentPasswordMissing);
         }
         match email {
             Some(email) if errors.is_empty() => Ok(email),
@@ -87,7 +85,7 @@ impl DeleteAccountForm {
     pub fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         if self.password.is_empty() {
-            errors.add("password", "Enter your password to confirm.");
+            errors.refuse("password", Refusal::ConfirmWithPassword);
         }
         errors.into_result(|| ())
     }

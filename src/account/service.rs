@@ -2,6 +2,7 @@
 //! Each change and its audit event are one transaction.
 
 use super::SessionView;
+use crate::domain::Refusal;
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -160,12 +161,10 @@ pub async fn delete_account(
         .ok_or(AppError::NotFound)?;
     // As in the console: one active administrator always remains.
     if account.is_active_admin() && users::other_active_admins(&mut tx, me.user_id()).await? == 0 {
-        return Err(AppError::Conflict {
-            field: "password".into(),
-            message: "You are the last active administrator: make someone else an \
-                      administrator before deleting your account."
-                .into(),
-        });
+        return Err(AppError::conflict(
+            "password",
+            Refusal::LastAdministratorSelf,
+        ));
     }
     sessions::end(&mut tx, me.user_id(), Ending::All).await?;
     // profiles, user_sessions and tokens go with the user (ON DELETE CASCADE).
@@ -206,7 +205,7 @@ pub async fn change_email(
             .await?;
     if new.as_str() == old {
         let mut errors = crate::error::FieldErrors::new();
-        errors.add("new_email", "This is already your address.");
+        errors.refuse("new_email", Refusal::SameAddress);
         return Err(AppError::Validation(errors));
     }
     crate::auth::links::throttle_client(state, ctx, now).await?;

@@ -76,7 +76,11 @@ pub async fn check(
         let (email, name, role) = match (email, name, role) {
             (Ok(e), Ok(n), Ok(r)) => (e, n, r),
             (e, n, r) => {
-                let why: Vec<String> = [e.err(), n.err(), r.err()].into_iter().flatten().collect();
+                let why: Vec<String> = [e.err(), n.err(), r.err()]
+                    .into_iter()
+                    .flatten()
+                    .map(|refusal| refusal.to_string())
+                    .collect();
                 report.problems.push((line, why.join("; ")));
                 continue;
             }
@@ -136,6 +140,7 @@ pub async fn run(
                 message: format!(
                     "An account with {email} was created meanwhile; nothing was imported."
                 ),
+                refusal: None,
             });
         };
         let event = AuditEvent::new(AuditAction::UserCreated, admin.actor(), Some(id), ctx)

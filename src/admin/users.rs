@@ -3,6 +3,7 @@
 //! is never one without the other (`shared/SECURITY.md`, Errors and logs). Every function takes
 //! an [`Admin`]: only an active administrator, or the operator, can call them.
 
+use crate::domain::Refusal;
 use crate::server::db::Tx;
 use serde_json::{json, Value};
 
@@ -86,10 +87,7 @@ pub async fn get(state: &AppState, _admin: &Admin, id: i64) -> Result<UserRecord
 async fn keep_an_admin(conn: &mut Tx, id: i64, field: &str) -> Result<(), AppError> {
     users::lock(conn, None, true).await?;
     if users::other_active_admins(&mut *conn, id).await? == 0 {
-        return Err(AppError::Conflict {
-            field: field.into(),
-            message: "This is the last active administrator; make someone else one first.".into(),
-        });
+        return Err(AppError::conflict(field, Refusal::LastAdministrator));
     }
     Ok(())
 }
@@ -108,10 +106,7 @@ pub async fn create(
 ) -> Result<i64, AppError> {
     let mut tx = begin_write(state.pool()).await?;
     let Some(id) = users::insert(&mut tx, row, now).await? else {
-        return Err(AppError::Conflict {
-            field: "email".into(),
-            message: "An account with this email already exists.".into(),
-        });
+        return Err(AppError::conflict("email", Refusal::EmailTaken));
     };
     let mut event = AuditEvent::new(AuditAction::UserCreated, admin.actor(), Some(id), ctx)
         .with("email", row.email)
@@ -163,10 +158,7 @@ pub async fn update(
     let disabled = before.status == AccountStatus::Active && status == AccountStatus::Disabled;
     let field = if demoted { "role" } else { "status" };
     if (demoted || disabled) && admin.is(id) {
-        return Err(AppError::Conflict {
-            field: field.into(),
-            message: "You cannot demote or disable your own account.".into(),
-        });
+        return Err(AppError::conflict(field, Refusal::OwnAccountRole));
     }
     if before.is_active_admin() && (demoted || disabled) {
         keep_an_admin(&mut tx, id, field).await?;
@@ -256,10 +248,7 @@ pub async fn delete(
     let mut tx = begin_write(state.pool()).await?;
     let before = existing(&mut tx, id).await?;
     if admin.is(id) {
-        return Err(AppError::Conflict {
-            field: "confirm".into(),
-            message: "You cannot delete your own account from here; use Settings, Account.".into(),
-        });
+        return Err(AppError::conflict("confirm", Refusal::OwnAccountDelete));
     }
     if before.is_active_admin() {
         keep_an_admin(&mut tx, id, "confirm").await?;

@@ -117,7 +117,7 @@ pub async fn password_hint(password: String) -> Result<Option<String>, AppError>
     use crate::domain::Password;
     let new = match Password::parse(&password) {
         Ok(p) => p,
-        Err(message) => return Ok(Some(message)),
+        Err(refusal) => return Ok(Some(refusal.to_string())),
     };
     let r = super::caller::this_request()?;
     // Public and CPU-bound: limited per client (and in how many run at once, by the check).
@@ -166,11 +166,8 @@ pub async fn reset_link(token: String) -> Result<bool, AppError> {
 #[server(prefix = "/fn", endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
     use crate::domain::Password;
-    let new = Password::parse(&new_password).map_err(|message| {
-        let mut errors = crate::error::FieldErrors::new();
-        errors.add("new_password", message);
-        AppError::Validation(errors)
-    })?;
+    let new = Password::parse(&new_password)
+        .map_err(|refusal| AppError::refused("new_password", refusal))?;
     let r = super::caller::this_request()?;
     super::links::reset_password(&r.state, &r.ctx, &token, &new, r.state.now()).await?;
     // Whoever was signed in on this browser is signed out too (their session ended above).

@@ -13,6 +13,7 @@ use super::{
     session::TypedSession,
     sessions::{self, Ending},
 };
+use crate::domain::Refusal;
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -143,11 +144,7 @@ pub async fn forgot_password(
     email: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let email = Email::parse(email).map_err(|message| {
-        let mut errors = FieldErrors::new();
-        errors.add("email", message);
-        AppError::Validation(errors)
-    })?;
+    let email = Email::parse(email).map_err(|refusal| AppError::refused("email", refusal))?;
     throttle_client(state, ctx, now).await?;
     let account = users::credentials(state.pool(), users::Account::Email(email.as_str())).await?;
     let Some(account) = account.filter(|a| a.status == AccountStatus::Active) else {
@@ -315,11 +312,7 @@ pub async fn confirm_address(
     let confirmed = match link.purpose {
         Purpose::ChangeEmail => {
             if !users::change_email(&mut tx, user_id, &link.email, now).await? {
-                return Err(AppError::Conflict {
-                    field: "token".into(),
-                    message: "Another account has taken this address meanwhile. Nothing changed."
-                        .into(),
-                });
+                return Err(AppError::conflict("token", Refusal::AddressTakenMeanwhile));
             }
             let event =
                 AuditEvent::new(AuditAction::EmailChanged, Some(user_id), Some(user_id), ctx)
@@ -397,10 +390,7 @@ pub async fn send_verification(
     now: i64,
 ) -> Result<(), AppError> {
     if account.email_verified_at.is_some() {
-        return Err(AppError::Conflict {
-            field: "email".into(),
-            message: "This address is already confirmed.".into(),
-        });
+        return Err(AppError::conflict("email", Refusal::AddressConfirmed));
     }
     let mut tx = begin_write(state.pool()).await?;
     users::lock(&mut tx, Some(account.id), false).await?;

@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 pub use caller::{Admin, Caller, Me};
 
+use crate::domain::Refusal;
 use crate::{
     domain::{DisplayName, Email, Language, Password, Role, Theme},
     error::FieldErrors,
@@ -133,10 +134,10 @@ impl LoginForm {
     pub fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         if self.email.trim().is_empty() {
-            errors.add("email", "Enter your email address");
+            errors.refuse("email", Refusal::EmailMissing);
         }
         if self.password.is_empty() {
-            errors.add("password", "Enter your password");
+            errors.refuse("password", Refusal::PasswordNotEntered);
         }
         errors.into_result(|| ())
     }

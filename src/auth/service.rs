@@ -3,6 +3,7 @@
 //! `auth::api` are thin adapters over these.
 
 use super::{caller::Me, session::TypedSession, sessions, LoginForm, NewAccount};
+use crate::domain::Refusal;
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -69,10 +70,7 @@ pub async fn sign_up(
     };
     let Some(user_id) = users::insert(&mut tx, &new, now).await? else {
         if !required {
-            return Err(AppError::Conflict {
-                field: "email".into(),
-                message: "An account with this email already exists. Sign in instead.".into(),
-            });
+            return Err(AppError::conflict("email", Refusal::AccountExists));
         }
         drop(tx);
         tell_owner_of_sign_up_attempt(state, account.email.as_str(), now).await?;

@@ -43,7 +43,7 @@ where
                             }
                             Err(AppError::Forbidden) => view! { <Forbidden/> }.into_any(),
                             Err(other) => {
-                                view! { <p class="error" role="alert">{other.to_string()}</p> }
+                                view! { <p class="error" role="alert">{super::error_text(locale, &other)}</p> }
                                     .into_any()
                             }
                         })

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     error::{AppError, FieldErrors},
+    i18n::{self, td_string, Locale},
     paths,
 };
 
@@ -20,6 +21,8 @@ pub struct FormFeedback {
     server: Signal<Option<AppError>>,
     /// The form's fields as they were drawn: `(name, label)`, for the summary's links.
     labels: StoredValue<Vec<(&'static str, &'static str)>>,
+    /// The page's language, which the messages are drawn in.
+    locale: Locale,
 }
 
 impl FormFeedback {
@@ -36,6 +39,7 @@ impl FormFeedback {
                 value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
             }),
             labels: StoredValue::new(Vec::new()),
+            locale: i18n::use_locale(),
         }
     }
 
@@ -49,10 +53,17 @@ impl FormFeedback {
     }
 
     fn message_of(self, name: &str) -> Option<String> {
-        let client = self.client.with(|c| c.get(name).map(str::to_string));
+        let shown = |e: &crate::error::FieldError| match e.refusal {
+            Some(refusal) => i18n::refusal(self.locale, refusal),
+            None => e.message.clone(),
+        };
+        let client = self.client.with(|c| c.find(name).map(shown));
         client.or_else(|| {
-            self.server
-                .with(|e| e.as_ref().and_then(|e| e.field_message(name)))
+            self.server.with(|e| {
+                e.as_ref()
+                    .and_then(|e| e.field_error(name))
+                    .map(|e| shown(&e))
+            })
         })
     }
 
@@ -70,10 +81,13 @@ impl FormFeedback {
     pub fn form(self) -> Signal<Option<String>> {
         Signal::derive(move || {
             if self.client.with(|c| !c.is_empty()) {
-                return Some(AppError::Validation(FieldErrors::new()).to_string());
+                return Some(td_string!(self.locale, errors.validation).to_string());
             }
-            self.server
-                .with(|e| e.as_ref().and_then(AppError::form_message))
+            self.server.with(|e| {
+                e.as_ref()
+                    .filter(|e| e.form_message().is_some())
+                    .map(|e| error_text(self.locale, e))
+            })
         })
     }
 
@@ -108,6 +122,34 @@ impl FormFeedback {
             }
             self.client.set(found);
         }
+    }
+}
+
+/// `error` as a person reads it in `locale` (the page-level text; a conflict's text is its
+/// field's message).
+pub fn error_text(locale: Locale, error: &AppError) -> String {
+    match error {
+        AppError::Validation(_) => td_string!(locale, errors.validation).to_string(),
+        AppError::BadRequest => td_string!(locale, errors.bad_request).to_string(),
+        AppError::InvalidCredentials => td_string!(locale, errors.invalid_credentials).to_string(),
+        AppError::AccountDisabled => td_string!(locale, errors.account_disabled).to_string(),
+        AppError::EmailUnconfirmed => td_string!(locale, errors.email_unconfirmed).to_string(),
+        AppError::Unauthorized => td_string!(locale, errors.unauthorized).to_string(),
+        AppError::Forbidden => td_string!(locale, errors.forbidden).to_string(),
+        AppError::NotFound => td_string!(locale, errors.not_found).to_string(),
+        AppError::Conflict {
+            refusal: Some(refusal),
+            ..
+        } => i18n::refusal(locale, *refusal),
+        AppError::Conflict { message, .. } => message.clone(),
+        AppError::RateLimited { retry_after } => {
+            let wait = i18n::wait(locale, *retry_after);
+            i18n::fill(td_string!(locale, errors.rate_limited), &[("wait", &wait)])
+        }
+        AppError::Internal { request_id } => i18n::fill(
+            td_string!(locale, errors.internal),
+            &[("request_id", request_id)],
+        ),
     }
 }
 

@@ -5,7 +5,7 @@ mod form;
 
 pub use card::{DataCard, Forbidden, TableWrap};
 pub use form::{
-    saved_signal, Field, FieldError, FormFeedback, FormMessage, ReturnTo, SelectField,
+    error_text, saved_signal, Field, FieldError, FormFeedback, FormMessage, ReturnTo, SelectField,
     SubmitButton, TextAreaField,
 };
 

@@ -17,11 +17,11 @@ impl Role {
     /// Parses the stored or submitted name (`user`, `admin`).
     ///
     /// Errors (as messages): any other text.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         match input.trim() {
             "user" => Ok(Role::User),
             "admin" => Ok(Role::Admin),
-            _ => Err("Choose User or Admin".into()),
+            _ => Err(super::Refusal::ChooseRole),
         }
     }
 
@@ -58,11 +58,11 @@ impl AccountStatus {
     /// Parses the stored or submitted name (`active`, `disabled`).
     ///
     /// Errors (as messages): any other text.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         match input.trim() {
             "active" => Ok(AccountStatus::Active),
             "disabled" => Ok(AccountStatus::Disabled),
-            _ => Err("Choose Active or Disabled".into()),
+            _ => Err(super::Refusal::ChooseStatus),
         }
     }
 

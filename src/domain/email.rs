@@ -1,6 +1,8 @@
 use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};
 
+use super::Refusal;
+
 /// An email address as an account's login name: trimmed, lower-cased, at most 254 characters
 /// (RFC 5321 §4.5.3.1.3), syntax per RFC 5322 `addr-spec` without display text or domain
 /// literals, and a domain with at least one dot.
@@ -17,16 +19,15 @@ impl Email {
     /// Parses what a person typed.
     ///
     /// Errors (as messages): empty, too long, or not an address.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err("Enter your email address".into());
+            return Err(Refusal::EmailMissing);
         }
         if super::char_len(trimmed) > Self::MAX_CHARS {
-            return Err(format!(
-                "An email address has at most {} characters",
-                Self::MAX_CHARS
-            ));
+            return Err(Refusal::EmailTooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         let lowered = trimmed.to_lowercase();
         let options = Options {
@@ -37,7 +38,7 @@ impl Email {
         };
         match EmailAddress::parse_with_options(&lowered, options) {
             Ok(_) => Ok(Email(lowered)),
-            Err(_) => Err("Enter an email address like name@example.com".into()),
+            Err(_) => Err(Refusal::EmailMalformed),
         }
     }
 
@@ -106,6 +107,6 @@ mod tests {
         assert_eq!(at_limit.len(), 254);
         assert!(Email::parse(&at_limit).is_ok());
         let over = format!("x{at_limit}");
-        assert!(Email::parse(&over).unwrap_err().contains("254"));
+        assert!(Email::parse(&over).unwrap_err().to_string().contains("254"));
     }
 }

@@ -104,11 +104,11 @@ impl MailState {
     /// The state stored or submitted as `name` (`pending`, `sent`, `failed`).
     ///
     /// Errors (as a message): any other text.
-    pub fn parse(name: &str) -> Result<Self, String> {
+    pub fn parse(name: &str) -> Result<Self, super::Refusal> {
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == name.trim())
-            .ok_or_else(|| "Choose Pending, Sent or Failed".to_string())
+            .ok_or(super::Refusal::ChooseMailState)
     }
 
     /// The name shown in the outbox.

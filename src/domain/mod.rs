@@ -1,7 +1,7 @@
 //! Domain types shared by the server and the browser: parse, don't validate.
 //!
 //! Each type can only be built through its `parse` function, which applies one rule and returns
-//! a message fit to show next to the form field. The browser runs the very same code before a
+//! a [`Refusal`] to show next to the form field. The browser runs the very same code before a
 //! form is sent, and the server runs it again on what arrives.
 
 mod access;
@@ -10,6 +10,7 @@ mod email;
 mod mail;
 mod password;
 mod profile;
+mod refusal;
 mod scope;
 mod settings;
 mod sort;
@@ -24,6 +25,7 @@ pub use mail::{escape_html, Letter, LinkLifetime};
 pub use mail::{MailKind, MailState};
 pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};
+pub use refusal::Refusal;
 pub use scope::Scope;
 pub use settings::{Language, Theme, TimeZoneName};
 pub use sort::SortKey;

@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use super::Refusal;
+
 /// A new password that meets the policy: 12 to 128 characters counted as Unicode scalar
 /// values, any characters, no composition rules, never trimmed or truncated
 /// (OWASP ASVS 4.0.3 V2.1.1, V2.1.2, V2.1.4, V2.1.9; `shared/SECURITY.md`, Passwords).
@@ -20,20 +22,21 @@ impl Password {
     /// Checks a password being chosen.
     ///
     /// Errors (as messages): shorter than 12 or longer than 128 characters.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Refusal> {
         let len = super::char_len(input);
         if len == 0 {
-            return Err("Choose a password".into());
+            return Err(Refusal::PasswordMissing);
         }
         if len < Self::MIN_CHARS {
-            return Err(format!(
-                "Use at least {} characters ({} so far)",
-                Self::MIN_CHARS,
-                len
-            ));
+            return Err(Refusal::TooShort {
+                min: Self::MIN_CHARS,
+                now: len,
+            });
         }
         if len > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters", Self::MAX_CHARS));
+            return Err(Refusal::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         Ok(Password(input.to_string()))
     }

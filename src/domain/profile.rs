@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{char_len, has_control};
+use super::{char_len, has_control, Refusal};
 
 /// The name shown for a person: trimmed, 1 to 64 characters (Unicode scalar values), one line,
 /// no control characters.
@@ -12,16 +12,18 @@ impl DisplayName {
     pub const MAX_CHARS: usize = 64;
 
     /// Errors (as messages): empty after trimming, longer than 64 characters, control characters.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err("Enter a display name".into());
+            return Err(Refusal::DisplayNameMissing);
         }
         if char_len(trimmed) > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters", Self::MAX_CHARS));
+            return Err(Refusal::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         if has_control(trimmed) {
-            return Err("Use letters, digits, spaces and punctuation only".into());
+            return Err(Refusal::PrintableOnly);
         }
         Ok(DisplayName(trimmed.to_string()))
     }
@@ -42,22 +44,21 @@ impl Bio {
 
     /// Errors (as messages): longer than 1000 characters, control characters other than line
     /// breaks and tabs.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Refusal> {
         // Browsers send line breaks in a textarea as CRLF; store them as LF.
         let text = input.trim().replace("\r\n", "\n");
         let len = char_len(&text);
         if len > Self::MAX_CHARS {
-            return Err(format!(
-                "Use at most {} characters ({} now)",
-                Self::MAX_CHARS,
-                len
-            ));
+            return Err(Refusal::TooLongNow {
+                max: Self::MAX_CHARS,
+                now: len,
+            });
         }
         if text
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t')
         {
-            return Err("Remove the control characters".into());
+            return Err(Refusal::ControlCharacters);
         }
         Ok(Bio(text))
     }
@@ -77,13 +78,15 @@ impl Location {
     pub const MAX_CHARS: usize = 100;
 
     /// Errors (as messages): longer than 100 characters, control characters.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();
         if char_len(trimmed) > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters", Self::MAX_CHARS));
+            return Err(Refusal::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         if has_control(trimmed) {
-            return Err("Use one line of text".into());
+            return Err(Refusal::OneLine);
         }
         Ok(Location(trimmed.to_string()))
     }
@@ -105,24 +108,25 @@ impl Website {
 
     /// Errors (as messages): longer than 2048 characters, not a URL, a scheme other than
     /// http(s) (so no `javascript:` link can ever be shown), user name or password in the URL.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Ok(Website(String::new()));
         }
         if char_len(trimmed) > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters", Self::MAX_CHARS));
+            return Err(Refusal::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
-        let url = url::Url::parse(trimmed)
-            .map_err(|_| "Enter a full address starting with https://".to_string())?;
+        let url = url::Url::parse(trimmed).map_err(|_| Refusal::WebsiteMalformed)?;
         if url.scheme() != "http" && url.scheme() != "https" {
-            return Err("Use an address starting with http:// or https://".into());
+            return Err(Refusal::WebsiteScheme);
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err("Enter a full address starting with https://".into());
+            return Err(Refusal::WebsiteMalformed);
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("Leave out the user name and password".into());
+            return Err(Refusal::WebsiteCredentials);
         }
         // The limit is on what was typed; normalising (a trailing `/`, percent-encoding) may
         // lengthen it a little, and refusing a URL for that would puzzle its author.
@@ -175,7 +179,10 @@ mod tests {
         assert_eq!(Bio::parse("").unwrap().as_str(), "");
         assert_eq!(Bio::parse("one\r\ntwo").unwrap().as_str(), "one\ntwo");
         assert!(Bio::parse(&"ü".repeat(1000)).is_ok());
-        assert!(Bio::parse(&"ü".repeat(1001)).unwrap_err().contains("1001"));
+        assert!(Bio::parse(&"ü".repeat(1001))
+            .unwrap_err()
+            .to_string()
+            .contains("1001"));
         assert!(Bio::parse("bell\u{7}").is_err());
     }
 

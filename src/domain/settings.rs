@@ -18,12 +18,12 @@ impl Theme {
     /// Parses the stored or submitted name (`system`, `light`, `dark`).
     ///
     /// Errors (as messages): any other text.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         match input.trim() {
             "system" => Ok(Theme::System),
             "light" => Ok(Theme::Light),
             "dark" => Ok(Theme::Dark),
-            _ => Err("Choose System, Light or Dark".into()),
+            _ => Err(super::Refusal::ChooseTheme),
         }
     }
 
@@ -84,12 +84,12 @@ impl Language {
     /// (`None`).
     ///
     /// Errors (as messages): any other text.
-    pub fn parse_setting(input: &str) -> Result<Option<Self>, String> {
+    pub fn parse_setting(input: &str) -> Result<Option<Self>, super::Refusal> {
         match input.trim() {
             Self::BROWSER => Ok(None),
             tag => Self::from_tag(tag)
                 .map(Some)
-                .ok_or_else(|| "Choose a language from the list".to_string()),
+                .ok_or(super::Refusal::ChooseLanguage),
         }
     }
 }
@@ -104,9 +104,9 @@ pub struct TimeZoneName(String);
 impl TimeZoneName {
     /// Errors (as messages): empty, longer than 64 characters, characters no IANA name has, or
     /// (on the server) a name the database does not know.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         let name = input.trim();
-        let message = || "Choose a time zone from the list".to_string();
+        let message = || super::Refusal::ChooseTimeZone;
         if name.is_empty()
             || name.len() > 64
             || !name

@@ -176,6 +176,7 @@ async fn register(
         return Err(AppError::Conflict {
             field: "passkey".into(),
             message: "This passkey is registered already.".into(),
+            refusal: None,
         });
     }
     let codes = super::service::codes_for_first_factor(&mut tx, user_id, now).await?;

@@ -95,6 +95,7 @@ pub async fn start_totp(state: &AppState, me: &Me, now: i64) -> Result<(), AppEr
             field: "code".into(),
             message: "An authenticator app is on already. Turn it off first to set up another."
                 .into(),
+            refusal: None,
         });
     }
     Ok(())
@@ -217,6 +218,7 @@ pub async fn regenerate_codes(
         return Err(AppError::Conflict {
             field: confirmation.field.into(),
             message: "Turn on an authenticator app or add a passkey first.".into(),
+            refusal: None,
         });
     }
     confirm(state, ctx, me, confirmation, true, now).await?;

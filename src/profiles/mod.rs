@@ -50,7 +50,7 @@ impl ProfileChangeText<'_> {
             errors: &mut FieldErrors,
             name: &str,
             value: Option<&str>,
-            parse: fn(&str) -> Result<T, String>,
+            parse: fn(&str) -> Result<T, crate::domain::Refusal>,
         ) -> Option<T> {
             value.and_then(|v| errors.check(name, parse(v)))
         }

@@ -243,7 +243,7 @@ impl From<AppError> for Problem {
                     .collect();
                 p
             }
-            AppError::Conflict { field, message } => {
+            AppError::Conflict { field, message, .. } => {
                 let mut p = Self::new(ProblemType::Conflict, message.clone());
                 p.errors = vec![ProblemField { field, message }];
                 p

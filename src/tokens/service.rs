@@ -46,6 +46,7 @@ pub async fn create(
             message: format!(
                 "You already have {MAX_TOKENS_PER_USER} tokens, the most allowed. Revoke one first."
             ),
+            refusal: None,
         });
     }
     let text = tokens::generate();
