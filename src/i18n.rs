@@ -97,6 +97,19 @@ pub fn refusal(locale: Locale, refusal: Refusal) -> String {
         OwnAccountDelete => td_string!(locale, refusal.own_account_delete).to_string(),
         AddressTakenMeanwhile => td_string!(locale, refusal.address_taken_meanwhile).to_string(),
         AddressConfirmed => td_string!(locale, refusal.address_confirmed).to_string(),
+        WrongCode => td_string!(locale, refusal.wrong_code).to_string(),
+        WrongRecoveryCode => td_string!(locale, refusal.wrong_recovery_code).to_string(),
+        SignInAgain => td_string!(locale, refusal.sign_in_again).to_string(),
+        LinkInvalid => td_string!(locale, refusal.link_invalid).to_string(),
+        WrongPassword => td_string!(locale, refusal.wrong_password).to_string(),
+        LastFactorNeedsPassword => {
+            td_string!(locale, refusal.last_factor_needs_password).to_string()
+        }
+        WrongConfirmation => td_string!(locale, refusal.wrong_confirmation).to_string(),
+        SetUpTotpFirst => td_string!(locale, refusal.set_up_totp_first).to_string(),
+        WrongSetupCode => td_string!(locale, refusal.wrong_setup_code).to_string(),
+        TotpOnAlready => td_string!(locale, refusal.totp_on_already).to_string(),
+        NoSecondFactor => td_string!(locale, refusal.no_second_factor).to_string(),
     }
 }
 

@@ -69,6 +69,34 @@ test("a refused German sign-up says why in German, at each field and in the summ
   await open(page, "/login");
   await page.getByLabel("E-Mail").fill(uniqueEmail("niemand"));
   await page.getByLabel("Passwort").fill(PASSWORD);
-  await page.getByRole("button", { name: "Anmelden" }).click();
+  await page.getByRole("button", { name: "Anmelden", exact: true }).click();
   await expect(page.getByText("E-Mail-Adresse oder Passwort ist falsch")).toBeVisible();
+});
+
+test("the pages reached from mail and the security settings are German too", async ({ page }) => {
+  await open(page, "/password/forgot");
+  await expect(page).toHaveTitle("Passwort vergessen · Roster");
+  await page.getByLabel("E-Mail").fill(uniqueEmail("vergessen"));
+  await page.getByRole("button", { name: "Link zum Zurücksetzen senden" }).click();
+  await expect(page.getByText("Wenn ein Konto diese Adresse verwendet")).toBeVisible();
+
+  await open(page, "/password/reset?token=erfunden");
+  await expect(page.getByRole("heading", { name: "Ein neues Passwort wählen" })).toBeVisible();
+  await expect(page.getByText("Dieser Link ist ungültig oder abgelaufen.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Einen neuen Link anfordern" })).toBeVisible();
+
+  await open(page, "/signup");
+  await page.getByLabel("E-Mail").fill(uniqueEmail("sicher"));
+  await page.getByLabel("Anzeigename").fill("Greta Sicher");
+  await page.getByLabel("Passwort").fill(PASSWORD);
+  await page.getByRole("button", { name: "Konto anlegen" }).click();
+  await expect(page.getByRole("heading", { name: "Willkommen, Greta Sicher" })).toBeVisible();
+  await open(page, "/settings/security");
+  await expect(page.getByRole("heading", { name: "Sicherheit", level: 1 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Authenticator-App" })).toBeVisible();
+  await page.getByRole("button", { name: "Authenticator-App einrichten" }).click();
+  await expect(page.getByText("Geheimer Schlüssel")).toBeVisible();
+  await page.getByLabel("Authentifizierungscode").fill("000000");
+  await page.getByRole("button", { name: "Einschalten" }).click();
+  await expect(page.getByText("Dieser Code stimmt nicht.")).toBeVisible();
 });

@@ -36,12 +36,12 @@ pub const MAILS_PER_ADDRESS_PER_HOUR: i64 = 3;
 
 /// The message for a link that is unknown, used, voided or expired (one for all, so a forged
 /// link learns nothing).
-pub const LINK_INVALID: &str = super::LINK_INVALID_TEXT;
+pub const LINK_INVALID: Refusal = super::LINK_INVALID_TEXT;
 
 /// The answer to a link that is unknown, used, voided or expired: [`LINK_INVALID`] at `token`.
 fn invalid_link() -> AppError {
     let mut errors = FieldErrors::new();
-    errors.add("token", LINK_INVALID);
+    errors.refuse("token", LINK_INVALID);
     AppError::Validation(errors)
 }
 

@@ -12,7 +12,10 @@ use super::{
     ui::NewPasswordField,
 };
 use crate::{
-    components::{saved_signal, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
+    components::{
+        error_text, saved_signal, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton,
+    },
+    i18n::{self, td, td_string, use_locale},
     paths,
 };
 
@@ -22,38 +25,38 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let feedback = FormFeedback::new(action);
     let sent = saved_signal(action, "sent");
+    let locale = use_locale();
     view! {
-        <Title text="Forgot password"/>
+        <Title text=td_string!(locale, forgot.title)/>
         <section class="card narrow">
-            <h1>"Forgot password"</h1>
+            <h1>{td!(locale, forgot.title)}</h1>
             <Show
                 when=move || sent.get()
                 fallback=move || {
                     view! {
                         <p class="muted">
-                            "Enter the address you sign in with. We will mail you a link to choose a new password."
+                            {td!(locale, forgot.intro)}
                         </p>
                         <ActionForm action=action>
                             <ReturnTo/>
                             <FormMessage feedback=feedback/>
                             <Field
-                                label="Email"
+                                label=td_string!(locale, fields.email)
                                 name="email"
                                 autocomplete="username"
                                 inputmode="email"
                                 error=feedback.field("email")
                             />
-                            <SubmitButton label="Send reset link" pending=action.pending().into()/>
+                            <SubmitButton label=td_string!(locale, forgot.send) pending=action.pending().into()/>
                         </ActionForm>
                     }
                 }
             >
                 <p class="success" role="status">
-                    "If an account uses this address, we have sent it a link to choose a new password. \
-                     The link works for 1 hour. Check your spam folder if nothing arrives."
+                    {td!(locale, forgot.sent)}
                 </p>
             </Show>
-            <p class="aside"><A href=paths::LOGIN>"Back to sign in"</A></p>
+            <p class="aside"><A href=paths::LOGIN>{td!(locale, forgot.back)}</A></p>
         </section>
     }
 }
@@ -66,10 +69,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let open = Resource::new(token, reset_link);
     let action = ServerAction::<ResetPassword>::new();
     let feedback = FormFeedback::new(action);
+    let locale = use_locale();
     view! {
-        <Title text="Choose a new password"/>
+        <Title text=td_string!(locale, reset.title)/>
         <section class="card narrow">
-            <h1>"Choose a new password"</h1>
+            <h1>{td!(locale, reset.title)}</h1>
             <Suspense fallback=|| ()>
                 {move || {
                     open.get()
@@ -77,7 +81,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             Ok(true) => {
                                 view! {
                                     <p class="muted">
-                                        "Setting it signs you out everywhere and revokes your personal access tokens."
+                                        {td!(locale, reset.intro)}
                                     </p>
                                     <ActionForm action=action>
                                         <ReturnTo/>
@@ -90,12 +94,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                         }}
                                         <input type="hidden" name="token" value=token/>
                                         <NewPasswordField
-                                            label="New password"
+                                            label=td_string!(locale, reset.new_password)
                                             name="new_password"
                                             error=feedback.field("new_password")
                                         />
                                         <SubmitButton
-                                            label="Set new password"
+                                            label=td_string!(locale, reset.submit)
                                             pending=action.pending().into()
                                         />
                                     </ActionForm>
@@ -103,7 +107,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                     .into_any()
                             }
                             Ok(false) => view! { <InvalidLink/> }.into_any(),
-                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{error_text(locale, &e)}</p> }.into_any(),
                         })
                 }}
             </Suspense>
@@ -114,9 +118,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
 /// What a used, expired or made-up link gets.
 #[component]
 fn InvalidLink() -> impl IntoView {
+    let locale = use_locale();
     view! {
-        <p class="error" role="alert">{super::LINK_INVALID_TEXT}</p>
-        <p><A href=paths::PASSWORD_FORGOT>"Ask for a new link"</A></p>
+        <p class="error" role="alert">{i18n::refusal(locale, super::LINK_INVALID_TEXT)}</p>
+        <p><A href=paths::PASSWORD_FORGOT>{td!(locale, reset.ask_again)}</A></p>
     }
 }
 
@@ -132,26 +137,27 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let cx = super::ui::ViewerContext::get();
     cx.refresh_after(action);
     let signed_in = move || cx.viewer.get().and_then(|v| v.ok().flatten()).is_some();
+    let locale = use_locale();
     view! {
-        <Title text="Confirm email address"/>
+        <Title text=td_string!(locale, confirm_email.title)/>
         <section class="card narrow">
             {move || match done() {
                 Some(which) => {
                     view! {
-                        <h1>"Email verified"</h1>
+                        <h1>{td!(locale, confirm_email.verified)}</h1>
                         <p class="success" role="status">
                             {if which == "new" {
-                                "Your new address is confirmed: sign in with it from now on."
+                                td_string!(locale, confirm_email.new_confirmed)
                             } else {
-                                "Your address is confirmed. Thank you."
+                                td_string!(locale, confirm_email.confirmed)
                             }}
                         </p>
                         <Transition fallback=|| ()>
                             {move || {
                                 if signed_in() {
-                                    view! { <p><A href=paths::HOME>"Continue"</A></p> }.into_any()
+                                    view! { <p><A href=paths::HOME>{td!(locale, confirm_email.go_on)}</A></p> }.into_any()
                                 } else {
-                                    view! { <p><A href=paths::LOGIN>"Sign in"</A></p> }.into_any()
+                                    view! { <p><A href=paths::LOGIN>{td!(locale, confirm_email.sign_in)}</A></p> }.into_any()
                                 }
                             }}
                         </Transition>
@@ -160,8 +166,8 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 }
                 None => {
                     view! {
-                        <h1>"Confirm email address"</h1>
-                        <p class="muted">"Confirm that this address is yours."</p>
+                        <h1>{td!(locale, confirm_email.title)}</h1>
+                        <p class="muted">{td!(locale, confirm_email.intro)}</p>
                         <ActionForm action=action>
                             <ReturnTo/>
                             <FormMessage feedback=feedback/>
@@ -172,13 +178,13 @@ pub fn VerifyEmailPage() -> impl IntoView {
                                     .map(|m| {
                                         view! {
                                             <p class="error" role="alert">{m}</p>
-                                            <p><A href=paths::HOME>"Go to the start page"</A></p>
+                                            <p><A href=paths::HOME>{td!(locale, confirm_email.start_page)}</A></p>
                                         }
                                     })
                             }}
                             <input type="hidden" name="token" value=token/>
                             <SubmitButton
-                                label="Confirm email address"
+                                label=td_string!(locale, confirm_email.title)
                                 pending=action.pending().into()
                             />
                         </ActionForm>
@@ -196,22 +202,23 @@ pub fn VerifyEmailPage() -> impl IntoView {
 pub fn VerifyNotice(action: ServerAction<ResendVerification>) -> impl IntoView {
     let feedback = FormFeedback::new(action);
     let resent = saved_signal(action, "resent");
+    let locale = use_locale();
     view! {
-        <aside class="notice verify" aria-label="Email address">
+        <aside class="notice verify" aria-label=td_string!(locale, confirm_email.notice_label)>
             <Show
                 when=move || resent.get()
                 fallback=move || {
                     view! {
-                        <p>"Please confirm your email address: follow the link we mailed you."</p>
+                        <p>{td!(locale, confirm_email.notice)}</p>
                         <ActionForm action=action>
                             <ReturnTo/>
                             <FormMessage feedback=feedback/>
-                            <button type="submit" class="link">"Resend verification email"</button>
+                            <button type="submit" class="link">{td!(locale, confirm_email.resend)}</button>
                         </ActionForm>
                     }
                 }
             >
-                <p role="status">"We have sent you a new link. It works for 24 hours."</p>
+                <p role="status">{td!(locale, confirm_email.resent)}</p>
             </Show>
         </aside>
     }

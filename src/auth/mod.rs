@@ -40,8 +40,7 @@ use crate::{
 
 /// What a mailed link that is unknown, used, voided or expired gets: one message for all, so
 /// a forged link learns nothing.
-pub const LINK_INVALID_TEXT: &str =
-    "This link is invalid or has expired. Links work once and for a limited time: ask for a new one.";
+pub const LINK_INVALID_TEXT: crate::domain::Refusal = crate::domain::Refusal::LinkInvalid;
 
 /// What `/login/verify` offers a half-signed-in browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -204,7 +204,7 @@ async fn sign_in(
         }) if expires_at > now => {
             let half = second_factor::pending(session, now)
                 .await
-                .ok_or_else(|| AppError::at("passkey", SIGN_IN_AGAIN))?;
+                .ok_or_else(|| AppError::refused("passkey", SIGN_IN_AGAIN))?;
             let Ok(result) = webauthn.finish_passkey_authentication(credential, &st) else {
                 let event = AuditEvent::new(
                     AuditAction::SecondFactorFailed,
@@ -256,7 +256,7 @@ async fn sign_in(
             .await?;
             Ok(target(account.must_change_password, next.as_deref()))
         }
-        _ => Err(AppError::at("passkey", SIGN_IN_AGAIN)),
+        _ => Err(AppError::refused("passkey", SIGN_IN_AGAIN)),
     }
 }
 

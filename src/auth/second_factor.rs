@@ -14,6 +14,7 @@ use super::{
     session::{Stash, TypedSession},
     Challenge,
 };
+use crate::domain::Refusal;
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -35,13 +36,12 @@ pub const PENDING_SECONDS: i64 = 5 * 60;
 pub const FAILURES_PER_PENDING: u32 = 5;
 
 /// The message for a wrong, stale or used authentication code.
-pub const WRONG_CODE: &str =
-    "This code is not right, or was used already. Wait for the next code and try again.";
+pub const WRONG_CODE: Refusal = Refusal::WrongCode;
 /// The message for a wrong or used recovery code.
-pub const WRONG_RECOVERY_CODE: &str = "This recovery code is not right, or was used already.";
+pub const WRONG_RECOVERY_CODE: Refusal = Refusal::WrongRecoveryCode;
 /// The message when the half-signed-in state is gone (expired, too many wrong codes, or the
 /// account changed meanwhile).
-pub const SIGN_IN_AGAIN: &str = "This sign-in has expired. Sign in again with your password.";
+pub const SIGN_IN_AGAIN: Refusal = Refusal::SignInAgain;
 
 /// A sign-in that passed the password and waits for its second factor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,7 +165,7 @@ pub async fn verify(
         Proof::RecoveryCode(_) => "recovery_code",
     };
     let Some(mut pending) = pending(session, now).await else {
-        return Err(AppError::at(field, SIGN_IN_AGAIN));
+        return Err(AppError::refused(field, SIGN_IN_AGAIN));
     };
     let user_id = pending.user_id;
     let key = pending.throttle_key();
@@ -199,14 +199,14 @@ pub async fn verify(
         record(state.pool(), &event, now).await?;
         if pending.failures >= FAILURES_PER_PENDING {
             session.unstash(Stash::PendingLogin).await?;
-            return Err(AppError::at(field, SIGN_IN_AGAIN));
+            return Err(AppError::refused(field, SIGN_IN_AGAIN));
         }
         session.stash(Stash::PendingLogin, &pending).await?;
         let message = match proof {
             Proof::Code(_) => WRONG_CODE,
             Proof::RecoveryCode(_) => WRONG_RECOVERY_CODE,
         };
-        return Err(AppError::at(field, message));
+        return Err(AppError::refused(field, message));
     };
     state.throttle().login_succeeded(&key, ctx.client.ip).await;
     complete(state, ctx, session, &pending, method, now).await
@@ -270,11 +270,11 @@ pub async fn complete(
     session.unstash(Stash::PendingLogin).await?;
     let account = match account {
         Some(a) if mark(&a.password_hash) != pending.mark => {
-            return Err(AppError::at("code", SIGN_IN_AGAIN));
+            return Err(AppError::refused("code", SIGN_IN_AGAIN));
         }
         Some(a) if a.status != AccountStatus::Active => return Err(AppError::AccountDisabled),
         Some(a) => a,
-        None => return Err(AppError::at("code", SIGN_IN_AGAIN)),
+        None => return Err(AppError::refused("code", SIGN_IN_AGAIN)),
     };
     let mut notice = false;
     if method == "recovery_code" {

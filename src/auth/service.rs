@@ -18,7 +18,7 @@ use crate::{
 
 /// The message for a current password that does not match (`/settings/password`,
 /// `/settings/account`).
-pub const WRONG_PASSWORD: &str = "This is not your current password.";
+pub const WRONG_PASSWORD: Refusal = Refusal::WrongPassword;
 
 /// What sign-up did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,7 +472,7 @@ pub async fn check_own_password(
         .await?
     {
         let mut errors = FieldErrors::new();
-        errors.add(field, WRONG_PASSWORD);
+        errors.refuse(field, WRONG_PASSWORD);
         return Err(AppError::Validation(errors));
     }
     state.throttle().login_succeeded(&account.email, ip).await;

@@ -18,7 +18,7 @@ use super::{
     LoginForm, SignUpForm, Viewer,
 };
 use crate::{
-    components::{lazy_page, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
+    components::{error_text, lazy_page, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
     domain::Password,
     error::AppError,
     i18n::{td, td_string, use_locale},
@@ -174,11 +174,12 @@ pub fn LoginVerifyPage() -> impl IntoView {
     let query = use_query_map();
     let recovery = move || query.with(|q| q.get("recovery").is_some());
     let recovery_href = format!("{}?recovery=1", paths::LOGIN_VERIFY);
+    let locale = use_locale();
     view! {
-        <Title text="Two-factor sign-in"/>
+        <Title text=td_string!(locale, verify.title)/>
         <section class="card narrow">
-            <h1>"Two-factor sign-in"</h1>
-            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            <h1>{td!(locale, verify.title)}</h1>
+            <Suspense fallback=move || view! { <p aria-busy="true">{td!(locale, common.loading)}</p> }>
                 {move || {
                     let recovery_href = recovery_href.clone();
                     challenge.get().map(|loaded| match loaded {
@@ -187,22 +188,22 @@ pub fn LoginVerifyPage() -> impl IntoView {
                             let form = if use_recovery {
                                 view! {
                                     <p class="muted">
-                                        "Enter one of the recovery codes you saved when you set up                                          two-factor sign-in. Each works once."
+                                        {td!(locale, verify.recovery_intro)}
                                     </p>
                                     <ActionForm action=action>
                                         <ReturnTo/>
                                         <FormMessage feedback=feedback/>
                                         <Field
-                                            label="Recovery code"
+                                            label=td_string!(locale, verify.recovery_code)
                                             name="recovery_code"
                                             autocomplete="off"
                                             error=feedback.field("recovery_code")
                                         />
-                                        <SubmitButton label="Verify" pending=action.pending().into()/>
+                                        <SubmitButton label=td_string!(locale, verify.verify) pending=action.pending().into()/>
                                     </ActionForm>
                                     {challenge.totp.then(|| view! {
                                         <p class="aside">
-                                            <A href=paths::LOGIN_VERIFY>"Use an authentication code"</A>
+                                            <A href=paths::LOGIN_VERIFY>{td!(locale, verify.use_code)}</A>
                                         </p>
                                     })}
                                 }
@@ -210,22 +211,22 @@ pub fn LoginVerifyPage() -> impl IntoView {
                             } else {
                                 view! {
                                     <p class="muted">
-                                        "Enter the 6-digit code from your authenticator app."
+                                        {td!(locale, verify.code_intro)}
                                     </p>
                                     <ActionForm action=action>
                                         <ReturnTo/>
                                         <FormMessage feedback=feedback/>
                                         <Field
-                                            label="Authentication code"
+                                            label=td_string!(locale, verify.code)
                                             name="code"
                                             autocomplete="one-time-code"
                                             inputmode="numeric"
                                             error=feedback.field("code")
                                         />
-                                        <SubmitButton label="Verify" pending=action.pending().into()/>
+                                        <SubmitButton label=td_string!(locale, verify.verify) pending=action.pending().into()/>
                                     </ActionForm>
                                     <p class="aside">
-                                        <A href=recovery_href>"Use a recovery code"</A>
+                                        <A href=recovery_href>{td!(locale, verify.use_recovery_code)}</A>
                                     </p>
                                 }
                                 .into_any()
@@ -233,20 +234,19 @@ pub fn LoginVerifyPage() -> impl IntoView {
                             view! {
                                 {form}
                                 {challenge.passkey.then(|| view! {
-                                    <PasskeyButton label="Use a passkey" next=Signal::derive(String::new)/>
+                                    <PasskeyButton label=td_string!(locale, verify.use_passkey) next=Signal::derive(String::new)/>
                                 })}
                             }
                             .into_any()
                         }
                         Ok(None) => view! {
                             <p class="error" role="alert">
-                                "This sign-in has expired or was not started. "
-                                <A href=paths::LOGIN>"Sign in"</A>
-                                " with your password again."
+                                {td!(locale, verify.expired)}" "
+                                <A href=paths::LOGIN>{td!(locale, verify.sign_in_again)}</A>
                             </p>
                         }
                         .into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{error_text(locale, &e)}</p> }.into_any(),
                     })
                 }}
             </Suspense>
@@ -259,11 +259,10 @@ pub fn LoginVerifyPage() -> impl IntoView {
 /// and offers WebAuthn; without JavaScript a note says why it is missing.
 #[component]
 fn PasskeyButton(label: &'static str, next: Signal<String>) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <div class="passkey-sign-in" data-passkey-box="">
-            <p class="muted passkeys-need-js">
-                    "Passkeys need JavaScript, which is off in this browser."
-                </p>
+            <p class="muted passkeys-need-js">{td!(locale, verify.passkeys_need_js)}</p>
             <div class="needs-webauthn">
                 <button type="button" class="secondary" data-passkey="sign-in" data-next=next>
                     {label}

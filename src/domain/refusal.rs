@@ -87,6 +87,35 @@ pub enum Refusal {
     AddressTakenMeanwhile,
     #[error("This address is already confirmed.")]
     AddressConfirmed,
+    /// A wrong, stale or used authentication code at sign-in.
+    #[error("This code is not right, or was used already. Wait for the next code and try again.")]
+    WrongCode,
+    #[error("This recovery code is not right, or was used already.")]
+    WrongRecoveryCode,
+    /// The half-signed-in state is gone (expired, too many wrong codes, the account changed).
+    #[error("This sign-in has expired. Sign in again with your password.")]
+    SignInAgain,
+    /// A mailed link that is unknown, used, voided or expired.
+    #[error(
+        "This link is invalid or has expired. Links work once and for a limited time: ask for a \
+         new one."
+    )]
+    LinkInvalid,
+    /// A confirmation with a password that is not the account's.
+    #[error("This is not your current password.")]
+    WrongPassword,
+    #[error("Turning off your last second factor needs your current password.")]
+    LastFactorNeedsPassword,
+    #[error("This is not your current password or a current authentication code.")]
+    WrongConfirmation,
+    #[error("Choose \"Set up authenticator app\" first.")]
+    SetUpTotpFirst,
+    #[error("This code is not right. Check that the app shows Roster and try the newest code.")]
+    WrongSetupCode,
+    #[error("An authenticator app is on already. Turn it off first to set up another.")]
+    TotpOnAlready,
+    #[error("Turn on an authenticator app or add a passkey first.")]
+    NoSecondFactor,
 }
 
 impl Refusal {
@@ -132,6 +161,17 @@ impl Refusal {
             OwnAccountDelete,
             AddressTakenMeanwhile,
             AddressConfirmed,
+            WrongCode,
+            WrongRecoveryCode,
+            SignInAgain,
+            LinkInvalid,
+            WrongPassword,
+            LastFactorNeedsPassword,
+            WrongConfirmation,
+            SetUpTotpFirst,
+            WrongSetupCode,
+            TotpOnAlready,
+            NoSecondFactor,
         ];
         for refusal in &all {
             match refusal {
@@ -167,7 +207,18 @@ impl Refusal {
                 | OwnAccountRole
                 | OwnAccountDelete
                 | AddressTakenMeanwhile
-                | AddressConfirmed => {}
+                | AddressConfirmed
+                | WrongCode
+                | WrongRecoveryCode
+                | SignInAgain
+                | LinkInvalid
+                | WrongPassword
+                | LastFactorNeedsPassword
+                | WrongConfirmation
+                | SetUpTotpFirst
+                | WrongSetupCode
+                | TotpOnAlready
+                | NoSecondFactor => {}
             }
         }
         all

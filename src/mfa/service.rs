@@ -3,6 +3,7 @@
 //! reset. Each change is audited and told to the person by mail (`shared/SECURITY.md`, Login).
 
 use super::{PasskeyView, SecurityPage, TotpSetup};
+use crate::domain::Refusal;
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -26,11 +27,9 @@ use crate::{
 };
 
 /// The message when a code is given to remove the last second factor.
-pub const LAST_FACTOR_NEEDS_PASSWORD: &str =
-    "Turning off your last second factor needs your current password.";
+pub const LAST_FACTOR_NEEDS_PASSWORD: Refusal = Refusal::LastFactorNeedsPassword;
 /// The message for a confirmation that is neither the password nor a current code.
-pub const WRONG_CONFIRMATION: &str =
-    "This is not your current password or a current authentication code.";
+pub const WRONG_CONFIRMATION: Refusal = Refusal::WrongConfirmation;
 
 /// `/settings/security` for `me`: the factors, an app being set up (its seed opened to show),
 /// and recovery codes made in this browser a moment ago (taken: shown once).
@@ -91,12 +90,7 @@ pub async fn start_totp(state: &AppState, me: &Me, now: i64) -> Result<(), AppEr
     let place = data_keys::context("totp_factors", "secret", user_id);
     let sealed = state.keyring()?.seal(&place, &rules::new_secret());
     if !factors::begin_totp(state.pool(), user_id, &sealed, now).await? {
-        return Err(AppError::Conflict {
-            field: "code".into(),
-            message: "An authenticator app is on already. Turn it off first to set up another."
-                .into(),
-            refusal: None,
-        });
+        return Err(AppError::conflict("code", Refusal::TotpOnAlready));
     }
     Ok(())
 }
@@ -119,10 +113,7 @@ pub async fn enable_totp(
         .await?
         .filter(|r| r.enabled_at.is_none())
     else {
-        return Err(AppError::at(
-            "code",
-            "Choose \"Set up authenticator app\" first.",
-        ));
+        return Err(AppError::refused("code", Refusal::SetUpTotpFirst));
     };
     let key = throttle_key(state, user_id).await?;
     if let Err(retry_after) = state
@@ -135,19 +126,13 @@ pub async fn enable_totp(
     let seed = second_factor::open_seed(state, user_id, &row.secret)?;
     let step = rules::normalise_code(code).and_then(|c| rules::matching_step(&seed, &c, now));
     let Some(step) = step else {
-        return Err(AppError::at(
-            "code",
-            "This code is not right. Check that the app shows Roster and try the newest code.",
-        ));
+        return Err(AppError::refused("code", Refusal::WrongSetupCode));
     };
     state.throttle().login_succeeded(&key, ctx.client.ip).await;
     let mut tx = begin_write(state.pool()).await?;
     users::lock(&mut tx, Some(user_id), false).await?;
     if !factors::enable_totp(&mut tx, user_id, step, now).await? {
-        return Err(AppError::at(
-            "code",
-            "Choose \"Set up authenticator app\" first.",
-        ));
+        return Err(AppError::refused("code", Refusal::SetUpTotpFirst));
     }
     let codes = codes_for_first_factor(&mut tx, user_id, now).await?;
     let event = AuditEvent::new(
@@ -215,11 +200,10 @@ pub async fn regenerate_codes(
     let user_id = me.user_id();
     let have = factors::summary(state.pool(), user_id).await?;
     if !have.any() {
-        return Err(AppError::Conflict {
-            field: confirmation.field.into(),
-            message: "Turn on an authenticator app or add a passkey first.".into(),
-            refusal: None,
-        });
+        return Err(AppError::conflict(
+            confirmation.field,
+            Refusal::NoSecondFactor,
+        ));
     }
     confirm(state, ctx, me, confirmation, true, now).await?;
     let mut tx = begin_write(state.pool()).await?;
@@ -351,7 +335,7 @@ async fn confirm(
     let Confirmation { text, field } = confirmation;
     if let Some(code) = rules::normalise_code(text) {
         if !code_allowed {
-            return Err(AppError::at(field, LAST_FACTOR_NEEDS_PASSWORD));
+            return Err(AppError::refused(field, LAST_FACTOR_NEEDS_PASSWORD));
         }
         let user_id = me.user_id();
         let key = throttle_key(state, user_id).await?;
@@ -366,11 +350,13 @@ async fn confirm(
             state.throttle().login_succeeded(&key, ctx.client.ip).await;
             return Ok(());
         }
-        return Err(AppError::at(field, WRONG_CONFIRMATION));
+        return Err(AppError::refused(field, WRONG_CONFIRMATION));
     }
     match check_own_password(state, ctx, me, text, field, now).await {
-        Err(AppError::Validation(errors)) if errors.get(field) == Some(WRONG_PASSWORD) => {
-            Err(AppError::at(field, WRONG_CONFIRMATION))
+        Err(AppError::Validation(errors))
+            if errors.find(field).and_then(|e| e.refusal) == Some(WRONG_PASSWORD) =>
+        {
+            Err(AppError::refused(field, WRONG_CONFIRMATION))
         }
         other => other.map(|_| ()),
     }

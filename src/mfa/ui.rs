@@ -17,11 +17,14 @@ use crate::{
     components::{
         lazy_page, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton, TableWrap,
     },
+    i18n::{fill, td, td_string, use_locale, Locale},
     paths::{self, Route as Path},
 };
 
 /// The label of every confirmation field on the page.
-const CONFIRM_LABEL: &str = "Current password or authentication code";
+fn confirm_label(locale: Locale) -> &'static str {
+    td_string!(locale, security.confirm_label)
+}
 
 /// `/settings/security`, inside the settings area's frame.
 #[component(transparent)]
@@ -65,18 +68,19 @@ pub fn SecuritySettingsPage() -> impl IntoView {
     let query = use_query_map();
     let flag = move |key: &'static str| query.with(|q| q.get(key).is_some());
     let removing = move || query.with(|q| q.get("remove").and_then(|id| id.parse::<i64>().ok()));
+    let locale = use_locale();
     view! {
         <DataCard
-            title="Security"
+            title=td_string!(locale, security.title)
             here=paths::SETTINGS_SECURITY
             data=page
             content=move |page: SecurityPage| {
                 let notice = [
-                    ("enabled", "Authenticator app turned on. Signing in now asks for its code."),
-                    ("turned_off", "Authenticator app turned off."),
-                    ("regenerated", "New recovery codes made: the old ones no longer work."),
-                    ("removed", "Passkey removed."),
-                    ("added", "Passkey added."),
+                    ("enabled", td_string!(locale, security.enabled)),
+                    ("turned_off", td_string!(locale, security.turned_off)),
+                    ("regenerated", td_string!(locale, security.regenerated)),
+                    ("removed", td_string!(locale, security.removed)),
+                    ("added", td_string!(locale, security.added)),
                 ]
                     .into_iter()
                     .find(|(key, _)| flag(key))
@@ -85,8 +89,7 @@ pub fn SecuritySettingsPage() -> impl IntoView {
                     .then(|| {
                         view! {
                             <p class="notice" role="alert">
-                                "Administrators must set up a second factor before the admin console opens: \
-                                 turn on an authenticator app or add a passkey."
+                                {td!(locale, security.required)}
                             </p>
                         }
                     });
@@ -123,18 +126,19 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
     let set_up = FormFeedback::new(actions.set_up);
     let turn_on = FormFeedback::new(actions.turn_on);
     let turn_off = FormFeedback::new(actions.turn_off);
+    let locale = use_locale();
     let body = if page.totp {
         view! {
-            <p>"On: signing in asks for a code from your authenticator app."</p>
+            <p>{td!(locale, security.totp_on)}</p>
             <ActionForm action=actions.turn_off>
                 <ReturnTo/>
                 <FormMessage feedback=turn_off/>
                 <Field
-                    label=CONFIRM_LABEL
+                    label=confirm_label(locale)
                     name="confirm"
                     kind="password"
                     autocomplete="current-password"
-                    hint="Turning off your last second factor needs your password."
+                    hint=td_string!(locale, security.last_factor_hint)
                     error=turn_off.field("confirm")
                 />
                 <button
@@ -144,7 +148,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
                     disabled=move || actions.turn_off.pending().get()
                 >
                     <span class="spinner" aria-hidden="true"></span>
-                    "Turn off"
+                    {td!(locale, security.turn_off)}
                 </button>
             </ActionForm>
         }
@@ -153,49 +157,47 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
         view! {
             <ol class="steps">
                 <li>
-                    "Scan this QR code with your authenticator app (for example Aegis, \
-                     Google Authenticator, 1Password or Bitwarden)."
+                    {td!(locale, security.scan)}
                     <div class="qr" inner_html=qr_svg></div>
                 </li>
                 <li>
-                    "Or type the secret key into the app:"
+                    {td!(locale, security.type_secret)}
                     <p>
-                        <span class="label" id="secret-key-label">"Secret key"</span>
+                        <span class="label" id="secret-key-label">{td!(locale, security.secret_key)}</span>
                         " "
                         <code class="secret" aria-labelledby="secret-key-label">{secret}</code>
                     </p>
                 </li>
-                <li>"Enter the 6-digit code the app shows."</li>
+                <li>{td!(locale, security.enter_code)}</li>
             </ol>
             <ActionForm action=actions.turn_on>
                 <ReturnTo/>
                 <FormMessage feedback=turn_on/>
                 <Field
-                    label="Authentication code"
+                    label=td_string!(locale, security.code)
                     name="code"
                     autocomplete="one-time-code"
                     inputmode="numeric"
                     error=turn_on.field("code")
                 />
-                <SubmitButton label="Turn on" pending=actions.turn_on.pending().into()/>
+                <SubmitButton label=td_string!(locale, security.turn_on) pending=actions.turn_on.pending().into()/>
             </ActionForm>
             <ActionForm action=actions.turn_off>
                 <ReturnTo/>
-                <button type="submit" class="link">"Cancel"</button>
+                <button type="submit" class="link">{td!(locale, security.cancel)}</button>
             </ActionForm>
         }
         .into_any()
     } else {
         view! {
             <p class="muted">
-                "Off. An authenticator app on your phone makes a new 6-digit code every 30 seconds; \
-                 with it on, signing in needs your password and a code."
+                {td!(locale, security.totp_off)}
             </p>
             <ActionForm action=actions.set_up>
                 <ReturnTo/>
                 <FormMessage feedback=set_up/>
                 <SubmitButton
-                    label="Set up authenticator app"
+                    label=td_string!(locale, security.set_up)
                     pending=actions.set_up.pending().into()
                 />
             </ActionForm>
@@ -204,7 +206,7 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="totp-heading">
-            <h2 id="totp-heading">"Authenticator app"</h2>
+            <h2 id="totp-heading">{td!(locale, security.totp_heading)}</h2>
             {body}
         </section>
     }
@@ -214,9 +216,10 @@ fn AuthenticatorApp(page: SecurityPage, actions: Actions) -> impl IntoView {
 /// page itself, so it works without JavaScript).
 #[component]
 fn NewCodes(codes: Vec<String>) -> impl IntoView {
+    let locale = use_locale();
     let text = format!(
-        "Roster recovery codes\n\nEach code signs you in once when you cannot use your \
-         authenticator app or passkey.\nKeep them somewhere safe.\n\n{}\n",
+        "{}\n{}\n",
+        td_string!(locale, security.codes_file),
         codes.join("\n")
     );
     let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes())
@@ -226,14 +229,13 @@ fn NewCodes(codes: Vec<String>) -> impl IntoView {
     view! {
         <div class="notice new-codes" role="status">
             <p>
-                <strong>"Your recovery codes"</strong>
-                " — save them now: they are shown only this once. Each signs you in once if you \
-                 lose your authenticator app or passkey."
+                <strong>{td!(locale, security.your_codes)}</strong>
+                {td!(locale, security.save_codes)}
             </p>
-            <ul class="codes" aria-label="Recovery codes">
+            <ul class="codes" aria-label=td_string!(locale, security.codes_heading)>
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ul>
-            <a class="button" href=href download="roster-recovery-codes.txt">"Download codes"</a>
+            <a class="button" href=href download="roster-recovery-codes.txt">{td!(locale, security.download)}</a>
         </div>
     }
 }
@@ -249,28 +251,29 @@ fn RecoveryCodes(
         return ().into_any();
     }
     let left = page.recovery_codes_left;
+    let locale = use_locale();
     view! {
         <section aria-labelledby="codes-heading">
-            <h2 id="codes-heading">"Recovery codes"</h2>
+            <h2 id="codes-heading">{td!(locale, security.codes_heading)}</h2>
             <p class=if left <= 2 { "notice" } else { "muted" }>
                 {match left {
-                    0 => "You have no unused recovery codes: make new ones.".to_string(),
-                    1 => "1 unused recovery code left.".to_string(),
-                    n => format!("{n} unused recovery codes left."),
+                    0 => td_string!(locale, security.no_codes).to_string(),
+                    1 => td_string!(locale, security.one_code).to_string(),
+                    n => fill(td_string!(locale, security.codes_left), &[("n", &n)]),
                 }}
             </p>
             <ActionForm action=action>
                 <ReturnTo/>
                 <FormMessage feedback=feedback/>
                 <Field
-                    label=CONFIRM_LABEL
+                    label=confirm_label(locale)
                     name="confirm_codes"
                     kind="password"
                     autocomplete="current-password"
                     error=feedback.field("confirm_codes")
                 />
                 <SubmitButton
-                    label="Regenerate recovery codes"
+                    label=td_string!(locale, security.regenerate)
                     pending=action.pending().into()
                 />
             </ActionForm>
@@ -283,18 +286,19 @@ fn RecoveryCodes(
 /// where the browser runs JavaScript with WebAuthn (`public/passkeys.js` shows it).
 #[component]
 fn Passkeys(page: SecurityPage) -> impl IntoView {
+    let locale = use_locale();
     let list = if page.passkeys.is_empty() {
-        view! { <p class="muted">"No passkeys yet."</p> }.into_any()
+        view! { <p class="muted">{td!(locale, security.no_passkeys)}</p> }.into_any()
     } else {
         view! {
-            <TableWrap label="Passkeys">
+            <TableWrap label=td_string!(locale, security.passkeys)>
                 <table class="passkeys">
                     <thead>
                         <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Added"</th>
-                            <th scope="col">"Last used"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            <th scope="col">{td!(locale, security.name)}</th>
+                            <th scope="col">{td!(locale, security.added_on)}</th>
+                            <th scope="col">{td!(locale, security.last_used)}</th>
+                            <th scope="col"><span class="visually-hidden">{td!(locale, security.actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -307,14 +311,14 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
                                     <tr>
                                         <td>{p.name.clone()}</td>
                                         <td>{p.created.clone()}</td>
-                                        <td>{p.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+                                        <td>{p.last_used.clone().unwrap_or_else(|| td_string!(locale, security.never).into())}</td>
                                         <td>
                                             <a
                                                 class="button danger"
                                                 href=href
-                                                aria-label=format!("Remove {}", p.name)
+                                                aria-label=fill(td_string!(locale, security.remove_named), &[("name", &p.name)])
                                             >
-                                                "Remove"
+                                                {td!(locale, security.remove)}
                                             </a>
                                         </td>
                                     </tr>
@@ -331,27 +335,25 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
         view! {
             <div class="passkey-add" data-passkey-box="">
                 <p class="muted passkeys-need-js">
-                        "Adding a passkey needs JavaScript, which is off in this browser: \
-                         passkeys are a browser feature only scripts can reach. \
-                         Everything else on this page works without it."
+                        {td!(locale, security.add_needs_js)}
                     </p>
                 <p class="muted webauthn-unsupported">
-                    "This browser cannot use passkeys."
+                    {td!(locale, security.unsupported)}
                 </p>
                 <div class="needs-webauthn">
                     <div class="field">
-                        <label for="f-passkey_name">"Passkey name"</label>
+                        <label for="f-passkey_name">{td!(locale, security.passkey_name)}</label>
                         <input
                             id="f-passkey_name"
                             name="passkey_name"
                             type="text"
                             maxlength="64"
-                            placeholder="e.g. Laptop"
+                            placeholder=td_string!(locale, security.passkey_placeholder)
                             aria-describedby="passkey-message"
                         />
                     </div>
                     <button type="button" class="primary" data-passkey="register">
-                        "Add a passkey"
+                        {td!(locale, security.add)}
                     </button>
                     <p class="field-error" id="passkey-message" data-passkey-message="" role="alert"></p>
                 </div>
@@ -361,18 +363,16 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
     } else {
         view! {
             <p class="muted">
-                "Passkeys need Roster to be reached at a domain name (set ROSTER_PUBLIC_URL); \
-                 browsers do not allow them at an IP address."
+                {td!(locale, security.needs_domain)}
             </p>
         }
         .into_any()
     };
     view! {
         <section aria-labelledby="passkeys-heading">
-            <h2 id="passkeys-heading">"Passkeys"</h2>
+            <h2 id="passkeys-heading">{td!(locale, security.passkeys)}</h2>
             <p class="muted">
-                "A passkey signs you in with your device's screen lock or security key instead \
-                 of a password, and serves as your second factor after a password."
+                {td!(locale, security.passkeys_intro)}
             </p>
             {list}
             {add}
@@ -384,15 +384,18 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
 #[component]
 fn RemoveConfirm(passkey: PasskeyView, action: ServerAction<RemovePasskey>) -> impl IntoView {
     let feedback = FormFeedback::new(action);
+    let locale = use_locale();
     view! {
         <section class="confirm" aria-labelledby="remove-heading">
-            <h2 id="remove-heading">{format!("Remove passkey \"{}\"?", passkey.name)}</h2>
+            <h2 id="remove-heading">
+                {fill(td_string!(locale, security.remove_heading), &[("name", &passkey.name)])}
+            </h2>
             <ActionForm action=action>
                 <ReturnTo/>
                 <FormMessage feedback=feedback/>
                 <input type="hidden" name="id" value=passkey.id.to_string()/>
                 <Field
-                    label=CONFIRM_LABEL
+                    label=confirm_label(locale)
                     name="confirm_remove"
                     kind="password"
                     autocomplete="current-password"
@@ -405,10 +408,10 @@ fn RemoveConfirm(passkey: PasskeyView, action: ServerAction<RemovePasskey>) -> i
                     disabled=move || action.pending().get()
                 >
                     <span class="spinner" aria-hidden="true"></span>
-                    "Remove passkey"
+                    {td!(locale, security.remove_passkey)}
                 </button>
                 " "
-                <a href=paths::SETTINGS_SECURITY>"Cancel"</a>
+                <a href=paths::SETTINGS_SECURITY>{td!(locale, security.cancel)}</a>
             </ActionForm>
         </section>
     }

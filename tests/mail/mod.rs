@@ -45,7 +45,7 @@ pub async fn signed_in(app: &TestApp, cookie: &str) -> bool {
 }
 
 /// The body of a refused link, as the wasm sees it.
-pub const INVALID_LINK: &str = r#"{"Validation":[{"field":"token","message":"This link is invalid or has expired. Links work once and for a limited time: ask for a new one."}]}"#;
+pub const INVALID_LINK: &str = r#"{"Validation":[{"field":"token","message":"This link is invalid or has expired. Links work once and for a limited time: ask for a new one.","refusal":"LinkInvalid"}]}"#;
 
 pub fn wait() -> Duration {
     Duration::from_secs(10)

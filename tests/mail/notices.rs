@@ -24,7 +24,7 @@ async fn a_new_address_signs_in_once_confirmed_and_the_old_one_is_told() {
     assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         wrong.text().await.unwrap(),
-        r#"{"Validation":[{"field":"current_password","message":"This is not your current password."}]}"#
+        r#"{"Validation":[{"field":"current_password","message":"This is not your current password.","refusal":"WrongPassword"}]}"#
     );
     let same = change("ANN@example.org", PASSWORD).await;
     assert_eq!(same.status(), StatusCode::BAD_REQUEST);
