@@ -110,6 +110,14 @@ pub fn refusal(locale: Locale, refusal: Refusal) -> String {
         WrongSetupCode => td_string!(locale, refusal.wrong_setup_code).to_string(),
         TotpOnAlready => td_string!(locale, refusal.totp_on_already).to_string(),
         NoSecondFactor => td_string!(locale, refusal.no_second_factor).to_string(),
+        TokenNameMissing => td_string!(locale, refusal.token_name_missing).to_string(),
+        ChooseScope => td_string!(locale, refusal.choose_scope).to_string(),
+        ChooseExpiry => td_string!(locale, refusal.choose_expiry).to_string(),
+        AdminScopesOnly => td_string!(locale, refusal.admin_scopes_only).to_string(),
+        TooManyTokens { max } => fill(
+            td_string!(locale, refusal.too_many_tokens),
+            &[("max", &max)],
+        ),
     }
 }
 

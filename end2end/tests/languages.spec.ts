@@ -99,4 +99,16 @@ test("the pages reached from mail and the security settings are German too", asy
   await page.getByLabel("Authentifizierungscode").fill("000000");
   await page.getByRole("button", { name: "Einschalten" }).click();
   await expect(page.getByText("Dieser Code stimmt nicht.")).toBeVisible();
+
+  await open(page, "/settings/tokens");
+  await expect(page.getByRole("heading", { name: "Ein Token erstellen" })).toBeVisible();
+  await page.getByRole("button", { name: "Token erstellen" }).click();
+  await expect(page.getByText("Geben Sie dem Token einen Namen")).toBeVisible();
+  await expect(page.getByText("Wählen Sie mindestens eine Berechtigung")).toBeVisible();
+  await page.getByLabel("Name des Tokens").fill("Backup");
+  await page.getByLabel("Ihr Profil und Ihre Einstellungen lesen").check();
+  await page.getByLabel("Läuft ab").selectOption({ label: "7 Tage" });
+  await page.getByRole("button", { name: "Token erstellen" }).click();
+  await expect(page.getByText("Ihr neues Token")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Backup widerrufen" })).toBeVisible();
 });

@@ -116,6 +116,16 @@ pub enum Refusal {
     TotpOnAlready,
     #[error("Turn on an authenticator app or add a passkey first.")]
     NoSecondFactor,
+    #[error("Give the token a name, such as where it will be used")]
+    TokenNameMissing,
+    #[error("Choose at least one scope")]
+    ChooseScope,
+    #[error("Choose when the token expires")]
+    ChooseExpiry,
+    #[error("Only administrators may use the users scopes")]
+    AdminScopesOnly,
+    #[error("You already have {max} tokens, the most allowed. Revoke one first.")]
+    TooManyTokens { max: usize },
 }
 
 impl Refusal {
@@ -172,6 +182,11 @@ impl Refusal {
             WrongSetupCode,
             TotpOnAlready,
             NoSecondFactor,
+            TokenNameMissing,
+            ChooseScope,
+            ChooseExpiry,
+            AdminScopesOnly,
+            TooManyTokens { max: 50 },
         ];
         for refusal in &all {
             match refusal {
@@ -218,7 +233,12 @@ impl Refusal {
                 | SetUpTotpFirst
                 | WrongSetupCode
                 | TotpOnAlready
-                | NoSecondFactor => {}
+                | NoSecondFactor
+                | TokenNameMissing
+                | ChooseScope
+                | ChooseExpiry
+                | AdminScopesOnly
+                | TooManyTokens { .. } => {}
             }
         }
         all

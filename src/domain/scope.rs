@@ -57,16 +57,6 @@ impl Scope {
         matches!(self, Scope::UsersRead | Scope::UsersWrite)
     }
 
-    /// What the scope allows, as the token form explains it.
-    pub fn description(self) -> &'static str {
-        match self {
-            Scope::ProfileRead => "Read your profile and settings",
-            Scope::ProfileWrite => "Change your profile and settings",
-            Scope::UsersRead => "List and read all users (administrators)",
-            Scope::UsersWrite => "Create, change and delete users (administrators)",
-        }
-    }
-
     /// The form field of the scope's checkbox on `/settings/tokens`.
     pub fn field(self) -> &'static str {
         match self {

@@ -9,6 +9,7 @@ pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Refusal;
 use crate::{domain::Scope, error::FieldErrors};
 
 /// Most tokens one person may hold at once (expired ones count until revoked).
@@ -17,14 +18,15 @@ pub const MAX_TOKENS_PER_USER: i64 = 50;
 /// Longest token name, in characters.
 pub const MAX_TOKEN_NAME_CHARS: usize = 100;
 
-/// How long a new token lives: the choices of the "Expires" menu, as (form value, label,
-/// days; `None` never expires). The first is the default.
-pub const EXPIRY_CHOICES: [(&str, &str, Option<u32>); 5] = [
-    ("30", "30 days", Some(30)),
-    ("7", "7 days", Some(7)),
-    ("90", "90 days", Some(90)),
-    ("365", "1 year", Some(365)),
-    ("never", "No expiry", None),
+/// How long a new token lives: the choices of the "Expires" menu, as (form value, days;
+/// `None` never expires). The first is the default; the menu's labels are in the catalogue
+/// (`tokens.expiry_<value>`).
+pub const EXPIRY_CHOICES: [(&str, Option<u32>); 5] = [
+    ("30", Some(30)),
+    ("7", Some(7)),
+    ("90", Some(90)),
+    ("365", Some(365)),
+    ("never", None),
 ];
 
 /// The new-token form as submitted: a name, one checkbox per scope (present when ticked) and
@@ -85,17 +87,16 @@ impl NewTokenForm {
         let mut errors = FieldErrors::new();
         let name = self.name.trim();
         if name.is_empty() {
-            errors.add(
-                "name",
-                "Give the token a name, such as where it will be used",
-            );
+            errors.refuse("name", Refusal::TokenNameMissing);
         } else if name.chars().count() > MAX_TOKEN_NAME_CHARS {
-            errors.add(
+            errors.refuse(
                 "name",
-                format!("Use at most {MAX_TOKEN_NAME_CHARS} characters"),
+                Refusal::TooLong {
+                    max: MAX_TOKEN_NAME_CHARS,
+                },
             );
         } else if name.chars().any(char::is_control) {
-            errors.add("name", "Use letters, digits, spaces and punctuation only");
+            errors.refuse("name", Refusal::PrintableOnly);
         }
         let ticked = [
             &self.profile_read,
@@ -110,18 +111,18 @@ impl NewTokenForm {
             .map(|(scope, _)| scope)
             .collect();
         if scopes.is_empty() {
-            errors.add("scopes", "Choose at least one scope");
+            errors.refuse("scopes", Refusal::ChooseScope);
         }
         let expires = EXPIRY_CHOICES
             .iter()
-            .find(|(value, _, _)| *value == self.expires.trim());
+            .find(|(value, _)| *value == self.expires.trim());
         if expires.is_none() {
-            errors.add("expires", "Choose when the token expires");
+            errors.refuse("expires", Refusal::ChooseExpiry);
         }
         errors.into_result(|| NewToken {
             name: name.to_string(),
             scopes,
-            expires_in_days: expires.and_then(|(_, _, days)| *days),
+            expires_in_days: expires.and_then(|(_, days)| *days),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! its audit event are one transaction; the token's text is returned once and kept nowhere.
 
 use super::{NewToken, NewTokenForm, TokenView, MAX_TOKENS_PER_USER};
+use crate::domain::Refusal;
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -37,17 +38,16 @@ pub async fn create(
         .ok_or(AppError::NotFound)?;
     if owner.role != Role::Admin && token.scopes.iter().any(|s| s.admin_only()) {
         let mut errors = FieldErrors::new();
-        errors.add("scopes", "Only administrators may use the users scopes");
+        errors.refuse("scopes", Refusal::AdminScopesOnly);
         return Err(AppError::Validation(errors));
     }
     if tokens::count(&mut tx, me.user_id()).await? >= MAX_TOKENS_PER_USER {
-        return Err(AppError::Conflict {
-            field: "name".into(),
-            message: format!(
-                "You already have {MAX_TOKENS_PER_USER} tokens, the most allowed. Revoke one first."
-            ),
-            refusal: None,
-        });
+        return Err(AppError::conflict(
+            "name",
+            Refusal::TooManyTokens {
+                max: MAX_TOKENS_PER_USER as usize,
+            },
+        ));
     }
     let text = tokens::generate();
     let expires_at = token

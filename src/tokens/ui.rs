@@ -14,8 +14,30 @@ use crate::{
         SubmitButton, TableWrap,
     },
     domain::Scope,
+    i18n::{fill, td, td_string, use_locale, Locale},
     paths::{self, Route as Path},
 };
+
+/// What `scope` allows, as the token form explains it.
+fn scope_text(locale: Locale, scope: Scope) -> &'static str {
+    match scope {
+        Scope::ProfileRead => td_string!(locale, tokens.scope_profile_read),
+        Scope::ProfileWrite => td_string!(locale, tokens.scope_profile_write),
+        Scope::UsersRead => td_string!(locale, tokens.scope_users_read),
+        Scope::UsersWrite => td_string!(locale, tokens.scope_users_write),
+    }
+}
+
+/// The label of the expiry choice `value` (one of [`EXPIRY_CHOICES`]).
+fn expiry_text(locale: Locale, value: &str) -> &'static str {
+    match value {
+        "7" => td_string!(locale, tokens.expiry_7),
+        "30" => td_string!(locale, tokens.expiry_30),
+        "90" => td_string!(locale, tokens.expiry_90),
+        "365" => td_string!(locale, tokens.expiry_365),
+        _ => td_string!(locale, tokens.expiry_never),
+    }
+}
 
 /// `/settings/tokens`, inside the settings area's frame.
 #[component(transparent)]
@@ -46,9 +68,10 @@ pub fn TokensSettingsPage() -> impl IntoView {
     let revoked = saved_signal(revoke, "revoked");
     let saves = cx.saves();
     let page = Resource::new(move || saves.get(), |_| get_tokens());
+    let locale = use_locale();
     view! {
         <DataCard
-            title="Tokens"
+            title=td_string!(locale, tokens.title)
             here=paths::SETTINGS_TOKENS
             data=page
             wide=true
@@ -56,33 +79,33 @@ pub fn TokensSettingsPage() -> impl IntoView {
                 let TokensPage { tokens, new_token, is_admin } = page;
                 view! {
                     <p class="muted">
-                        "Personal access tokens let scripts and other programs use the "
-                        <a href=paths::API_DOCS>"API reference"</a>
-                        " (" <a href=paths::OPENAPI_JSON rel="external">"OpenAPI document"</a>
-                        ") as you. Send one as "
+                        {td!(locale, tokens.intro_1)}
+                        <a href=paths::API_DOCS>{td!(locale, tokens.api_reference)}</a>
+                        " (" <a href=paths::OPENAPI_JSON rel="external">{td!(locale, tokens.openapi)}</a>
+                        {td!(locale, tokens.intro_2)}
                         <code>"Authorization: Bearer roster_pat_…"</code> "."
                     </p>
                     {new_token.map(|token| view! { <NewToken token/> })}
                     <Show when=move || revoked.get()>
-                        <p class="success" role="status">"Token revoked"</p>
+                        <p class="success" role="status">{td!(locale, tokens.revoked)}</p>
                     </Show>
                     <FormMessage feedback=revoke_feedback/>
                     <TokenTable tokens action=revoke/>
-                    <h2>"Create a token"</h2>
+                    <h2>{td!(locale, tokens.create_heading)}</h2>
                     <ActionForm action=create>
                         <ReturnTo/>
                         <FormMessage feedback=feedback/>
                         <Field
-                            label="Token name"
+                            label=td_string!(locale, tokens.name_label)
                             name="name"
-                            hint="What it is for, e.g. \"backup script\"."
+                            hint=td_string!(locale, tokens.name_hint)
                             error=feedback.field("name")
                         />
                         <fieldset
                             class="field"
                             class:invalid=move || feedback.field("scopes").get().is_some()
                         >
-                            <legend>"Scopes"</legend>
+                            <legend>{td!(locale, tokens.scopes)}</legend>
                             {Scope::ALL
                                 .into_iter()
                                 .filter(|s| is_admin || !s.admin_only())
@@ -90,7 +113,7 @@ pub fn TokensSettingsPage() -> impl IntoView {
                                     view! {
                                         <label class="check">
                                             <input type="checkbox" name=s.field()/>
-                                            " " <code>{s.as_str()}</code> " " {s.description()}
+                                            " " <code>{s.as_str()}</code> " " {scope_text(locale, s)}
                                         </label>
                                     }
                                 })
@@ -100,16 +123,18 @@ pub fn TokensSettingsPage() -> impl IntoView {
                             </p>
                         </fieldset>
                         <SelectField
-                            label="Expires"
+                            label=td_string!(locale, tokens.expires)
                             name="expires"
                             options=EXPIRY_CHOICES
                                 .iter()
-                                .map(|(value, label, _)| (value.to_string(), label.to_string()))
+                                .map(|(value, _)| {
+                                    (value.to_string(), expiry_text(locale, value).to_string())
+                                })
                                 .collect()
                             selected=EXPIRY_CHOICES[0].0
                             error=feedback.field("expires")
                         />
-                        <SubmitButton label="Create token" pending=create.pending().into()/>
+                        <SubmitButton label=td_string!(locale, tokens.create) pending=create.pending().into()/>
                     </ActionForm>
                 }
             }
@@ -133,16 +158,23 @@ fn NewToken(token: String) -> impl IntoView {
         let _ = &text;
         copied.set(true);
     };
+    let locale = use_locale();
     view! {
         <div class="notice new-token" role="status">
             <p>
-                <strong>"Your new token"</strong>
-                " — copy it now: it is shown only this once and Roster keeps no copy."
+                <strong>{td!(locale, tokens.your_new_token)}</strong>
+                {td!(locale, tokens.copy_now)}
             </p>
-            <label for="new-token">"New token"</label>
+            <label for="new-token">{td!(locale, tokens.new_token)}</label>
             <input id="new-token" type="text" readonly value=token class="token" spellcheck="false"/>
             <button type="button" on:click=copy>
-                {move || if copied.get() { "Copied" } else { "Copy" }}
+                {move || {
+                    if copied.get() {
+                        td_string!(locale, tokens.copied)
+                    } else {
+                        td_string!(locale, tokens.copy)
+                    }
+                }}
             </button>
         </div>
     }
@@ -151,20 +183,21 @@ fn NewToken(token: String) -> impl IntoView {
 /// The list of tokens, each with its "Revoke" button.
 #[component]
 fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl IntoView {
+    let locale = use_locale();
     if tokens.is_empty() {
-        return view! { <p class="muted">"No tokens yet."</p> }.into_any();
+        return view! { <p class="muted">{td!(locale, tokens.none)}</p> }.into_any();
     }
     view! {
-        <TableWrap label="Tokens">
+        <TableWrap label=td_string!(locale, tokens.title)>
         <table class="tokens">
             <thead>
                 <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Scopes"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    <th scope="col">{td!(locale, tokens.name)}</th>
+                    <th scope="col">{td!(locale, tokens.scopes)}</th>
+                    <th scope="col">{td!(locale, tokens.created)}</th>
+                    <th scope="col">{td!(locale, tokens.expires)}</th>
+                    <th scope="col">{td!(locale, tokens.last_used)}</th>
+                    <th scope="col"><span class="visually-hidden">{td!(locale, tokens.actions)}</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -172,8 +205,8 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
                     .into_iter()
                     .map(|t| {
                         let expires = match (&t.expires, t.expired) {
-                            (None, _) => "Never".to_string(),
-                            (Some(at), true) => format!("Expired {at}"),
+                            (None, _) => td_string!(locale, tokens.never).to_string(),
+                            (Some(at), true) => fill(td_string!(locale, tokens.expired_at), &[("at", at)]),
                             (Some(at), false) => at.clone(),
                         };
                         view! {
@@ -182,7 +215,7 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
                                 <td>{t.scopes.join(" ")}</td>
                                 <td>{t.created.clone()}</td>
                                 <td>{expires}</td>
-                                <td>{t.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+                                <td>{t.last_used.clone().unwrap_or_else(|| td_string!(locale, tokens.never).into())}</td>
                                 <td>
                                     <ActionForm action=action>
                                         <ReturnTo/>
@@ -190,9 +223,9 @@ fn TokenTable(tokens: Vec<TokenView>, action: ServerAction<RevokeToken>) -> impl
                                         <button
                                             type="submit"
                                             class="danger"
-                                            aria-label=format!("Revoke {}", t.name)
+                                            aria-label=fill(td_string!(locale, tokens.revoke_named), &[("name", &t.name)])
                                         >
-                                            "Revoke"
+                                            {td!(locale, tokens.revoke)}
                                         </button>
                                     </ActionForm>
                                 </td>
