@@ -486,3 +486,44 @@ pub fn ReturnTo() -> impl IntoView {
     };
     view! { <input type="hidden" name=paths::RETURN_FIELD value=page/> }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::domain::Refusal;
+
+    /// The pages' English for a whole-form error is the text the API and the command line
+    /// print (`AppError`'s `Display`), and German differs from it.
+    #[test]
+    fn error_texts_read_in_english_as_the_api_says_them() {
+        let errors = [
+            AppError::Validation(FieldErrors::new()),
+            AppError::BadRequest,
+            AppError::InvalidCredentials,
+            AppError::AccountDisabled,
+            AppError::EmailUnconfirmed,
+            AppError::Unauthorized,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::conflict("email", Refusal::EmailTaken),
+            AppError::RateLimited { retry_after: 1 },
+            AppError::RateLimited { retry_after: 45 },
+            AppError::RateLimited { retry_after: 900 },
+            AppError::Internal {
+                request_id: "r-1".into(),
+            },
+        ];
+        for error in &errors {
+            assert_eq!(error_text(Locale::en, error), error.to_string());
+            assert_ne!(
+                error_text(Locale::de, error),
+                error.to_string(),
+                "{error:?}"
+            );
+        }
+        assert_eq!(
+            error_text(Locale::de, &AppError::RateLimited { retry_after: 900 }),
+            "Zu viele Versuche. Versuchen Sie es in 15 Minuten noch einmal."
+        );
+    }
+}
