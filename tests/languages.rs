@@ -173,26 +173,31 @@ async fn an_unknown_language_is_refused_and_a_stored_one_this_build_lacks_reads_
     );
 }
 
+/// Posts `form` to the server function `endpoint` as a browser without JavaScript on `page`,
+/// expects the refusal's redirect, and opens where it leads with `Accept-Language: de`.
+async fn refused_page_in_german(
+    app: &TestApp,
+    endpoint: &str,
+    form: &[(&str, &str)],
+    page: &str,
+) -> String {
+    let refused = app.post_plain(endpoint, form, None, page).await;
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    let back = location(&refused).unwrap();
+    get_in(app, back.trim_start_matches(&app.url("")), "de", None)
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A refused form comes back in the page's language: each field's message and the form's
 /// summary (the JSON API keeps English: `tests/api`).
 #[tokio::test]
 async fn refused_forms_speak_the_pages_language() {
     let app = spawn_app().await;
-    let bad = app
-        .post_plain(
-            "sign_up",
-            &crate::common::sign_up_form("nope", "Ann", "short"),
-            None,
-            "/signup",
-        )
-        .await;
-    assert_eq!(bad.status(), StatusCode::FOUND);
-    let back = location(&bad).unwrap();
-    let page = get_in(&app, back.trim_start_matches(&app.url("")), "de", None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let form = crate::common::sign_up_form("nope", "Ann", "short");
+    let page = refused_page_in_german(&app, "sign_up", &form, "/signup").await;
     assert_eq!(html_lang(&page), "de");
     for german in [
         "Geben Sie eine E-Mail-Adresse wie name@example.com ein",
@@ -205,41 +210,17 @@ async fn refused_forms_speak_the_pages_language() {
 
     // A conflict (an account exists) and a wrong password, in German too.
     app.sign_up("ann@example.org", "Ann").await;
-    let taken = app
-        .post_plain(
-            "sign_up",
-            &crate::common::sign_up_form("ann@example.org", "Ann", "a long enough passphrase"),
-            None,
-            "/signup",
-        )
-        .await;
-    let back = location(&taken).unwrap();
-    let page = get_in(&app, back.trim_start_matches(&app.url("")), "de", None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let form = crate::common::sign_up_form("ann@example.org", "Ann", "a long enough passphrase");
+    let page = refused_page_in_german(&app, "sign_up", &form, "/signup").await;
     assert!(
         page.contains("Zu dieser E-Mail-Adresse gibt es bereits ein Konto."),
         "{page}"
     );
-    let wrong = app
-        .post_plain(
-            "log_in",
-            &[
-                ("email", "ann@example.org"),
-                ("password", "not the password"),
-            ],
-            None,
-            "/login",
-        )
-        .await;
-    let back = location(&wrong).unwrap();
-    let page = get_in(&app, back.trim_start_matches(&app.url("")), "de", None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let form = [
+        ("email", "ann@example.org"),
+        ("password", "not the password"),
+    ];
+    let page = refused_page_in_german(&app, "log_in", &form, "/login").await;
     assert!(
         page.contains("E-Mail-Adresse oder Passwort ist falsch"),
         "{page}"
