@@ -206,11 +206,6 @@ impl AppError {
         }
     }
 
-    /// The message for `field`: a validation message, or a conflict reported at that field.
-    pub fn field_message(&self, field: &str) -> Option<String> {
-        self.field_error(field).map(|e| e.message)
-    }
-
     /// The entry for `field`: a validation message, or a conflict reported at that field.
     pub fn field_error(&self, field: &str) -> Option<FieldError> {
         match self {

@@ -16,7 +16,7 @@ impl Role {
 
     /// Parses the stored or submitted name (`user`, `admin`).
     ///
-    /// Errors (as messages): any other text.
+    /// Errors (a `Refusal`): any other text.
     pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         match input.trim() {
             "user" => Ok(Role::User),
@@ -57,7 +57,7 @@ impl AccountStatus {
 
     /// Parses the stored or submitted name (`active`, `disabled`).
     ///
-    /// Errors (as messages): any other text.
+    /// Errors (a `Refusal`): any other text.
     pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         match input.trim() {
             "active" => Ok(AccountStatus::Active),

@@ -18,7 +18,7 @@ impl Email {
 
     /// Parses what a person typed.
     ///
-    /// Errors (as messages): empty, too long, or not an address.
+    /// Errors (a `Refusal`): empty, too long, or not an address.
     pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();
         if trimmed.is_empty() {

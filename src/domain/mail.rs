@@ -103,7 +103,7 @@ impl MailState {
 
     /// The state stored or submitted as `name` (`pending`, `sent`, `failed`).
     ///
-    /// Errors (as a message): any other text.
+    /// Errors (a `Refusal`): any other text.
     pub fn parse(name: &str) -> Result<Self, super::Refusal> {
         Self::ALL
             .into_iter()

@@ -21,7 +21,7 @@ impl Password {
 
     /// Checks a password being chosen.
     ///
-    /// Errors (as messages): shorter than 12 or longer than 128 characters.
+    /// Errors (a `Refusal`): shorter than 12 or longer than 128 characters.
     pub fn parse(input: &str) -> Result<Self, Refusal> {
         let len = super::char_len(input);
         if len == 0 {

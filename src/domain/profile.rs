@@ -11,7 +11,7 @@ impl DisplayName {
     /// Most characters accepted.
     pub const MAX_CHARS: usize = 64;
 
-    /// Errors (as messages): empty after trimming, longer than 64 characters, control characters.
+    /// Errors (a `Refusal`): empty after trimming, longer than 64 characters, control characters.
     pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -42,7 +42,7 @@ impl Bio {
     /// Most characters accepted.
     pub const MAX_CHARS: usize = 1000;
 
-    /// Errors (as messages): longer than 1000 characters, control characters other than line
+    /// Errors (a `Refusal`): longer than 1000 characters, control characters other than line
     /// breaks and tabs.
     pub fn parse(input: &str) -> Result<Self, Refusal> {
         // Browsers send line breaks in a textarea as CRLF; store them as LF.
@@ -77,7 +77,7 @@ impl Location {
     /// Most characters accepted.
     pub const MAX_CHARS: usize = 100;
 
-    /// Errors (as messages): longer than 100 characters, control characters.
+    /// Errors (a `Refusal`): longer than 100 characters, control characters.
     pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();
         if char_len(trimmed) > Self::MAX_CHARS {
@@ -106,7 +106,7 @@ impl Website {
     /// Most characters accepted.
     pub const MAX_CHARS: usize = 2048;
 
-    /// Errors (as messages): longer than 2048 characters, not a URL, a scheme other than
+    /// Errors (a `Refusal`): longer than 2048 characters, not a URL, a scheme other than
     /// http(s) (so no `javascript:` link can ever be shown), user name or password in the URL.
     pub fn parse(input: &str) -> Result<Self, Refusal> {
         let trimmed = input.trim();

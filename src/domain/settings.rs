@@ -17,7 +17,7 @@ impl Theme {
 
     /// Parses the stored or submitted name (`system`, `light`, `dark`).
     ///
-    /// Errors (as messages): any other text.
+    /// Errors (a `Refusal`): any other text.
     pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         match input.trim() {
             "system" => Ok(Theme::System),
@@ -83,7 +83,7 @@ impl Language {
     /// Parses the submitted setting: a tag, or [`Language::BROWSER`] for the browser's choice
     /// (`None`).
     ///
-    /// Errors (as messages): any other text.
+    /// Errors (a `Refusal`): any other text.
     pub fn parse_setting(input: &str) -> Result<Option<Self>, super::Refusal> {
         match input.trim() {
             Self::BROWSER => Ok(None),
@@ -102,7 +102,7 @@ impl Language {
 pub struct TimeZoneName(String);
 
 impl TimeZoneName {
-    /// Errors (as messages): empty, longer than 64 characters, characters no IANA name has, or
+    /// Errors (a `Refusal`): empty, longer than 64 characters, characters no IANA name has, or
     /// (on the server) a name the database does not know.
     pub fn parse(input: &str) -> Result<Self, super::Refusal> {
         let name = input.trim();
