@@ -207,6 +207,7 @@ pub fn AdminClientsPage() -> impl IntoView {
     cx.refresh_after(change);
     let feedback = FormFeedback::new(create);
     let change_feedback = FormFeedback::new(change);
+    let locale = crate::i18n::use_locale();
     let saves = cx.saves();
     let page = Resource::new(move || saves.get(), |_| admin_clients());
     let query = use_query_map();
@@ -287,14 +288,14 @@ pub fn AdminClientsPage() -> impl IntoView {
                             <legend>"Scopes"</legend>
                             <label class="check">
                                 <input type="checkbox" checked disabled/>
-                                " " <code>"openid"</code> " " {OidcScope::OpenId.shares()}
+                                " " <code>"openid"</code> " " {crate::oidc::shares(locale, OidcScope::OpenId)}
                             </label>
                             {[(OidcScope::Profile, "scopes[profile]"), (OidcScope::Email, "scopes[email]"), (OidcScope::OfflineAccess, "scopes[offline_access]")]
                                 .into_iter()
                                 .map(|(scope, field)| view! {
                                     <label class="check">
                                         <input type="checkbox" name=field checked=scope != OidcScope::OfflineAccess/>
-                                        " " <code>{scope.as_str()}</code> " " {scope.shares()}
+                                        " " <code>{scope.as_str()}</code> " " {crate::oidc::shares(locale, scope)}
                                     </label>
                                 })
                                 .collect_view()}

@@ -34,14 +34,11 @@ use crate::{
 /// Roster mail someone; this bounds how much).
 pub const MAILS_PER_ADDRESS_PER_HOUR: i64 = 3;
 
-/// The message for a link that is unknown, used, voided or expired (one for all, so a forged
-/// link learns nothing).
-pub const LINK_INVALID: Refusal = super::LINK_INVALID_TEXT;
-
-/// The answer to a link that is unknown, used, voided or expired: [`LINK_INVALID`] at `token`.
+/// The answer to a link that is unknown, used, voided or expired: [`Refusal::LinkInvalid`] at
+/// `token`, one answer for all, so a forged link learns nothing.
 fn invalid_link() -> AppError {
     let mut errors = FieldErrors::new();
-    errors.refuse("token", LINK_INVALID);
+    errors.refuse("token", Refusal::LinkInvalid);
     AppError::Validation(errors)
 }
 
@@ -228,7 +225,7 @@ pub async fn reset_link_is_open(state: &AppState, token: &str, now: i64) -> Resu
 /// `password.reset` is recorded and a notice mailed, all in one transaction. The address is
 /// confirmed too (the link reached it). The person then signs in with the new password.
 ///
-/// Errors: `Validation` at `token` ([`LINK_INVALID`]) for a link that is unknown, used, voided
+/// Errors: `Validation` at `token` ([`Refusal::LinkInvalid`]) for a link that is unknown, used, voided
 /// or expired (nothing changes); `Validation` at `new_password` for a guessable password;
 /// `Internal` on failures.
 #[tracing::instrument(skip_all, fields(user_id))]
@@ -288,7 +285,7 @@ pub enum Confirmed {
 /// mode, signs the person in on this browser when nobody is), or makes a new address the
 /// account's (a notice goes to the old one). One transaction with its audit event.
 ///
-/// Errors: `Validation` at `token` ([`LINK_INVALID`]) for a link that is unknown, used, voided
+/// Errors: `Validation` at `token` ([`Refusal::LinkInvalid`]) for a link that is unknown, used, voided
 /// or expired, or whose address is no longer the account's; `Conflict` at `token` when another
 /// account took the new address meanwhile (nothing changed); `Internal` on failures.
 #[tracing::instrument(skip_all, fields(user_id))]

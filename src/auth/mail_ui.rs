@@ -120,7 +120,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 fn InvalidLink() -> impl IntoView {
     let locale = use_locale();
     view! {
-        <p class="error" role="alert">{i18n::refusal(locale, super::LINK_INVALID_TEXT)}</p>
+        <p class="error" role="alert">{i18n::refusal(locale, crate::domain::Refusal::LinkInvalid)}</p>
         <p><A href=paths::PASSWORD_FORGOT>{td!(locale, reset.ask_again)}</A></p>
     }
 }

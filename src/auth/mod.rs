@@ -38,10 +38,6 @@ use crate::{
     error::FieldErrors,
 };
 
-/// What a mailed link that is unknown, used, voided or expired gets: one message for all, so
-/// a forged link learns nothing.
-pub const LINK_INVALID_TEXT: crate::domain::Refusal = crate::domain::Refusal::LinkInvalid;
-
 /// What `/login/verify` offers a half-signed-in browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Challenge {

@@ -24,20 +24,14 @@ pub async fn oauth_authorize(query: AuthorizeQuery) -> Result<AuthorizeView, App
     };
     let signed_in = signed_in.as_ref().map(|(me, at)| (me, *at));
     match step(&r.state, &r.ctx, signed_in, &query, r.state.now()).await? {
-        Step::Refused(message) => Ok(AuthorizeView::Refused(message)),
+        Step::Refused(why) => Ok(AuthorizeView::Refused(why)),
         Step::Redirect(url) | Step::SignIn(url) => {
             leptos_axum::redirect(&url);
             Ok(AuthorizeView::Redirecting)
         }
         Step::Consent { app, scopes } => {
             allow_form_target(&query.redirect_uri);
-            Ok(AuthorizeView::Consent {
-                app,
-                scopes: scopes
-                    .into_iter()
-                    .map(|s| (s.as_str().to_string(), s.shares().to_string()))
-                    .collect(),
-            })
+            Ok(AuthorizeView::Consent { app, scopes })
         }
     }
 }

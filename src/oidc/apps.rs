@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 use leptos_router::{components::Route, Lazy, MatchNestedRoutes, SsrMode};
 
-use super::AllowedAppView;
+use super::{shares, AllowedAppView};
 use crate::{
     auth::ui::ViewerContext,
     components::{lazy_page, saved_signal, DataCard, FormFeedback, FormMessage, ReturnTo},
     error::AppError,
+    i18n::{fill, td, td_string, use_locale},
     paths::{self, Route as Path},
 };
 
@@ -29,11 +30,10 @@ pub async fn allowed_apps() -> Result<Vec<AllowedAppView>, AppError> {
         .map(|a| AllowedAppView {
             id: a.client_id,
             name: a.name,
-            shares: a
+            scopes: a
                 .scopes
                 .split_whitespace()
                 .filter_map(|s| OidcScope::parse(s).ok())
-                .map(|s| s.shares().to_string())
                 .collect(),
             allowed: format_time(a.granted_at, &tz),
         })
@@ -104,23 +104,21 @@ pub fn AppsSettingsPage() -> impl IntoView {
     let revoked = saved_signal(revoke, "revoked");
     let saves = cx.saves();
     let apps = Resource::new(move || saves.get(), |_| allowed_apps());
+    let locale = use_locale();
     view! {
         <DataCard
-            title="Apps"
+            title=td_string!(locale, oidc.apps_title)
             here=paths::SETTINGS_APPS
             data=apps
             content=move |apps: AppList| {
                 view! {
-                    <p class="muted">
-                        "Apps you allowed to sign you in with your Roster account. Revoking access \
-                         signs you out of the app and it must ask again."
-                    </p>
+                    <p class="muted">{td!(locale, oidc.apps_intro)}</p>
                     <Show when=move || revoked.get()>
-                        <p class="success" role="status">"Access revoked"</p>
+                        <p class="success" role="status">{td!(locale, oidc.access_revoked)}</p>
                     </Show>
                     <FormMessage feedback=feedback/>
                     {if apps.is_empty() {
-                        view! { <p class="muted">"No apps yet."</p> }.into_any()
+                        view! { <p class="muted">{td!(locale, oidc.no_apps)}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="apps">
@@ -130,9 +128,15 @@ pub fn AppsSettingsPage() -> impl IntoView {
                                         view! {
                                             <li>
                                                 <h2>{a.name.clone()}</h2>
-                                                <p class="muted">{format!("Allowed {}", a.allowed)}</p>
+                                                <p class="muted">
+                                                    {fill(td_string!(locale, oidc.allowed_at), &[("at", &a.allowed)])}
+                                                </p>
                                                 <ul>
-                                                    {a.shares.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}
+                                                    {a
+                                                        .scopes
+                                                        .iter()
+                                                        .map(|s| view! { <li>{shares(locale, *s)}</li> })
+                                                        .collect_view()}
                                                 </ul>
                                                 <ActionForm action=revoke>
                                                     <ReturnTo/>
@@ -140,9 +144,12 @@ pub fn AppsSettingsPage() -> impl IntoView {
                                                     <button
                                                         type="submit"
                                                         class="danger"
-                                                        aria-label=format!("Revoke access of {}", a.name)
+                                                        aria-label=fill(
+                                                            td_string!(locale, oidc.revoke_access_of),
+                                                            &[("name", &a.name)],
+                                                        )
                                                     >
-                                                        "Revoke access"
+                                                        {td!(locale, oidc.revoke_access)}
                                                     </button>
                                                 </ActionForm>
                                             </li>

@@ -9,7 +9,7 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
 
-use super::{scope_text, AuthorizeQuery, OidcScope};
+use super::{scope_text, AuthorizeQuery, AuthorizeRefusal, OidcScope};
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -33,8 +33,8 @@ pub const CODE_SECONDS: i64 = 60;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Not a request Roster may answer by redirecting (unknown or disabled client, a redirect
-    /// URI it did not register): the page shows this message, with status 400.
-    Refused(String),
+    /// URI it did not register): the page says why, with status 400.
+    Refused(AuthorizeRefusal),
     /// Back to the app: with a code, or with an error (RFC 6749 §4.1.2.1).
     Redirect(String),
     /// Sign in first, then come back to this request.
@@ -93,18 +93,12 @@ async fn check(state: &AppState, q: &AuthorizeQuery) -> Result<Result<Checked, S
         .await?
         .filter(|c| c.disabled_at.is_none());
     let Some(client) = client else {
-        return Ok(Err(Step::Refused(
-            "This app is not registered with Roster, or an administrator turned it off. \
-             Nothing was shared."
-                .into(),
-        )));
+        return Ok(Err(Step::Refused(AuthorizeRefusal::UnknownApp)));
     };
     if !client.redirect_uris.lines().any(|u| u == q.redirect_uri) {
-        return Ok(Err(Step::Refused(format!(
-            "{} asked to send you back to an address it did not register. For your safety \
-             Roster does not go there. Nothing was shared.",
-            client.name
-        ))));
+        return Ok(Err(Step::Refused(AuthorizeRefusal::UnregisteredRedirect {
+            app: client.name,
+        })));
     }
     if q.response_type != "code" {
         return Ok(Err(error_redirect(

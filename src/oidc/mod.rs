@@ -21,7 +21,10 @@ pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldErrors;
+use crate::{
+    error::FieldErrors,
+    i18n::{fill, td_string, Locale},
+};
 
 /// Most redirect URIs (and, apart, post-logout redirect URIs) one client may register.
 pub const MAX_REDIRECT_URIS: usize = 10;
@@ -58,16 +61,6 @@ impl OidcScope {
             OidcScope::Profile => "profile",
             OidcScope::Email => "email",
             OidcScope::OfflineAccess => "offline_access",
-        }
-    }
-
-    /// What the scope shares, as the consent page says it.
-    pub fn shares(self) -> &'static str {
-        match self {
-            OidcScope::OpenId => "Who you are: an id that stays the same each time you sign in",
-            OidcScope::Profile => "Your display name, time zone, language and website",
-            OidcScope::Email => "Your email address and whether it is confirmed",
-            OidcScope::OfflineAccess => "Access while you are away, until you revoke it",
         }
     }
 
@@ -163,17 +156,47 @@ impl AuthorizeQuery {
     }
 }
 
+/// What `scope` shares, as the consent page, `/settings/apps` and the client form say it, in
+/// `locale`.
+pub fn shares(locale: Locale, scope: OidcScope) -> &'static str {
+    match scope {
+        OidcScope::OpenId => td_string!(locale, oidc.shares_openid),
+        OidcScope::Profile => td_string!(locale, oidc.shares_profile),
+        OidcScope::Email => td_string!(locale, oidc.shares_email),
+        OidcScope::OfflineAccess => td_string!(locale, oidc.shares_offline_access),
+    }
+}
+
+/// Why `/oauth/authorize` answers with a page instead of a redirect to the app (RFC 6749
+/// §4.1.2.1: an unknown client or an unregistered redirect URI must not be redirected to).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthorizeRefusal {
+    /// No such client, or an administrator turned it off.
+    UnknownApp,
+    /// The client `app` (its name) asked for a redirect URI it did not register.
+    UnregisteredRedirect { app: String },
+}
+
+impl AuthorizeRefusal {
+    /// The page's sentence in `locale`.
+    pub fn text(&self, locale: Locale) -> String {
+        match self {
+            AuthorizeRefusal::UnknownApp => td_string!(locale, oidc.refused_unknown_app).into(),
+            AuthorizeRefusal::UnregisteredRedirect { app } => fill(
+                td_string!(locale, oidc.refused_unregistered_redirect),
+                &[("app", app)],
+            ),
+        }
+    }
+}
+
 /// What `/oauth/authorize` shows when it does not redirect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AuthorizeView {
-    /// "Allow {app} to use your account?" with what each scope shares.
-    Consent {
-        app: String,
-        /// `(scope, what it shares)`.
-        scopes: Vec<(String, String)>,
-    },
-    /// A request Roster may not answer by redirecting (unknown client, unregistered redirect).
-    Refused(String),
+    /// "Allow {app} to use your account?" with what each scope shares ([`shares`]).
+    Consent { app: String, scopes: Vec<OidcScope> },
+    /// A request Roster may not answer by redirecting.
+    Refused(AuthorizeRefusal),
     /// The browser is being sent on (to the app, or to sign in).
     Redirecting,
 }
@@ -184,8 +207,8 @@ pub struct AllowedAppView {
     /// The client's row id (for "Revoke access").
     pub id: i64,
     pub name: String,
-    /// What it may know, as the consent page said it.
-    pub shares: Vec<String>,
+    /// What it may know (the consent page words each with [`shares`]).
+    pub scopes: Vec<OidcScope>,
     /// When it was allowed, in the viewer's time zone.
     pub allowed: String,
 }

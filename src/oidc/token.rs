@@ -26,7 +26,7 @@ use crate::{
         ssr::{record, AuditEvent},
         AuditAction,
     },
-    domain::AccountStatus,
+    domain::{AccountStatus, Language},
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, AppState},
@@ -363,8 +363,9 @@ pub async fn claims(
         claims.insert("name".into(), user.display_name.into());
         claims.insert("zoneinfo".into(), user.time_zone.into());
         // The "Language" setting (a BCP 47 tag, OIDC Core 1.0 §5.1); English, the pages'
-        // language, when the person left it to the browser.
-        let locale = user.language.unwrap_or_else(|| "en".to_string());
+        // default, when the person left it to the browser or stored a tag this build lacks.
+        let language = user.language.as_deref().and_then(Language::from_tag);
+        let locale = language.map_or(Language::English.tag(), Language::tag);
         claims.insert("locale".into(), locale.into());
         if !user.website.is_empty() {
             claims.insert("website".into(), user.website.into());

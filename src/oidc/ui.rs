@@ -8,10 +8,11 @@ use leptos_router::{components::Route, hooks::use_query_map, Lazy, MatchNestedRo
 
 use super::{
     api::{oauth_authorize, oauth_logout_target, OauthDecide, OauthLogout},
-    AuthorizeQuery, AuthorizeView,
+    shares, AuthorizeQuery, AuthorizeView, OidcScope,
 };
 use crate::{
-    components::{lazy_page, ReturnTo},
+    components::{error_text, lazy_page, ReturnTo},
+    i18n::{fill, td, td_string, use_locale},
     paths::{self, Route as Path},
 };
 
@@ -53,10 +54,11 @@ pub fn AuthorizePage() -> impl IntoView {
     let request = Memo::new(move |_| query.with(request_of));
     let answer = Resource::new(move || request.get(), oauth_authorize);
     let decide = ServerAction::<OauthDecide>::new();
+    let locale = use_locale();
     view! {
-        <Title text="Sign in with Roster"/>
+        <Title text=td_string!(locale, oidc.title)/>
         <section class="card narrow">
-            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            <Suspense fallback=move || view! { <p aria-busy="true">{td!(locale, common.loading)}</p> }>
                 {move || {
                     answer
                         .get()
@@ -67,19 +69,22 @@ pub fn AuthorizePage() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Ok(AuthorizeView::Refused(message)) => {
+                            Ok(AuthorizeView::Refused(why)) => {
                                 view! {
-                                    <h1>"This sign-in cannot go on"</h1>
-                                    <p class="error" role="alert">{message}</p>
-                                    <p><a href=paths::HOME>"Go to Roster"</a></p>
+                                    <h1>{td!(locale, oidc.refused_heading)}</h1>
+                                    <p class="error" role="alert">{why.text(locale)}</p>
+                                    <p><a href=paths::HOME>{td!(locale, oidc.go_to_roster)}</a></p>
                                 }
                                     .into_any()
                             }
                             Ok(AuthorizeView::Redirecting) => {
-                                view! { <p role="status">"Taking you back…"</p> }.into_any()
+                                view! { <p role="status">{td!(locale, oidc.taking_you_back)}</p> }
+                                    .into_any()
                             }
-                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }
-                                .into_any(),
+                            Err(e) => {
+                                view! { <p class="error" role="alert">{error_text(locale, &e)}</p> }
+                                    .into_any()
+                            }
                         })
                 }}
             </Suspense>
@@ -92,7 +97,7 @@ pub fn AuthorizePage() -> impl IntoView {
 #[component]
 fn Consent(
     app: String,
-    scopes: Vec<(String, String)>,
+    scopes: Vec<OidcScope>,
     request: AuthorizeQuery,
     action: ServerAction<OauthDecide>,
 ) -> impl IntoView {
@@ -125,30 +130,37 @@ fn Consent(
     };
     let allow_fields = hidden(&request);
     let deny_fields = hidden(&request);
+    let locale = use_locale();
     view! {
-        <h1>{format!("Allow {app} to use your account?")}</h1>
-        <p>{format!("{app} will get:")}</p>
+        <h1>{fill(td_string!(locale, oidc.allow_question), &[("app", &app)])}</h1>
+        <p>{fill(td_string!(locale, oidc.will_get), &[("app", &app)])}</p>
         <ul class="scopes">
             {scopes
                 .into_iter()
-                .map(|(name, shares)| view! { <li><strong>{shares}</strong> " " <code>{name}</code></li> })
+                .map(|scope| {
+                    view! {
+                        <li>
+                            <strong>{shares(locale, scope)}</strong>
+                            " "
+                            <code>{scope.as_str()}</code>
+                        </li>
+                    }
+                })
                 .collect_view()}
         </ul>
-        <p class="muted">
-            "You can revoke its access at any time under Settings → Apps."
-        </p>
+        <p class="muted">{td!(locale, oidc.revoke_any_time)}</p>
         <div class="actions">
             <ActionForm action=action>
                 <ReturnTo/>
                 {allow_fields}
                 <input type="hidden" name="decision" value="allow"/>
-                <button type="submit" class="primary">"Allow"</button>
+                <button type="submit" class="primary">{td!(locale, oidc.allow)}</button>
             </ActionForm>
             <ActionForm action=action>
                 <ReturnTo/>
                 {deny_fields}
                 <input type="hidden" name="decision" value="deny"/>
-                <button type="submit">"Deny"</button>
+                <button type="submit">{td!(locale, oidc.deny)}</button>
             </ActionForm>
         </div>
     }
@@ -174,18 +186,25 @@ pub fn LogoutPage() -> impl IntoView {
         },
         |(hint, client, uri)| oauth_logout_target(hint, client, uri),
     );
+    let locale = use_locale();
     view! {
-        <Title text="Sign out"/>
+        <Title text=td_string!(locale, oidc.sign_out_title)/>
         <section class="card narrow">
-            <h1>"Sign out of Roster?"</h1>
-            <p>"An app you used asks to sign you out of Roster as well."</p>
+            <h1>{td!(locale, oidc.sign_out_question)}</h1>
+            <p>{td!(locale, oidc.sign_out_asks)}</p>
             <Suspense fallback=|| ()>
                 {move || {
                     target
                         .get()
                         .and_then(Result::ok)
                         .flatten()
-                        .map(|uri| view! { <p class="muted">{format!("Afterwards you return to {uri}.")}</p> })
+                        .map(|uri| {
+                            view! {
+                                <p class="muted">
+                                    {fill(td_string!(locale, oidc.afterwards), &[("uri", &uri)])}
+                                </p>
+                            }
+                        })
                 }}
             </Suspense>
             <ActionForm action=action>
@@ -198,9 +217,9 @@ pub fn LogoutPage() -> impl IntoView {
                     value=move || field("post_logout_redirect_uri")
                 />
                 <input type="hidden" name="state" value=move || field("state")/>
-                <button type="submit" class="primary">"Sign out"</button>
+                <button type="submit" class="primary">{td!(locale, oidc.sign_out)}</button>
             </ActionForm>
-            <p class="aside"><a href=paths::HOME>"Stay signed in"</a></p>
+            <p class="aside"><a href=paths::HOME>{td!(locale, oidc.stay_signed_in)}</a></p>
         </section>
     }
 }

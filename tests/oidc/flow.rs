@@ -325,6 +325,18 @@ async fn the_code_flow_signs_a_person_in_with_pkce_and_a_verified_id_token() {
     assert_eq!(info["sub"], sub.as_str());
     assert_eq!(info["name"], "Ann");
     assert_eq!(info["email_verified"], false);
+    // `locale`: the Language setting; English when it is left to the browser or names a
+    // language this build lacks.
+    assert_eq!(info["locale"], "en");
+    for (stored, claim) in [("de", "de"), ("xx", "en")] {
+        roster::server::db::query("UPDATE profiles SET language = $1")
+            .bind(stored)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        let info: Value = userinfo(&app, access).await.json().await.unwrap();
+        assert_eq!(info["locale"], claim, "stored {stored}");
+    }
 
     // The consent is remembered: the next request goes straight back with a code.
     let (_, challenge) = pkce();
@@ -344,6 +356,59 @@ async fn the_code_flow_signs_a_person_in_with_pkce_and_a_verified_id_token() {
         .as_str()
         .unwrap()
         .ends_with("/oauth/token"));
+}
+
+/// `path` as a browser asking for German.
+async fn page_in_german(app: &TestApp, path: &str, cookie: Option<&str>) -> String {
+    let mut req = app
+        .client
+        .get(app.url(path))
+        .header(reqwest::header::ACCEPT_LANGUAGE, "de-DE,de;q=0.9");
+    if let Some(cookie) = cookie {
+        req = req.header(reqwest::header::COOKIE, cookie);
+    }
+    req.send().await.unwrap().text().await.unwrap()
+}
+
+/// The refusal page, the consent question and `/settings/apps` speak the page's language
+/// (issue 19); what a scope shares and why a request is refused travel as data.
+#[tokio::test]
+async fn the_authorization_pages_speak_the_pages_language() {
+    let app = spawn_app().await;
+    let client = register(&app, false, &["email"]).await;
+    let (_, challenge) = pkce();
+    let unknown = authorize_url("no-such-client", REDIRECT, "openid", &challenge);
+    let page = page_in_german(&app, &unknown, None).await;
+    assert!(
+        page.contains("Diese Anmeldung kann nicht weitergehen"),
+        "{page}"
+    );
+    assert!(page.contains("Diese App ist bei Roster nicht eingetragen"));
+    let evil = authorize_url(&client.id, "https://evil.example/cb", "openid", &challenge);
+    let page = page_in_german(&app, &evil, None).await;
+    assert!(
+        page.contains("Team wiki wollte Sie zu einer Adresse zurückschicken"),
+        "{page}"
+    );
+    assert!(!page.contains("did not register"));
+
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    let path = authorize_url(&client.id, REDIRECT, "openid email", &challenge);
+    let page = page_in_german(&app, &path, Some(&cookie)).await;
+    assert!(
+        page.contains("Team wiki Zugriff auf Ihr Konto erlauben?"),
+        "{page}"
+    );
+    assert!(page.contains("Ihre E-Mail-Adresse und ob sie bestätigt ist"));
+    assert!(page.contains(">Erlauben</button>") && page.contains(">Ablehnen</button>"));
+    // English for a browser that asks for it.
+    let page = app.get(&path, Some(&cookie)).await.text().await.unwrap();
+    assert!(page.contains("Your email address and whether it is confirmed"));
+
+    allow(&app, &cookie, &path, "allow").await;
+    let apps = page_in_german(&app, "/settings/apps", Some(&cookie)).await;
+    assert!(apps.contains("Zugriff von Team wiki widerrufen"), "{apps}");
+    assert!(apps.contains("Ihre E-Mail-Adresse und ob sie bestätigt ist"));
 }
 
 #[tokio::test]
