@@ -30,6 +30,9 @@ mod generated {
 
 pub use generated::i18n::*;
 
+#[cfg(feature = "ssr")]
+pub mod letters;
+
 use crate::domain::{Language, Refusal};
 
 /// The language of the page being drawn (as `app` provides it; English outside a page).
@@ -163,6 +166,35 @@ pub fn choose(setting: Option<Language>, accept_language: Option<&str>) -> Local
         .map(|(tag, _)| tag)
         .collect();
     Locale::find_locale(&wanted)
+}
+
+/// The raw `Accept-Language` of the request being rendered or handled, if any.
+#[cfg(feature = "ssr")]
+pub fn accept_language() -> Option<String> {
+    crate::request::with_parts(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+    .flatten()
+}
+
+/// The language of a mail to someone whose "Language" setting is `setting` (the stored tag):
+/// that setting; else, when the recipient made the request that causes the mail (`own`: a
+/// reset link they asked for, a notice of their own change), the language their browser asked
+/// for (the current request's `Accept-Language`, [`crate::request::current_languages`], also
+/// in a task spawned for the request); else English (a mail caused by an administrator).
+#[cfg(feature = "ssr")]
+pub fn mail_locale(setting: Option<&str>, own: bool) -> Locale {
+    let setting = setting.and_then(Language::from_tag);
+    let accept = if own {
+        crate::request::current_languages()
+    } else {
+        None
+    };
+    choose(setting, accept.as_deref())
 }
 
 #[cfg(all(test, feature = "ssr"))]

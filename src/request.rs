@@ -10,6 +10,8 @@ use std::net::IpAddr;
 /// Longest user agent kept, in characters; longer ones are cut (it is free text from the
 /// client).
 pub const MAX_USER_AGENT_CHARS: usize = 512;
+/// Longest `Accept-Language` kept, in characters; a longer one is ignored.
+pub const MAX_LANGUAGES_CHARS: usize = 256;
 
 /// How the caller reached the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +31,10 @@ pub struct Client {
     pub ip: Option<IpAddr>,
     /// The `User-Agent` header, at most [`MAX_USER_AGENT_CHARS`] characters.
     pub user_agent: Option<String>,
+    /// The `Accept-Language` header as sent (RFC 9110 §12.5.4), at most
+    /// [`MAX_LANGUAGES_CHARS`] characters: the language of a mail this request causes to its
+    /// own sender (`i18n::mail_locale`).
+    pub languages: Option<String>,
 }
 
 impl Client {
@@ -37,7 +43,17 @@ impl Client {
         Self {
             ip,
             user_agent: user_agent.map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
+            languages: None,
         }
+    }
+
+    /// This client asking for `accept_language` (the raw header; dropped when longer than
+    /// [`MAX_LANGUAGES_CHARS`]).
+    pub fn with_languages(mut self, accept_language: Option<&str>) -> Self {
+        self.languages = accept_language
+            .filter(|l| l.chars().count() <= MAX_LANGUAGES_CHARS)
+            .map(str::to_owned);
+        self
     }
 
     /// The address as text (for storage), if known.
@@ -100,6 +116,15 @@ tokio::task_local! {
 /// outside a request.
 pub fn with_parts<R>(f: impl FnOnce(&http::request::Parts) -> R) -> Option<R> {
     leptos::reactive::owner::with_context::<http::request::Parts, R>(f)
+}
+
+/// The `Accept-Language` of the client whose request the current task serves
+/// ([`RequestContext::scope`]; tasks spawned for it carry the scope too), if any.
+pub fn current_languages() -> Option<String> {
+    CURRENT
+        .try_with(|ctx| ctx.client.languages.clone())
+        .ok()
+        .flatten()
 }
 
 /// The request id of the context the current task runs in ([`RequestContext::scope`]), if any.

@@ -226,3 +226,59 @@ async fn refused_forms_speak_the_pages_language() {
         "{page}"
     );
 }
+
+/// POSTs `form` to the server function `endpoint` as the wasm does, from a browser asking for
+/// `accept`.
+async fn call_in(app: &TestApp, endpoint: &str, form: &[(&str, &str)], accept: &str) -> Response {
+    app.client
+        .post(app.url(&format!("/fn/{endpoint}")))
+        .header(header::ACCEPT_LANGUAGE, accept)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A mail is written in its recipient's "Language" setting; without one, in the language of
+/// the browser that asked for it (a reset link); English otherwise.
+#[tokio::test]
+async fn mails_speak_the_recipients_language() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.org", "Ann").await;
+    app.sign_up("bob@example.org", "Bob").await;
+    let forgot = |email: &'static str, accept: &'static str| {
+        let app = &app;
+        async move {
+            let res = call_in(app, "forgot_password", &[("email", email)], accept).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            app.wait_mail(email, "password_reset").await.body_text
+        }
+    };
+
+    let german = forgot("ann@example.org", "de-DE,de;q=0.9").await;
+    assert!(german.starts_with("Hallo Ann,"), "{german}");
+    assert!(german.contains("Neues Passwort wählen") && german.contains("1 Stunde"));
+    let english = forgot("bob@example.org", "en-GB").await;
+    assert!(english.starts_with("Hello Bob,"), "{english}");
+    assert!(english.contains("Choose a new password") && english.contains("1 hour"));
+
+    // The setting beats the browser.
+    let settings = [
+        ("theme", "system"),
+        ("time_zone", "UTC"),
+        ("language", "de"),
+    ];
+    let res = app.call("update_settings", &settings, Some(&ann)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    query("DELETE FROM outbox")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let german = forgot("ann@example.org", "en-US,en").await;
+    assert!(german.starts_with("Hallo Ann,"), "{german}");
+    let (subject,): (String,) = query("SELECT subject FROM outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(subject, "Setzen Sie Ihr Passwort zurück · Roster");
+}

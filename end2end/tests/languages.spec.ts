@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, open, PASSWORD, uniqueEmail } from "./helpers";
+import { hydrated, linkIn, mailTo, open, PASSWORD, uniqueEmail } from "./helpers";
 
 // A browser that asks for German first (Accept-Language: de-DE and navigator.languages).
 test.use({ locale: "de-DE" });
@@ -86,11 +86,17 @@ test("the pages reached from mail and the security settings are German too", asy
   await expect(page.getByRole("link", { name: "Einen neuen Link anfordern" })).toBeVisible();
 
   await open(page, "/signup");
-  await page.getByLabel("E-Mail").fill(uniqueEmail("sicher"));
+  const email = uniqueEmail("sicher");
+  await page.getByLabel("E-Mail").fill(email);
   await page.getByLabel("Anzeigename").fill("Greta Sicher");
   await page.getByLabel("Passwort").fill(PASSWORD);
   await page.getByRole("button", { name: "Konto anlegen" }).click();
   await expect(page.getByRole("heading", { name: "Willkommen, Greta Sicher" })).toBeVisible();
+  // The confirmation mail speaks the language of the browser that signed up.
+  const mail = await mailTo(email, "Bestätigen Sie Ihre E-Mail-Adresse · Roster");
+  expect(mail.text).toContain("Hallo Greta Sicher,");
+  expect(mail.text).toContain("Der Link gilt 24 Stunden lang und nur einmal.");
+  expect(linkIn(mail)).toContain("/verify-email?token=");
   await open(page, "/settings/security");
   await expect(page.getByRole("heading", { name: "Sicherheit", level: 1 })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Authenticator-App" })).toBeVisible();

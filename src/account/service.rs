@@ -125,9 +125,11 @@ pub async fn change_password(
     .with("other_sessions_ended", ended)
     .with("tokens_revoked", revoked);
     record(&mut tx, &event, now).await?;
+    let language = users::language(&mut tx, me.user_id()).await?;
+    let locale = crate::i18n::mail_locale(language.as_deref(), true);
     outbox::enqueue(
         &mut tx,
-        &Letter::password_changed(&email, name, false),
+        &Letter::password_changed(locale, &email, name, false),
         Some(me.user_id()),
         now,
     )
@@ -227,12 +229,13 @@ pub async fn change_email(
             crate::store::links::Purpose::ChangeEmail,
             me.user_id(),
             new.as_str(),
-            &account.display_name,
+            true,
             now,
         )
         .await?;
     }
-    let notice = Letter::email_change_requested(&old, &account.display_name, new.as_str());
+    let locale = crate::i18n::mail_locale(account.language.as_deref(), true);
+    let notice = Letter::email_change_requested(locale, &old, &account.display_name, new.as_str());
     outbox::enqueue(&mut tx, &notice, Some(me.user_id()), now).await?;
     let event = AuditEvent::new(
         AuditAction::EmailChangeRequested,

@@ -219,7 +219,8 @@ pub async fn reset_password(
     let mut tx = begin_write(state.pool()).await?;
     let account = existing(&mut tx, id).await?;
     users::set_password(&mut tx, id, &hash.0, true, now).await?;
-    let notice = Letter::password_changed(&account.email, &account.display_name, false);
+    let locale = crate::i18n::mail_locale(account.language.as_deref(), false);
+    let notice = Letter::password_changed(locale, &account.email, &account.display_name, false);
     outbox::enqueue(&mut tx, &notice, Some(id), now).await?;
     let ended = sessions::end(&mut tx, id, Ending::All).await?;
     let revoked = crate::auth::tokens::delete_all(&mut tx, id).await?;

@@ -79,15 +79,7 @@ fn browser_assets() -> impl IntoView {}
 fn page_locale() -> crate::i18n::Locale {
     let setting = crate::auth::caller::current_caller()
         .and_then(|caller| caller.viewer().and_then(|viewer| viewer.language));
-    let accept_language = crate::request::with_parts(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    })
-    .flatten();
-    crate::i18n::choose(setting, accept_language.as_deref())
+    crate::i18n::choose(setting, crate::i18n::accept_language().as_deref())
 }
 
 /// Provides the page's language to every component ([`crate::i18n::use_locale`]): on the

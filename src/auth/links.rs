@@ -47,13 +47,14 @@ fn link(state: &AppState, path: &str, token: &str) -> String {
     format!("{}{path}?token={token}", state.public_origin())
 }
 
-/// Writes a link's mail: `(to, name, link, secret)`.
-type WriteLink = fn(&str, &str, &str, &str) -> Letter;
+/// Writes a link's mail: `(language, to, name, link, secret)`.
+type WriteLink = fn(crate::i18n::Locale, &str, &str, &str, &str) -> Letter;
 
 /// Issues a link of `purpose` for `user_id`, sent to `email` (for [`Purpose::ChangeEmail`] the
 /// new address), and writes its mail, in `tx` (ring the mailer after `tx` commits): confirming
 /// an address, 24 h, at `/verify-email`; resetting the password, 1 h, at `/password/reset`.
-/// Any older open link of the same purpose is void.
+/// Any older open link of the same purpose is void. The mail is in the person's language
+/// (`i18n::mail_locale`; `own`: they asked for it themselves, not an administrator).
 ///
 /// Errors: `Internal` when a write fails.
 pub async fn queue_link(
@@ -62,7 +63,7 @@ pub async fn queue_link(
     purpose: Purpose,
     user_id: i64,
     email: &str,
-    name: &str,
+    own: bool,
     now: i64,
 ) -> Result<(), AppError> {
     let (lifetime, path, letter): (_, _, WriteLink) = match purpose {
@@ -93,7 +94,13 @@ pub async fn queue_link(
         now + lifetime.seconds(),
     )
     .await?;
-    let mail = letter(email, name, &link(state, path, &token), &token);
+    // Greeted by name, in their language.
+    let (name, language) = users::record(&mut *tx, user_id)
+        .await?
+        .map(|u| (u.display_name, u.language))
+        .unwrap_or_default();
+    let locale = crate::i18n::mail_locale(language.as_deref(), own);
+    let mail = letter(locale, email, &name, &link(state, path, &token), &token);
     outbox::enqueue(tx, &mail, Some(user_id), now).await?;
     Ok(())
 }
@@ -185,7 +192,7 @@ pub async fn send_reset_link(
         Purpose::ResetPassword,
         user_id,
         &account.email,
-        &account.display_name,
+        by.is_none(),
         now,
     )
     .await?;
@@ -225,8 +232,8 @@ pub async fn reset_link_is_open(state: &AppState, token: &str, now: i64) -> Resu
 /// `password.reset` is recorded and a notice mailed, all in one transaction. The address is
 /// confirmed too (the link reached it). The person then signs in with the new password.
 ///
-/// Errors: `Validation` at `token` ([`Refusal::LinkInvalid`]) for a link that is unknown, used, voided
-/// or expired (nothing changes); `Validation` at `new_password` for a guessable password;
+/// Errors: `Validation` at `token` ([`Refusal::LinkInvalid`]) for a link that is unknown, used,
+/// voided or expired (nothing changes); `Validation` at `new_password` for a guessable password;
 /// `Internal` on failures.
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn reset_password(
@@ -263,7 +270,8 @@ pub async fn reset_password(
     .with("sessions_ended", ended)
     .with("tokens_revoked", revoked);
     record(&mut tx, &event, now).await?;
-    let notice = Letter::password_changed(&account.email, &account.display_name, true);
+    let locale = crate::i18n::mail_locale(account.language.as_deref(), true);
+    let notice = Letter::password_changed(locale, &account.email, &account.display_name, true);
     outbox::enqueue(&mut tx, &notice, Some(user_id), now).await?;
     tx.commit().await.or_internal()?;
     state.mailer().ring();
@@ -285,9 +293,9 @@ pub enum Confirmed {
 /// mode, signs the person in on this browser when nobody is), or makes a new address the
 /// account's (a notice goes to the old one). One transaction with its audit event.
 ///
-/// Errors: `Validation` at `token` ([`Refusal::LinkInvalid`]) for a link that is unknown, used, voided
-/// or expired, or whose address is no longer the account's; `Conflict` at `token` when another
-/// account took the new address meanwhile (nothing changed); `Internal` on failures.
+/// Errors: `Validation` at `token` ([`Refusal::LinkInvalid`]) for a link that is unknown, used,
+/// voided or expired, or whose address is no longer the account's; `Conflict` at `token` when
+/// another account took the new address meanwhile (nothing changed); `Internal` on failures.
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn confirm_address(
     state: &AppState,
@@ -316,7 +324,9 @@ pub async fn confirm_address(
                     .with("from", account.email.as_str())
                     .with("to", link.email.as_str());
             record(&mut tx, &event, now).await?;
-            let notice = Letter::email_changed(&account.email, &account.display_name, &link.email);
+            let locale = crate::i18n::mail_locale(account.language.as_deref(), true);
+            let notice =
+                Letter::email_changed(locale, &account.email, &account.display_name, &link.email);
             outbox::enqueue(&mut tx, &notice, Some(user_id), now).await?;
             Confirmed::NewAddress
         }
@@ -400,7 +410,7 @@ pub async fn send_verification(
         Purpose::VerifyEmail,
         account.id,
         &account.email,
-        &account.display_name,
+        by.is_none(),
         now,
     )
     .await?;

@@ -20,7 +20,7 @@ use crate::{
         ssr::{record, AuditEvent},
         AuditAction,
     },
-    domain::{AccountStatus, Letter},
+    domain::{AccountStatus, FactorNotice, Letter},
     error::AppError,
     request::RequestContext,
     server::{
@@ -289,10 +289,8 @@ pub async fn complete(
         )
         .with("codes_left", left);
         record(&mut tx, &event, now).await?;
-        let what = format!(
-            "A recovery code was used to sign in to your account. {left} unused codes are left."
-        );
-        queue_notice(&mut tx, user_id, &what, now).await?;
+        let what = FactorNotice::RecoveryCodeUsed { left };
+        queue_notice(&mut tx, user_id, &what, true, now).await?;
         notice = true;
     }
     open_session(
@@ -322,9 +320,16 @@ pub async fn complete(
 /// outbox in `tx`; the caller rings the mailer after commit.
 ///
 /// Errors: `Internal` when a query fails.
-pub async fn queue_notice(tx: &mut Tx, user_id: i64, what: &str, now: i64) -> Result<(), AppError> {
+pub async fn queue_notice(
+    tx: &mut Tx,
+    user_id: i64,
+    what: &FactorNotice,
+    own: bool,
+    now: i64,
+) -> Result<(), AppError> {
     if let Some(user) = users::record(&mut *tx, user_id).await? {
-        let letter = Letter::second_factor(&user.email, &user.display_name, what);
+        let locale = crate::i18n::mail_locale(user.language.as_deref(), own);
+        let letter = Letter::second_factor(locale, &user.email, &user.display_name, what);
         outbox::enqueue(tx, &letter, Some(user_id), now).await?;
     }
     Ok(())

@@ -89,7 +89,7 @@ pub async fn sign_up(
         crate::store::links::Purpose::VerifyEmail,
         user_id,
         account.email.as_str(),
-        account.display_name.as_str(),
+        true,
         now,
     )
     .await?;
@@ -115,9 +115,9 @@ async fn tell_owner_of_sign_up_attempt(
     let Some(owner) = users::id_by_email(state.pool(), email).await? else {
         return Ok(());
     };
-    let name = users::record(state.pool(), owner)
+    let (name, language) = users::record(state.pool(), owner)
         .await?
-        .map(|u| u.display_name)
+        .map(|u| (u.display_name, u.language))
         .unwrap_or_default();
     let reset = format!("{}{}", state.public_origin(), crate::paths::PASSWORD_FORGOT);
     let mut tx = begin_write(state.pool()).await?;
@@ -125,7 +125,9 @@ async fn tell_owner_of_sign_up_attempt(
     if !super::links::address_may_get(&mut tx, email, MailKind::SignUpAttempt, now).await? {
         return Ok(());
     }
-    let letter = Letter::sign_up_attempt(email, &name, &reset);
+    // Whoever tried may well be the owner who forgot: the page's language when unset.
+    let locale = crate::i18n::mail_locale(language.as_deref(), true);
+    let letter = Letter::sign_up_attempt(locale, email, &name, &reset);
     outbox::enqueue(&mut tx, &letter, Some(owner), now).await?;
     tx.commit().await.or_internal()?;
     state.mailer().ring();
@@ -358,11 +360,12 @@ pub(super) async fn open_session(
         let agent = ctx.client.user_agent.as_deref().unwrap_or("");
         let browser = crate::domain::describe_user_agent(agent);
         let ip = ctx.client.ip_text().unwrap_or_else(|| "unknown".into());
-        let name = users::record(&mut tx, user_id)
+        let (name, language) = users::record(&mut tx, user_id)
             .await?
-            .map(|u| u.display_name)
+            .map(|u| (u.display_name, u.language))
             .unwrap_or_default();
-        let letter = Letter::new_device(email, &name, &browser, &ip);
+        let locale = crate::i18n::mail_locale(language.as_deref(), true);
+        let letter = Letter::new_device(locale, email, &name, &browser, &ip);
         outbox::enqueue(&mut tx, &letter, Some(user_id), now).await?;
     }
     let mut event = AuditEvent::new(

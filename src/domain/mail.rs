@@ -1,8 +1,7 @@
 //! What Roster mails: the kinds of mail and their states in the outbox (shared with the
-//! browser, for `/admin/outbox`), and, on the server, every mail's text in one place
-//! ([`Letter`]): multipart plain text and HTML with the product name, what happened, the link
-//! and how long it works, and what to do if it was not you. Everything a mail says that a
-//! person typed (a name, an address, a token's name) is escaped in the HTML part.
+//! browser, for `/admin/outbox`), and, on the server, a mail ready for the outbox
+//! ([`Letter`]) and what a second-factor notice tells ([`FactorNotice`]). The words are
+//! written in the recipient's language by `crate::i18n::letters`.
 
 use serde::{Deserialize, Serialize};
 
@@ -122,16 +121,15 @@ impl MailState {
 }
 
 #[cfg(feature = "ssr")]
-pub use letters::{escape_html, Letter, LinkLifetime};
+pub use letters::{escape_html, FactorNotice, Letter, LinkLifetime};
 
+/// A mail's data; its words, in the recipient's language, are written by `crate::i18n::letters`
+/// (`Letter::verify_email(locale, ...)` and the rest).
 #[cfg(feature = "ssr")]
 mod letters {
     use super::MailKind;
 
-    /// The product's name, as every mail signs.
-    const PRODUCT: &str = "Roster";
-
-    /// How long a mailed link works, as a mail says it.
+    /// How long a mailed link works.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum LinkLifetime {
         OneHour,
@@ -144,13 +142,6 @@ mod letters {
             match self {
                 LinkLifetime::OneHour => 3600,
                 LinkLifetime::OneDay => 24 * 3600,
-            }
-        }
-
-        fn text(self) -> &'static str {
-            match self {
-                LinkLifetime::OneHour => "1 hour",
-                LinkLifetime::OneDay => "24 hours",
             }
         }
     }
@@ -166,6 +157,26 @@ mod letters {
         pub text: String,
         pub html: String,
         pub secret: Option<String>,
+    }
+
+    /// What happened to an account's second factors, as the notice mail tells it
+    /// (`Letter::second_factor`).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum FactorNotice {
+        /// An authenticator app was turned on.
+        TotpOn,
+        /// The authenticator app was turned off; `alone`: no factor is left.
+        TotpOff { alone: bool },
+        /// A passkey named `name` was added.
+        PasskeyAdded { name: String },
+        /// The passkey `name` was removed; `alone`: no factor is left.
+        PasskeyRemoved { name: String, alone: bool },
+        /// New recovery codes replaced the old ones.
+        RecoveryCodesRenewed,
+        /// A recovery code signed in; `left` unused codes remain.
+        RecoveryCodeUsed { left: i64 },
+        /// An administrator removed every factor and ended the sessions.
+        ResetByAdministrator,
     }
 
     /// `text` with `& < > " '` replaced by their character references, for an HTML body.
@@ -184,308 +195,9 @@ mod letters {
         out
     }
 
-    /// A call to action: the button's text, the link, how long it works, and its secret part.
-    struct Action<'a> {
-        label: &'a str,
-        link: &'a str,
-        lifetime: LinkLifetime,
-        secret: &'a str,
-    }
-
-    /// Builds a letter from its parts. `lines` are the paragraphs (plain text; escaped for
-    /// HTML here), `not_you` what to do if the person did not ask for this.
-    fn compose(
-        kind: MailKind,
-        to: &str,
-        name: &str,
-        subject: &str,
-        lines: &[String],
-        action: Option<Action<'_>>,
-        not_you: &str,
-    ) -> Letter {
-        let greeting = if name.trim().is_empty() {
-            "Hello,".to_string()
-        } else {
-            format!("Hello {name},")
-        };
-        let mut text = format!("{greeting}\n\n");
-        let mut html = format!(
-            "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5\">\
-             <p>{}</p>",
-            escape_html(&greeting)
-        );
-        for line in lines {
-            text.push_str(line);
-            text.push_str("\n\n");
-            html.push_str(&format!("<p>{}</p>", escape_html(line)));
-        }
-        if let Some(a) = &action {
-            text.push_str(&format!(
-                "{}:\n{}\n\nThe link works for {} and only once.\n\n",
-                a.label,
-                a.link,
-                a.lifetime.text()
-            ));
-            let link = escape_html(a.link);
-            html.push_str(&format!(
-                "<p><a href=\"{link}\">{}</a></p><p>Or copy this address into your browser: \
-                 {link}</p><p>The link works for {} and only once.</p>",
-                escape_html(a.label),
-                a.lifetime.text()
-            ));
-        }
-        text.push_str(not_you);
-        text.push_str(&format!("\n\n-- \n{PRODUCT}\n"));
-        html.push_str(&format!(
-            "<p>{}</p><p>— {PRODUCT}</p></body></html>",
-            escape_html(not_you)
-        ));
-        Letter {
-            kind,
-            to: to.to_string(),
-            subject: format!("{subject} · {PRODUCT}"),
-            text,
-            html,
-            secret: action.map(|a| a.secret.to_string()),
-        }
-    }
-
-    const NOT_YOU_LINK: &str =
-        "If you did not ask for this, ignore this mail: nothing changes unless the link is used.";
-    const NOT_YOU_CHANGE: &str = "If this was not you, reset your password at once (\"Forgot \
-         password?\" on the sign-in page) and sign out your other sessions, or contact an \
-         administrator.";
-
-    impl Letter {
-        /// "Confirm your email address": `link` (`/verify-email?token=...`, 24 h).
-        pub fn verify_email(to: &str, name: &str, link: &str, secret: &str) -> Self {
-            compose(
-                MailKind::VerifyEmail,
-                to,
-                name,
-                "Confirm your email address",
-                &[format!(
-                    "Please confirm that {to} is your address, so that you can recover your \
-                     account by mail."
-                )],
-                Some(Action {
-                    label: "Confirm my address",
-                    link,
-                    lifetime: LinkLifetime::OneDay,
-                    secret,
-                }),
-                NOT_YOU_LINK,
-            )
-        }
-
-        /// To the owner of an address someone tried to sign up with; `reset_link` is the
-        /// "Forgot password?" page.
-        pub fn sign_up_attempt(to: &str, name: &str, reset_link: &str) -> Self {
-            compose(
-                MailKind::SignUpAttempt,
-                to,
-                name,
-                "Someone tried to sign up with your address",
-                &[
-                    format!(
-                        "Someone tried to create a new account with {to}, which already has \
-                         an account. No account was created and nothing changed."
-                    ),
-                    format!(
-                        "If it was you and you forgot your password, choose a new one here: \
-                         {reset_link}"
-                    ),
-                ],
-                None,
-                "If it was not you, you need not do anything.",
-            )
-        }
-
-        /// "Reset your password": `link` (`/password/reset?token=...`, 1 h).
-        pub fn password_reset(to: &str, name: &str, link: &str, secret: &str) -> Self {
-            compose(
-                MailKind::PasswordReset,
-                to,
-                name,
-                "Reset your password",
-                &[
-                    "Someone (hopefully you) asked to choose a new password for your account. \
-                   Choosing one signs you out everywhere."
-                        .to_string(),
-                ],
-                Some(Action {
-                    label: "Choose a new password",
-                    link,
-                    lifetime: LinkLifetime::OneHour,
-                    secret,
-                }),
-                NOT_YOU_LINK,
-            )
-        }
-
-        /// Notice: the password was changed (`by_link`: through a reset link).
-        pub fn password_changed(to: &str, name: &str, by_link: bool) -> Self {
-            let how = if by_link {
-                "Your password was reset through a link sent to this address."
-            } else {
-                "Your password was changed."
-            };
-            compose(
-                MailKind::PasswordChanged,
-                to,
-                name,
-                "Your password was changed",
-                &[how.to_string()],
-                None,
-                NOT_YOU_CHANGE,
-            )
-        }
-
-        /// To the new address: confirm it (`link`, 24 h) to make it the sign-in address.
-        pub fn change_email(to: &str, name: &str, link: &str, secret: &str) -> Self {
-            compose(
-                MailKind::ChangeEmail,
-                to,
-                name,
-                "Confirm your new email address",
-                &[format!(
-                    "You asked to sign in with {to} from now on. Your old address keeps \
-                     working until you confirm."
-                )],
-                Some(Action {
-                    label: "Confirm my new address",
-                    link,
-                    lifetime: LinkLifetime::OneDay,
-                    secret,
-                }),
-                NOT_YOU_LINK,
-            )
-        }
-
-        /// To the old address: a change to `new` was asked for.
-        pub fn email_change_requested(to: &str, name: &str, new: &str) -> Self {
-            compose(
-                MailKind::EmailChangeRequested,
-                to,
-                name,
-                "A change of your email address was requested",
-                &[format!(
-                    "Someone signed in to your account asked to change its address to {new}. \
-                     This address keeps working until the new one is confirmed."
-                )],
-                None,
-                NOT_YOU_CHANGE,
-            )
-        }
-
-        /// To the old address: the address is now `new`.
-        pub fn email_changed(to: &str, name: &str, new: &str) -> Self {
-            compose(
-                MailKind::EmailChanged,
-                to,
-                name,
-                "Your email address was changed",
-                &[format!(
-                    "Your account's address is now {new}. This address no longer signs in."
-                )],
-                None,
-                NOT_YOU_CHANGE,
-            )
-        }
-
-        /// Notice: a personal access token named `token` was created.
-        pub fn token_created(to: &str, name: &str, token: &str) -> Self {
-            compose(
-                MailKind::TokenCreated,
-                to,
-                name,
-                "A personal access token was created",
-                &[format!(
-                    "A personal access token named \"{token}\" was created for your account. \
-                     Programs holding it can use your account through the API."
-                )],
-                None,
-                "If this was not you, revoke it under Settings → Tokens and change your password.",
-            )
-        }
-
-        /// Notice: something happened to the account's second factors; `what` is one sentence
-        /// ("An authenticator app was turned on for your account.").
-        pub fn second_factor(to: &str, name: &str, what: &str) -> Self {
-            compose(
-                MailKind::SecondFactor,
-                to,
-                name,
-                "Your two-factor sign-in changed",
-                &[what.to_string()],
-                None,
-                "If this was not you, sign in, review Settings → Security and change your \
-                 password, or ask an administrator for help.",
-            )
-        }
-
-        /// Notice: a sign-in from `device` (a browser description) at `ip`.
-        pub fn new_device(to: &str, name: &str, device: &str, ip: &str) -> Self {
-            compose(
-                MailKind::NewDevice,
-                to,
-                name,
-                "A sign-in from a new device",
-                &[format!(
-                    "Your account was signed in from a device not seen in the last 30 days: \
-                     {device}, IP address {ip}."
-                )],
-                None,
-                NOT_YOU_CHANGE,
-            )
-        }
-
-        /// An administrator's test mail.
-        pub fn test(to: &str) -> Self {
-            compose(
-                MailKind::Test,
-                to,
-                "",
-                "Test mail",
-                &[
-                    "This is a test mail from the outbox. If you can read it, mail works."
-                        .to_string(),
-                ],
-                None,
-                "No action is needed.",
-            )
-        }
-    }
-
     #[cfg(test)]
     mod tests {
         use super::*;
-
-        #[test]
-        fn html_is_escaped_and_text_is_not() {
-            let l = Letter::token_created("a@example.org", "<b>Ann</b>", "x\"><script>");
-            assert!(l.text.contains("Hello <b>Ann</b>,"));
-            assert!(l.html.contains("Hello &lt;b&gt;Ann&lt;/b&gt;,"));
-            assert!(!l.html.contains("<script>"));
-            assert!(l.html.contains("x&quot;&gt;&lt;script&gt;"));
-            assert_eq!(l.subject, "A personal access token was created · Roster");
-            assert_eq!(l.secret, None);
-        }
-
-        #[test]
-        fn a_link_mail_says_the_link_its_lifetime_and_what_if_not_you() {
-            let link = "https://id.example/password/reset?token=abc";
-            let l = Letter::password_reset("a@example.org", "Ann", link, "abc");
-            for body in [&l.text, &l.html] {
-                assert!(body.contains(link), "{body}");
-                assert!(body.contains("1 hour"), "{body}");
-                assert!(body.contains("If you did not ask for this"), "{body}");
-                assert!(body.contains("Roster"), "{body}");
-            }
-            assert_eq!(l.secret.as_deref(), Some("abc"));
-            let v = Letter::verify_email("a@example.org", "Ann", link, "abc");
-            assert!(v.text.contains("24 hours"));
-        }
 
         #[test]
         fn kinds_round_trip_their_names() {
@@ -493,6 +205,14 @@ mod letters {
                 assert_eq!(MailKind::parse(k.as_str()), Ok(k));
             }
             assert!(MailKind::parse("nope").is_err());
+        }
+
+        #[test]
+        fn html_escaping_covers_the_five_characters() {
+            assert_eq!(
+                escape_html("<a href=\"x\">&'"),
+                "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+            );
         }
     }
 }

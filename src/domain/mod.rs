@@ -21,7 +21,7 @@ pub use access::{AccountStatus, Role};
 pub use agent::describe_user_agent;
 pub use email::Email;
 #[cfg(feature = "ssr")]
-pub use mail::{escape_html, Letter, LinkLifetime};
+pub use mail::{escape_html, FactorNotice, Letter, LinkLifetime};
 pub use mail::{MailKind, MailState};
 pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};

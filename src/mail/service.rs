@@ -12,7 +12,10 @@ use crate::{
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, AppState},
-    store::outbox::{self, OutboxFilter, HIDDEN},
+    store::{
+        outbox::{self, OutboxFilter, HIDDEN},
+        users,
+    },
 };
 
 /// One page of the outbox for `admin` (whose own address is `viewer_email`), times in
@@ -108,7 +111,12 @@ pub async fn send_test(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(state.pool()).await?;
-    outbox::enqueue(&mut tx, &Letter::test(to), admin.actor(), now).await?;
+    let language = match admin.actor() {
+        Some(id) => users::language(&mut tx, id).await?,
+        None => None,
+    };
+    let letter = Letter::test(crate::i18n::mail_locale(language.as_deref(), true), to);
+    outbox::enqueue(&mut tx, &letter, admin.actor(), now).await?;
     let event = AuditEvent::new(AuditAction::TestMailSent, admin.actor(), admin.actor(), ctx)
         .with("to", to);
     record(&mut tx, &event, now).await?;

@@ -190,11 +190,9 @@ async fn register(
     .with("name", pending.name.as_str());
     let change = super::service::Change {
         event,
-        notice: format!(
-            "A passkey named \"{}\" was added to your account. It signs you in, and serves as \
-             your second factor.",
-            pending.name
-        ),
+        notice: crate::domain::FactorNotice::PasskeyAdded {
+            name: pending.name.clone(),
+        },
         codes,
     };
     super::service::commit(state, Some(session), tx, user_id, change, now).await

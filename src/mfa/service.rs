@@ -3,7 +3,7 @@
 //! reset. Each change is audited and told to the person by mail (`shared/SECURITY.md`, Login).
 
 use super::{PasskeyView, SecurityPage, TotpSetup};
-use crate::domain::Refusal;
+use crate::domain::{FactorNotice, Refusal};
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
@@ -144,9 +144,7 @@ pub async fn enable_totp(
     .with("method", "totp");
     let change = Change {
         event,
-        notice: "An authenticator app was turned on for your account: signing in now asks for \
-                 its code."
-            .into(),
+        notice: FactorNotice::TotpOn,
         codes,
     };
     commit(state, Some(session), tx, user_id, change, now).await
@@ -217,8 +215,7 @@ pub async fn regenerate_codes(
     );
     let change = Change {
         event,
-        notice: "New recovery codes were made for your account; the old ones no longer work."
-            .into(),
+        notice: FactorNotice::RecoveryCodesRenewed,
         codes: Some(codes),
     };
     commit(state, Some(session), tx, user_id, change, now).await
@@ -265,26 +262,20 @@ pub async fn remove(
     }
     let mut tx = begin_write(state.pool()).await?;
     users::lock(&mut tx, Some(user_id), false).await?;
-    let (method, what) = match factor {
+    let (method, removed) = match factor {
         Factor::Totp => {
             factors::remove_totp(&mut tx, user_id).await?;
             if !have.totp {
                 tx.commit().await.or_internal()?;
                 return Ok(());
             }
-            (
-                "totp".to_string(),
-                "The authenticator app was turned off for your account.".to_string(),
-            )
+            ("totp".to_string(), None)
         }
         Factor::Passkey(id) => {
             let name = factors::remove_passkey(&mut tx, user_id, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            (
-                "passkey".to_string(),
-                format!("The passkey \"{name}\" was removed from your account."),
-            )
+            ("passkey".to_string(), Some(name))
         }
     };
     let left = factors::summary(&mut tx, user_id).await?;
@@ -298,10 +289,10 @@ pub async fn remove(
         ctx,
     )
     .with("method", method);
-    let notice = if left.any() {
-        what
-    } else {
-        format!("{what} Signing in now needs your password alone.")
+    let alone = !left.any();
+    let notice = match removed {
+        None => FactorNotice::TotpOff { alone },
+        Some(name) => FactorNotice::PasskeyRemoved { name, alone },
     };
     let change = Change {
         event,
@@ -391,10 +382,7 @@ pub async fn admin_reset(
     .with("sessions_ended", ended);
     let change = Change {
         event,
-        notice: "An administrator reset your two-factor sign-in: your authenticator app, \
-                 passkeys and recovery codes were removed and you were signed out. Sign in with \
-                 your password and set them up again under Settings → Security."
-            .into(),
+        notice: FactorNotice::ResetByAdministrator,
         codes: None,
     };
     commit(state, None, tx, user_id, change, now).await
@@ -404,8 +392,8 @@ pub async fn admin_reset(
 pub struct Change {
     /// The audit event.
     pub event: AuditEvent,
-    /// The one sentence mailed to the person.
-    pub notice: String,
+    /// What the notice mailed to the person tells.
+    pub notice: FactorNotice,
     /// Recovery codes made with the change, to be shown once in the browser that made it.
     pub codes: Option<Vec<String>>,
 }
@@ -424,7 +412,9 @@ pub async fn commit(
     now: i64,
 ) -> Result<(), AppError> {
     record(&mut tx, &change.event, now).await?;
-    queue_notice(&mut tx, user_id, &change.notice, now).await?;
+    // An administrator's reset is not the person's own request: their setting, else English.
+    let own = change.notice != FactorNotice::ResetByAdministrator;
+    queue_notice(&mut tx, user_id, &change.notice, own, now).await?;
     tx.commit().await.or_internal()?;
     state.mailer().ring();
     if let (Some(codes), Some(session)) = (change.codes, session) {

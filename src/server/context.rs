@@ -83,6 +83,11 @@ pub async fn request_context(
         req.headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
+    )
+    .with_languages(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
     );
     let ctx = RequestContext::new(request_id.clone(), client);
     req.extensions_mut().insert(ctx.clone());

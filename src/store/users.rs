@@ -489,6 +489,18 @@ pub async fn id_by_email(db: impl Into<Ex<'_>>, email: &str) -> Result<Option<i6
         .or_internal()
 }
 
+/// User `id`'s "Language" setting (its stored tag); `None` when unset or there is no such user.
+///
+/// Errors: `Internal` when the query fails.
+pub async fn language(db: impl Into<Ex<'_>>, id: i64) -> Result<Option<String>, AppError> {
+    let tag: Option<Option<String>> = query("SELECT language FROM profiles WHERE user_id = $1")
+        .bind(id)
+        .scalar_optional(db)
+        .await
+        .or_internal()?;
+    Ok(tag.flatten())
+}
+
 /// The emails of the users among `ids` that still exist.
 ///
 /// Errors: `Internal` when the query fails.

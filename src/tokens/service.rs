@@ -76,7 +76,9 @@ pub async fn create(
     record(&mut tx, &event, now).await?;
     // A security notice to the owner (`shared/SECURITY.md`; the security notices).
     if let Some(account) = users::record(&mut tx, me.user_id()).await? {
-        let notice = Letter::token_created(&account.email, &account.display_name, &token.name);
+        let locale = crate::i18n::mail_locale(account.language.as_deref(), true);
+        let notice =
+            Letter::token_created(locale, &account.email, &account.display_name, &token.name);
         outbox::enqueue(&mut tx, &notice, Some(me.user_id()), now).await?;
     }
     tx.commit().await.or_internal()?;

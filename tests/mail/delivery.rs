@@ -282,7 +282,10 @@ async fn two_nodes_send_each_mail_once() {
     for round in 1..=5 {
         let mut tx = roster::server::db::begin_write(&a.pool).await.unwrap();
         for i in 0..40 {
-            let letter = roster::domain::Letter::test(&format!("r{round}n{i}@example.org"));
+            let letter = roster::domain::Letter::test(
+                roster::i18n::Locale::en,
+                &format!("r{round}n{i}@example.org"),
+            );
             roster::store::outbox::enqueue(&mut tx, &letter, None, a.state.now())
                 .await
                 .unwrap();
