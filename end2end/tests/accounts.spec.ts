@@ -1,43 +1,85 @@
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { hydrated, jsEnabled, open, PASSWORD, signIn, signOut, signUp, uniqueEmail } from "./helpers";
 
-test("sign up, sign out, sign in, edit profile, reload, change theme, sign out", async ({ page }) => {
-  const email = uniqueEmail("journey");
-  await signUp(page, email, "Journey Tester");
+/** The words the journey reads and clicks, in each language the pages speak. */
+const WORDS = {
+  en: {
+    welcome: "Welcome",
+    profile: "Profile",
+    displayName: "Display name",
+    bio: "Bio",
+    location: "Location",
+    website: "Website",
+    saveProfile: "Save profile",
+    profileSaved: "Profile saved",
+    theme: "Theme",
+    dark: "Dark",
+    timeZone: "Time zone",
+    saveSettings: "Save settings",
+    settingsSaved: "Settings saved",
+    localTime: /Your local time: .* JST/,
+  },
+  de: {
+    welcome: "Willkommen",
+    profile: "Profil",
+    displayName: "Anzeigename",
+    bio: "Über mich",
+    location: "Ort",
+    website: "Webseite",
+    saveProfile: "Profil speichern",
+    profileSaved: "Profil gespeichert",
+    theme: "Farbschema",
+    dark: "Dunkel",
+    timeZone: "Zeitzone",
+    saveSettings: "Einstellungen speichern",
+    settingsSaved: "Einstellungen gespeichert",
+    localTime: /Ihre Ortszeit: .* JST/,
+  },
+} as const;
+
+type Language = keyof typeof WORDS;
+
+/** The accounts journey in `language`: the browser asks for it (Accept-Language), so every
+ * page, button and message along the way speaks it. */
+async function journey(page: Page, language: Language): Promise<void> {
+  const w = WORDS[language];
+  const email = uniqueEmail(`journey-${language}`);
+  await signUp(page, email, "Journey Tester", language);
+  await expect(page.locator("html")).toHaveAttribute("lang", language);
   await expect(page.getByRole("navigation")).toContainText("Journey Tester");
 
-  await signOut(page);
+  await signOut(page, language);
   await expect(page.getByRole("navigation")).not.toContainText("Journey Tester");
 
   await open(page, "/login");
-  await signIn(page, email);
-  await expect(page.getByRole("heading", { name: "Welcome, Journey Tester" })).toBeVisible();
+  await signIn(page, email, PASSWORD, language);
+  await expect(page.getByRole("heading", { name: `${w.welcome}, Journey Tester` })).toBeVisible();
 
-  await page.getByRole("navigation").getByRole("link", { name: "Profile" }).click();
-  await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
+  await page.getByRole("navigation").getByRole("link", { name: w.profile }).click();
+  await expect(page.getByRole("heading", { name: w.profile })).toBeVisible();
   await hydrated(page);
-  await page.getByLabel("Display name").fill("Journey Renamed");
-  await page.getByLabel("Bio").fill("Line one\nLine two");
-  await page.getByLabel("Location").fill("Lisbon");
-  await page.getByLabel("Website").fill("https://example.org/me");
-  await page.getByRole("button", { name: "Save profile" }).click();
-  await expect(page.getByText("Profile saved")).toBeVisible();
+  await page.getByLabel(w.displayName).fill("Journey Renamed");
+  await page.getByLabel(w.bio).fill("Line one\nLine two");
+  await page.getByLabel(w.location).fill("Lisbon");
+  await page.getByLabel(w.website).fill("https://example.org/me");
+  await page.getByRole("button", { name: w.saveProfile }).click();
+  await expect(page.getByText(w.profileSaved)).toBeVisible();
   await expect(page.getByRole("navigation")).toContainText("Journey Renamed");
 
   await page.reload();
   await hydrated(page);
-  await expect(page.getByLabel("Display name")).toHaveValue("Journey Renamed");
-  await expect(page.getByLabel("Bio")).toHaveValue("Line one\nLine two");
-  await expect(page.getByLabel("Location")).toHaveValue("Lisbon");
-  await expect(page.getByLabel("Website")).toHaveValue("https://example.org/me");
+  await expect(page.getByLabel(w.displayName)).toHaveValue("Journey Renamed");
+  await expect(page.getByLabel(w.bio)).toHaveValue("Line one\nLine two");
+  await expect(page.getByLabel(w.location)).toHaveValue("Lisbon");
+  await expect(page.getByLabel(w.website)).toHaveValue("https://example.org/me");
 
   await open(page, "/settings");
-  await page.getByLabel("Theme").selectOption({ label: "Dark" });
-  await page.getByLabel("Time zone").selectOption("Asia/Tokyo");
-  await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByText("Settings saved")).toBeVisible();
+  await page.getByLabel(w.theme).selectOption({ label: w.dark });
+  await page.getByLabel(w.timeZone).selectOption("Asia/Tokyo");
+  await page.getByRole("button", { name: w.saveSettings }).click();
+  await expect(page.getByText(w.settingsSaved)).toBeVisible();
   await expect(page.locator(".app")).toHaveAttribute("data-theme", "dark");
-  await expect(page.getByText(/Your local time: .* JST/)).toBeVisible();
+  await expect(page.getByText(w.localTime)).toBeVisible();
   // Dark really is dark: the page background is the dark theme's.
   const background = await page.locator(".app").evaluate((el) => getComputedStyle(el).backgroundColor);
   expect(background).toBe("rgb(15, 18, 24)");
@@ -46,8 +88,20 @@ test("sign up, sign out, sign in, edit profile, reload, change theme, sign out",
   await open(page, "/");
   await expect(page.locator(".app")).toHaveAttribute("data-theme", "dark");
 
-  await signOut(page);
+  await signOut(page, language);
   await expect(page.locator(".app")).toHaveAttribute("data-theme", "system");
+}
+
+test("sign up, sign out, sign in, edit profile, reload, change theme, sign out", async ({ page }) => {
+  await journey(page, "en");
+});
+
+test.describe("in German", () => {
+  test.use({ locale: "de-DE" });
+
+  test("the same journey, every step in German", async ({ page }) => {
+    await journey(page, "de");
+  });
 });
 
 test("bad input shows messages next to the fields", async ({ page }) => {

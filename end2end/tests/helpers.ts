@@ -25,24 +25,62 @@ export async function hydrated(page: Page): Promise<void> {
   }
 }
 
-export async function signUp(page: Page, email: string, name: string): Promise<void> {
+/** The words of signing up, in and out, in each language the pages speak. */
+const ACCOUNT_WORDS = {
+  en: {
+    email: "Email",
+    displayName: "Display name",
+    password: "Password",
+    createAccount: "Create account",
+    welcome: "Welcome",
+    signIn: "Sign in",
+    signOut: "Sign out",
+  },
+  de: {
+    email: "E-Mail",
+    displayName: "Anzeigename",
+    password: "Passwort",
+    createAccount: "Konto anlegen",
+    welcome: "Willkommen",
+    signIn: "Anmelden",
+    signOut: "Abmelden",
+  },
+} as const;
+
+/** A language the pages speak (the page's `<html lang>`). */
+export type PageLanguage = keyof typeof ACCOUNT_WORDS;
+
+export async function signUp(
+  page: Page,
+  email: string,
+  name: string,
+  language: PageLanguage = "en",
+): Promise<void> {
+  const w = ACCOUNT_WORDS[language];
   await open(page, "/signup");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Display name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: `Welcome, ${name}` })).toBeVisible();
+  await page.getByLabel(w.email).fill(email);
+  await page.getByLabel(w.displayName).fill(name);
+  await page.getByLabel(w.password).fill(PASSWORD);
+  await page.getByRole("button", { name: w.createAccount }).click();
+  await expect(page.getByRole("heading", { name: `${w.welcome}, ${name}` })).toBeVisible();
 }
 
-export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+export async function signIn(
+  page: Page,
+  email: string,
+  password = PASSWORD,
+  language: PageLanguage = "en",
+): Promise<void> {
+  const w = ACCOUNT_WORDS[language];
+  await page.getByLabel(w.email).fill(email);
+  await page.getByLabel(w.password, { exact: true }).fill(password);
+  await page.getByRole("button", { name: w.signIn, exact: true }).click();
 }
 
-export async function signOut(page: Page): Promise<void> {
-  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
-  await expect(page.getByRole("navigation").getByRole("link", { name: "Sign in" })).toBeVisible();
+export async function signOut(page: Page, language: PageLanguage = "en"): Promise<void> {
+  const w = ACCOUNT_WORDS[language];
+  await page.getByRole("banner").getByRole("button", { name: w.signOut }).click();
+  await expect(page.getByRole("navigation").getByRole("link", { name: w.signIn })).toBeVisible();
   await hydrated(page);
 }
 
