@@ -282,3 +282,58 @@ async fn mails_speak_the_recipients_language() {
         .unwrap();
     assert_eq!(subject, "Setzen Sie Ihr Passwort zurück · Roster");
 }
+
+/// The admin console in German: the list (headings, filters, role and status names, the
+/// summary), a user's page and the outbox.
+#[tokio::test]
+async fn the_admin_console_speaks_the_pages_language() {
+    let app = spawn_app().await;
+    let admin = app.with_admin("root@example.org").await;
+    app.sign_up("ann@example.org", "Ann").await;
+    let page = get_in(&app, "/admin/users", "de", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html_lang(&page), "de");
+    for text in [
+        "<h1>Personen</h1>",
+        ">Neue Person<",
+        ">Anzeigename",
+        ">Letzte Anmeldung",
+        ">Administrator<",
+        ">Aktiv<",
+        "1–2 von 2 Personen",
+        "Seite 1 von 1",
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
+    for english in ["New user", "Display name", "Showing", "Page 1 of 1"] {
+        assert!(!page.contains(english), "{english} in {page}");
+    }
+    let (ann,): (i64,) = query("SELECT id FROM users WHERE email = 'ann@example.org'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let user = get_in(&app, &format!("/admin/users/{ann}"), "de", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(user.contains("Person bearbeiten"), "{user}");
+    assert!(user.contains(">Änderungen speichern<") && user.contains(">Person löschen<"));
+    let outbox = get_in(&app, "/admin/outbox", "de", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(outbox.contains("<h1>Postausgang</h1>"), "{outbox}");
+    assert!(outbox.contains(">Test-E-Mail senden<"));
+    // English for a browser that asks for it.
+    let page = get_in(&app, "/admin/users", "en", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Showing 1–2 of 2 users"), "{page}");
+}

@@ -15,6 +15,7 @@ use crate::{
         TextAreaField,
     },
     error::AppError,
+    i18n::{fill, td, td_string, use_locale},
     oidc::OidcScope,
     paths,
 };
@@ -207,7 +208,7 @@ pub fn AdminClientsPage() -> impl IntoView {
     cx.refresh_after(change);
     let feedback = FormFeedback::new(create);
     let change_feedback = FormFeedback::new(change);
-    let locale = crate::i18n::use_locale();
+    let locale = use_locale();
     let saves = cx.saves();
     let page = Resource::new(move || saves.get(), |_| admin_clients());
     let query = use_query_map();
@@ -216,7 +217,7 @@ pub fn AdminClientsPage() -> impl IntoView {
     view! {
         <AdminNav wide=true/>
         <DataCard
-            title="Clients"
+            title=td_string!(locale, admin.clients_title)
             here=paths::ADMIN_CLIENTS
             wide=true
             data=page
@@ -226,66 +227,74 @@ pub fn AdminClientsPage() -> impl IntoView {
                     .map(|c| view! { <DeleteClient client=c action=change/> });
                 let notice = changed().map(|c| {
                     let text = match c.as_str() {
-                        "rotate" => "Secret rotated: the old one no longer works.",
-                        "disable" => "Client disabled: its tokens stopped working.",
-                        "enable" => "Client enabled.",
-                        "delete" => "Client deleted.",
-                        _ => "Saved.",
+                        "rotate" => td_string!(locale, admin.rotated),
+                        "disable" => td_string!(locale, admin.client_disabled),
+                        "enable" => td_string!(locale, admin.client_enabled),
+                        "delete" => td_string!(locale, admin.client_deleted),
+                        _ => td_string!(locale, admin.saved),
                     };
                     view! { <p class="success" role="status">{text}</p> }
                 });
                 view! {
                     <p class="muted">
-                        "Apps that sign people in through Roster with OpenID Connect. They find \
-                         everything at " <code>"/.well-known/openid-configuration"</code> "."
+                        {td!(locale, admin.clients_intro)}
+                        <code>"/.well-known/openid-configuration"</code>
+                        "."
                     </p>
-                    <p class="actions"><a href="#new-client" class="button primary">"New client"</a></p>
+                    <p class="actions">
+                        <a href="#new-client" class="button primary">{td!(locale, admin.new_client)}</a>
+                    </p>
                     {notice}
                     {page.new_secret.map(|(client_id, secret)| view! { <NewSecret client_id secret/> })}
                     {confirm}
                     <FormMessage feedback=change_feedback/>
                     <ClientTable clients=page.clients action=change/>
-                    <h2 id="new-client">"New client"</h2>
+                    <h2 id="new-client">{td!(locale, admin.new_client)}</h2>
                     <ActionForm action=create>
                         <ReturnTo/>
                         <FormMessage feedback=feedback/>
-                        <Field label="Name" name="name" hint="As the consent page shows it." error=feedback.field("name")/>
+                        <Field
+                            label=td_string!(locale, admin.name)
+                            name="name"
+                            hint=td_string!(locale, admin.name_hint)
+                            error=feedback.field("name")
+                        />
                         <TextAreaField
-                            label="Redirect URIs"
+                            label=td_string!(locale, admin.redirect_uris)
                             name="redirect_uris"
                             rows=3
-                            hint="One a line, matched exactly: https://, or http:// on localhost."
+                            hint=td_string!(locale, admin.redirect_hint)
                             error=feedback.field("redirect_uris")
                         />
                         <TextAreaField
-                            label="Post-logout redirect URIs"
+                            label=td_string!(locale, admin.logout_uris)
                             name="post_logout_redirect_uris"
                             rows=2
-                            hint="One a line; where the app may send people after signing out. May be empty."
+                            hint=td_string!(locale, admin.logout_hint)
                             error=feedback.field("post_logout_redirect_uris")
                         />
                         <SelectField
-                            label="Client type"
+                            label=td_string!(locale, admin.client_type)
                             name="client_type"
                             options=vec![
-                                ("confidential".to_string(), "Confidential".to_string()),
-                                ("public".to_string(), "Public".to_string()),
+                                ("confidential".to_string(), td_string!(locale, admin.confidential).to_string()),
+                                ("public".to_string(), td_string!(locale, admin.public).to_string()),
                             ]
                             selected="confidential"
                             error=feedback.field("client_type")
                         />
                         <SelectField
-                            label="ID token signature"
+                            label=td_string!(locale, admin.id_token_signature)
                             name="id_token_alg"
                             options=vec![
-                                ("RS256".to_string(), "RS256 (RSA; every app accepts it)".to_string()),
-                                ("EdDSA".to_string(), "EdDSA (Ed25519; if the app supports it)".to_string()),
+                                ("RS256".to_string(), td_string!(locale, admin.rs256).to_string()),
+                                ("EdDSA".to_string(), td_string!(locale, admin.eddsa).to_string()),
                             ]
                             selected="RS256"
                             error=feedback.field("id_token_alg")
                         />
                         <fieldset class="field">
-                            <legend>"Scopes"</legend>
+                            <legend>{td!(locale, admin.scopes)}</legend>
                             <label class="check">
                                 <input type="checkbox" checked disabled/>
                                 " " <code>"openid"</code> " " {crate::oidc::shares(locale, OidcScope::OpenId)}
@@ -301,7 +310,7 @@ pub fn AdminClientsPage() -> impl IntoView {
                                 .collect_view()}
                             <p class="field-error" id="f-scopes-error">{move || feedback.field("scopes").get()}</p>
                         </fieldset>
-                        <SubmitButton label="Create client" pending=create.pending().into()/>
+                        <SubmitButton label=td_string!(locale, admin.create_client) pending=create.pending().into()/>
                     </ActionForm>
                 }
             }
@@ -312,14 +321,15 @@ pub fn AdminClientsPage() -> impl IntoView {
 /// A secret just made, shown once.
 #[component]
 fn NewSecret(client_id: String, secret: String) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <div class="notice new-token" role="status">
             <p>
-                <strong>"The client secret"</strong>
-                " — copy it now into the app's configuration: it is shown only this once and Roster keeps no copy."
+                <strong>{td!(locale, admin.the_secret)}</strong>
+                {td!(locale, admin.copy_secret)}
             </p>
-            <p>"Client ID " <code>{client_id}</code></p>
-            <label for="client-secret">"Client secret"</label>
+            <p>{td!(locale, admin.client_id)} " " <code>{client_id}</code></p>
+            <label for="client-secret">{td!(locale, admin.client_secret)}</label>
             <input id="client-secret" type="text" readonly value=secret class="token" spellcheck="false"/>
         </div>
     }
@@ -328,31 +338,36 @@ fn NewSecret(client_id: String, secret: String) -> impl IntoView {
 /// The clients, each with its actions.
 #[component]
 fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>) -> impl IntoView {
+    let locale = use_locale();
     if clients.is_empty() {
-        return view! { <p class="muted">"No clients yet."</p> }.into_any();
+        return view! { <p class="muted">{td!(locale, admin.no_clients)}</p> }.into_any();
     }
     let button = move |id: i64, change: &'static str, label: &'static str, name: String| {
+        let named = fill(
+            td_string!(locale, admin.action_named),
+            &[("action", &label), ("name", &name)],
+        );
         view! {
             <ActionForm action=action>
                 <ReturnTo/>
                 <input type="hidden" name="id" value=id.to_string()/>
                 <input type="hidden" name="change" value=change/>
-                <button type="submit" aria-label=format!("{label} {name}")>{label}</button>
+                <button type="submit" aria-label=named>{label}</button>
             </ActionForm>
         }
     };
     view! {
-        <TableWrap label="Clients">
+        <TableWrap label=td_string!(locale, admin.clients_title)>
             <table class="clients">
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Client ID"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Redirect URIs"</th>
-                        <th scope="col">"Scopes"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{td!(locale, admin.name)}</th>
+                        <th scope="col">{td!(locale, admin.client_id)}</th>
+                        <th scope="col">{td!(locale, admin.kind)}</th>
+                        <th scope="col">{td!(locale, admin.redirect_uris)}</th>
+                        <th scope="col">{td!(locale, admin.scopes)}</th>
+                        <th scope="col">{td!(locale, admin.status)}</th>
+                        <th scope="col"><span class="visually-hidden">{td!(locale, admin.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -364,18 +379,43 @@ fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>
                                 <tr>
                                     <td>{c.name.clone()}</td>
                                     <td><code>{c.client_id.clone()}</code></td>
-                                    <td>{if c.public { "Public" } else { "Confidential" }}</td>
-                                    <td>{c.redirect_uris.join("\n")}</td>
-                                    <td>{c.scopes.clone()}<br/><span class="muted">{format!("ID tokens {}", c.id_token_alg)}</span></td>
-                                    <td>{if c.disabled { "Disabled" } else { "Active" }}</td>
-                                    <td class="actions">
-                                        {(!c.public).then(|| button(c.id, "rotate", "Rotate secret", c.name.clone()))}
-                                        {if c.disabled {
-                                            button(c.id, "enable", "Enable", c.name.clone())
+                                    <td>
+                                        {if c.public {
+                                            td_string!(locale, admin.public)
                                         } else {
-                                            button(c.id, "disable", "Disable", c.name.clone())
+                                            td_string!(locale, admin.confidential)
                                         }}
-                                        <a class="button danger" href=delete_href aria-label=format!("Delete {}", c.name)>"Delete"</a>
+                                    </td>
+                                    <td>{c.redirect_uris.join("\n")}</td>
+                                    <td>
+                                        {c.scopes.clone()}
+                                        <br/>
+                                        <span class="muted">
+                                            {fill(td_string!(locale, admin.id_tokens_alg), &[("alg", &c.id_token_alg)])}
+                                        </span>
+                                    </td>
+                                    <td>
+                                        {if c.disabled {
+                                            td_string!(locale, admin.status_disabled)
+                                        } else {
+                                            td_string!(locale, admin.status_active)
+                                        }}
+                                    </td>
+                                    <td class="actions">
+                                        {(!c.public)
+                                            .then(|| button(c.id, "rotate", td_string!(locale, admin.rotate_secret), c.name.clone()))}
+                                        {if c.disabled {
+                                            button(c.id, "enable", td_string!(locale, admin.enable), c.name.clone())
+                                        } else {
+                                            button(c.id, "disable", td_string!(locale, admin.disable), c.name.clone())
+                                        }}
+                                        <a
+                                            class="button danger"
+                                            href=delete_href
+                                            aria-label=fill(td_string!(locale, admin.delete_named), &[("name", &c.name)])
+                                        >
+                                            {td!(locale, admin.delete)}
+                                        </a>
                                     </td>
                                 </tr>
                             }
@@ -391,17 +431,22 @@ fn ClientTable(clients: Vec<ClientView>, action: ServerAction<AdminChangeClient>
 /// "Delete {name} for good?" with "Delete client" and "Cancel".
 #[component]
 fn DeleteClient(client: ClientView, action: ServerAction<AdminChangeClient>) -> impl IntoView {
+    let locale = use_locale();
+    let question = fill(
+        td_string!(locale, admin.delete_client_question),
+        &[("name", &client.name)],
+    );
     view! {
         <section class="confirm" aria-labelledby="delete-client-heading">
-            <h2 id="delete-client-heading">{format!("Delete {} for good?", client.name)}</h2>
-            <p class="muted">"People signed in through it keep nothing: its grants and tokens end. This cannot be undone."</p>
+            <h2 id="delete-client-heading">{question}</h2>
+            <p class="muted">{td!(locale, admin.delete_client_explained)}</p>
             <ActionForm action=action>
                 <ReturnTo/>
                 <input type="hidden" name="id" value=client.id.to_string()/>
                 <input type="hidden" name="change" value="delete"/>
-                <button type="submit" class="danger">"Delete client"</button>
+                <button type="submit" class="danger">{td!(locale, admin.delete_client)}</button>
                 " "
-                <a href=paths::ADMIN_CLIENTS>"Cancel"</a>
+                <a href=paths::ADMIN_CLIENTS>{td!(locale, admin.cancel)}</a>
             </ActionForm>
         </section>
     }

@@ -5,13 +5,14 @@
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::ui::{AdminNav, Pager};
+use super::ui::{mail_state_label, AdminNav, Pager};
 use crate::{
     components::{
         saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SelectField,
         SubmitButton, TableWrap,
     },
     domain::MailState,
+    i18n::{fill, td, td_string, use_locale},
     mail::{
         api::{admin_outbox, AdminRetryMail, AdminTestMail},
         MailView, OutboxPage, OutboxQuery, PAGE_SIZE,
@@ -35,62 +36,78 @@ pub fn AdminOutboxPage() -> impl IntoView {
     let saves = cx.saves();
     let mails = Resource::new(move || (query.get(), saves.get()), |(q, _)| admin_outbox(q));
     let none = || Signal::derive(|| None::<String>);
+    let locale = use_locale();
     view! {
         <AdminNav wide=true/>
         <DataCard
-            title="Outbox"
+            title=td_string!(locale, admin.outbox_title)
             here=paths::ADMIN_OUTBOX
             wide=true
             data=mails
             content=move |page: OutboxPage| {
                 let state = query.get_untracked();
-                let mut states = vec![(String::new(), "Any".to_string())];
-                states.extend(MailState::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())));
+                let mut states = vec![(String::new(), td_string!(locale, admin.any).to_string())];
+                states.extend(
+                    MailState::ALL
+                        .iter()
+                        .map(|s| (s.as_str().to_string(), mail_state_label(locale, *s).to_string())),
+                );
                 let first = (page.page - 1) * PAGE_SIZE + 1;
+                let last = first - 1 + page.rows.len() as u32;
                 let summary = if page.total == 0 {
-                    "No mails match.".to_string()
+                    td_string!(locale, admin.no_mails).to_string()
                 } else {
-                    format!("Showing {first}–{} of {} mails", first - 1 + page.rows.len() as u32, page.total)
+                    let text = td_string!(locale, admin.showing_mails);
+                    fill(text, &[("first", &first), ("last", &last), ("total", &page.total)])
                 };
                 let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
                 let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
                 view! {
                     {(!page.smtp).then(|| view! {
-                        <p class="notice" role="status">
-                            "No mail server is configured (ROSTER_SMTP_URL): nothing is sent. \
-                             Mails wait here, links included, so you can pass them on."
-                        </p>
+                        <p class="notice" role="status">{td!(locale, admin.no_smtp)}</p>
                     })}
                     <Show when=move || tested.get()>
-                        <p class="success" role="status">"Test mail written to the outbox"</p>
+                        <p class="success" role="status">{td!(locale, admin.test_written)}</p>
                     </Show>
                     <Show when=move || retried.get()>
-                        <p class="success" role="status">"The mail will be tried again"</p>
+                        <p class="success" role="status">{td!(locale, admin.will_retry)}</p>
                     </Show>
                     <FormMessage feedback=retry_feedback/>
                     <ActionForm action=test>
                         <ReturnTo/>
                         <p class="actions">
-                            <SubmitButton label="Send test mail" pending=test.pending().into()/>
+                            <SubmitButton label=td_string!(locale, admin.send_test) pending=test.pending().into()/>
                         </p>
                     </ActionForm>
                     <Form method="GET" action=paths::ADMIN_OUTBOX>
                         <div class="filters">
-                            <Field label="Address" name="address" kind="search" value=state.address.clone() error=none()/>
-                            <SelectField label="State" name="state" options=states selected=state.state.clone() error=none()/>
-                            <button type="submit">"Apply"</button>
+                            <Field
+                                label=td_string!(locale, admin.address)
+                                name="address"
+                                kind="search"
+                                value=state.address.clone()
+                                error=none()
+                            />
+                            <SelectField
+                                label=td_string!(locale, admin.state)
+                                name="state"
+                                options=states
+                                selected=state.state.clone()
+                                error=none()
+                            />
+                            <button type="submit">{td!(locale, admin.apply)}</button>
                         </div>
                     </Form>
                     <p class="muted" role="status">{summary}</p>
-                    <TableWrap label="Mail">
+                    <TableWrap label=td_string!(locale, admin.mail)>
                         <table class="outbox">
                             <thead>
                                 <tr>
-                                    <th scope="col">"Written"</th>
-                                    <th scope="col">"To"</th>
-                                    <th scope="col">"Subject"</th>
-                                    <th scope="col">"State"</th>
-                                    <th scope="col">"Action"</th>
+                                    <th scope="col">{td!(locale, admin.written)}</th>
+                                    <th scope="col">{td!(locale, admin.to_address)}</th>
+                                    <th scope="col">{td!(locale, admin.subject)}</th>
+                                    <th scope="col">{td!(locale, admin.state)}</th>
+                                    <th scope="col">{td!(locale, admin.action)}</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -110,14 +127,15 @@ pub fn AdminOutboxPage() -> impl IntoView {
 #[component]
 fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView {
     let failed = mail.state == MailState::Failed;
+    let locale = use_locale();
     let when = match (mail.state, mail.when) {
-        (MailState::Pending, Some(at)) => format!(" · next try {at}"),
+        (MailState::Pending, Some(at)) => fill(td_string!(locale, admin.next_try), &[("at", &at)]),
         (MailState::Sent, Some(at)) => format!(" · {at}"),
         _ => String::new(),
     };
     let attempts = match mail.attempts {
-        1 => "1 attempt".to_string(),
-        n => format!("{n} attempts"),
+        1 => td_string!(locale, admin.one_attempt).to_string(),
+        n => fill(td_string!(locale, admin.attempts), &[("count", &n)]),
     };
     view! {
         <tr>
@@ -131,7 +149,7 @@ fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView
                 <code class="muted">{mail.kind.as_str()}</code>
             </td>
             <td>
-                {mail.state.label()}{when}
+                {mail_state_label(locale, mail.state)}{when}
                 <br/>
                 <span class="muted">{attempts}</span>
                 {mail.last_error.map(|e| view! { <br/><span class="error">{e}</span> })}
@@ -141,7 +159,7 @@ fn MailRow(mail: MailView, retry: ServerAction<AdminRetryMail>) -> impl IntoView
                     <ActionForm action=retry>
                         <ReturnTo/>
                         <input type="hidden" name="id" value=mail.id.to_string()/>
-                        <button type="submit">"Retry"</button>
+                        <button type="submit">{td!(locale, admin.retry)}</button>
                     </ActionForm>
                 })}
             </td>

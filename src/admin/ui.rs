@@ -25,9 +25,57 @@ use crate::{
         lazy_page, saved_signal, DataCard, Field, Forbidden, FormFeedback, FormMessage, ReturnTo,
         SelectField, SubmitButton, TableWrap, TextAreaField,
     },
-    domain::{AccountStatus, Role},
+    domain::{AccountStatus, MailState, Role},
+    i18n::{fill, td, td_string, use_locale, Locale},
     paths::{self, Route as Path},
 };
+
+/// `role` as the console names it in `locale`.
+pub fn role_label(locale: Locale, role: Role) -> &'static str {
+    match role {
+        Role::User => td_string!(locale, admin.role_user),
+        Role::Admin => td_string!(locale, admin.role_admin),
+    }
+}
+
+/// `status` as the console names it in `locale`.
+pub fn status_label(locale: Locale, status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Active => td_string!(locale, admin.status_active),
+        AccountStatus::Disabled => td_string!(locale, admin.status_disabled),
+    }
+}
+
+/// A mail's state as the outbox names it in `locale`.
+pub fn mail_state_label(locale: Locale, state: MailState) -> &'static str {
+    match state {
+        MailState::Pending => td_string!(locale, admin.mail_pending),
+        MailState::Sent => td_string!(locale, admin.mail_sent),
+        MailState::Failed => td_string!(locale, admin.mail_failed),
+    }
+}
+
+/// A sortable column's heading in `locale`.
+fn sort_label(locale: Locale, key: SortKey) -> &'static str {
+    match key {
+        SortKey::Name => td_string!(locale, admin.sort_name),
+        SortKey::Email => td_string!(locale, admin.sort_email),
+        SortKey::Role => td_string!(locale, admin.sort_role),
+        SortKey::Status => td_string!(locale, admin.sort_status),
+        SortKey::Created => td_string!(locale, admin.sort_created),
+        SortKey::LastLogin => td_string!(locale, admin.sort_last_login),
+    }
+}
+
+/// "Any" first, then `(value, label)` of each option: a filter's choices.
+fn with_any(locale: Locale, any: bool, options: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut all = Vec::with_capacity(options.len() + 1);
+    if any {
+        all.push((String::new(), td_string!(locale, admin.any).to_string()));
+    }
+    all.extend(options);
+    all
+}
 
 /// The admin console's pages.
 #[component(transparent)]
@@ -61,37 +109,39 @@ lazy_page!(AdminNewUserRoute => AdminNewUserPage);
 lazy_page!(AdminImportRoute => AdminImportPage);
 lazy_page!(AdminUserRoute => AdminUserPage);
 
-fn role_options(any: bool) -> Vec<(String, String)> {
-    let mut options: Vec<(String, String)> = Role::ALL
+fn role_options(locale: Locale, any: bool) -> Vec<(String, String)> {
+    let roles = Role::ALL
         .iter()
-        .map(|r| (r.as_str().to_string(), r.label().to_string()))
-        .collect();
-    if any {
-        options.insert(0, (String::new(), "Any".to_string()));
-    }
-    options
+        .map(|r| (r.as_str().to_string(), role_label(locale, *r).to_string()));
+    with_any(locale, any, roles.collect())
 }
 
-fn status_options(any: bool) -> Vec<(String, String)> {
-    let mut options: Vec<(String, String)> = AccountStatus::ALL
+fn status_options(locale: Locale, any: bool) -> Vec<(String, String)> {
+    let statuses = AccountStatus::ALL
         .iter()
-        .map(|s| (s.as_str().to_string(), s.label().to_string()))
-        .collect();
-    if any {
-        options.insert(0, (String::new(), "Any".to_string()));
-    }
-    options
+        .map(|s| (s.as_str().to_string(), status_label(locale, *s).to_string()));
+    with_any(locale, any, statuses.collect())
+}
+
+/// A yes/no filter: "Any", then `yes` and `no` labelled `labels`.
+fn yes_no_options(locale: Locale, labels: (&str, &str)) -> Vec<(String, String)> {
+    let options = vec![
+        ("yes".to_string(), labels.0.to_string()),
+        ("no".to_string(), labels.1.to_string()),
+    ];
+    with_any(locale, true, options)
 }
 
 /// Links between the admin pages.
 #[component]
 pub fn AdminNav(#[prop(optional)] wide: bool) -> impl IntoView {
+    let locale = use_locale();
     view! {
-        <nav class="tabs" class:wide=wide aria-label="Admin">
-            <A href=paths::ADMIN_USERS>"Users"</A>
-            <A href=paths::ADMIN_AUDIT>"Audit"</A>
-            <A href=paths::ADMIN_OUTBOX>"Outbox"</A>
-            <A href=paths::ADMIN_CLIENTS>"Clients"</A>
+        <nav class="tabs" class:wide=wide aria-label=td_string!(locale, admin.nav_label)>
+            <A href=paths::ADMIN_USERS>{td!(locale, admin.nav_users)}</A>
+            <A href=paths::ADMIN_AUDIT>{td!(locale, admin.nav_audit)}</A>
+            <A href=paths::ADMIN_OUTBOX>{td!(locale, admin.nav_outbox)}</A>
+            <A href=paths::ADMIN_CLIENTS>{td!(locale, admin.nav_clients)}</A>
         </nav>
     }
 }
@@ -104,25 +154,26 @@ pub fn AdminUsersPage() -> impl IntoView {
     let query = Memo::new(move |_| query_map.with(|q| UserListQuery::from_params(|k| q.get(k))));
     let users = Resource::new(move || query.get(), admin_users);
     let deleted = move || query_map.with(|q| q.get("deleted").is_some());
+    let locale = use_locale();
     view! {
         <AdminNav wide=true/>
         <DataCard
-            title="Users"
+            title=td_string!(locale, admin.users_title)
             here=paths::ADMIN_USERS
             wide=true
             data=users
             content=move |page: UserPage| {
                 let state = query.get_untracked();
                 view! {
-                    {deleted().then(|| view! { <p class="success" role="status">"User deleted"</p> })}
+                    {deleted().then(|| view! { <p class="success" role="status">{td!(locale, admin.user_deleted)}</p> })}
                     <p class="actions">
-                        <A href=paths::ADMIN_USERS_NEW attr:class="button primary">"New user"</A>
-                        <A href=paths::ADMIN_USERS_IMPORT attr:class="button">"Import CSV"</A>
+                        <A href=paths::ADMIN_USERS_NEW attr:class="button primary">{td!(locale, admin.new_user)}</A>
+                        <A href=paths::ADMIN_USERS_IMPORT attr:class="button">{td!(locale, admin.import_csv)}</A>
                         <a href=state.export_href(false) download rel="external" class="button">
-                            "Export CSV"
+                            {td!(locale, admin.export_csv)}
                         </a>
                         <a href=state.export_href(true) download rel="external" class="button">
-                            "Export JSON"
+                            {td!(locale, admin.export_json)}
                         </a>
                     </p>
                     <SearchForm state=state.clone()/>
@@ -136,32 +187,32 @@ pub fn AdminUsersPage() -> impl IntoView {
 /// The search box and filters: a GET form to `/admin/users`, keeping the sort order.
 #[component]
 fn SearchForm(state: UserListQuery) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <Form method="GET" action=paths::ADMIN_USERS>
             <div class="filters">
-                <Field label="Search" name="q" kind="search" value=state.q.clone() error=Signal::derive(|| None)/>
+                <Field label=td_string!(locale, admin.search) name="q" kind="search" value=state.q.clone() error=Signal::derive(|| None)/>
                 <SelectField
-                    label="Role"
+                    label=td_string!(locale, admin.role)
                     name="role"
-                    options=role_options(true)
+                    options=role_options(locale, true)
                     selected=state.role.map_or("", |r| r.as_str())
                     error=Signal::derive(|| None)
                 />
                 <SelectField
-                    label="Status"
+                    label=td_string!(locale, admin.status)
                     name="status"
-                    options=status_options(true)
+                    options=status_options(locale, true)
                     selected=state.status.map_or("", |s| s.as_str())
                     error=Signal::derive(|| None)
                 />
                 <SelectField
-                    label="Verified"
+                    label=td_string!(locale, admin.verified)
                     name="verified"
-                    options=vec![
-                        (String::new(), "Any".to_string()),
-                        ("yes".to_string(), "Yes".to_string()),
-                        ("no".to_string(), "No".to_string()),
-                    ]
+                    options=yes_no_options(
+                        locale,
+                        (td_string!(locale, admin.yes), td_string!(locale, admin.no)),
+                    )
                     selected=match state.verified {
                         Some(true) => "yes",
                         Some(false) => "no",
@@ -170,13 +221,12 @@ fn SearchForm(state: UserListQuery) -> impl IntoView {
                     error=Signal::derive(|| None)
                 />
                 <SelectField
-                    label="Two-factor"
+                    label=td_string!(locale, admin.two_factor)
                     name="two_factor"
-                    options=vec![
-                        (String::new(), "Any".to_string()),
-                        ("yes".to_string(), "On".to_string()),
-                        ("no".to_string(), "Off".to_string()),
-                    ]
+                    options=yes_no_options(
+                        locale,
+                        (td_string!(locale, admin.on), td_string!(locale, admin.off)),
+                    )
                     selected=match state.two_factor {
                         Some(true) => "yes",
                         Some(false) => "no",
@@ -186,7 +236,7 @@ fn SearchForm(state: UserListQuery) -> impl IntoView {
                 />
                 <input type="hidden" name="sort" value=state.sort.as_str()/>
                 <input type="hidden" name="dir" value=if state.desc { "desc" } else { "asc" }/>
-                <button type="submit">"Apply"</button>
+                <button type="submit">{td!(locale, admin.apply)}</button>
             </div>
         </Form>
     }
@@ -197,10 +247,15 @@ fn SearchForm(state: UserListQuery) -> impl IntoView {
 fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
     let first = (page.page - 1) * PAGE_SIZE + 1;
     let last = first - 1 + page.rows.len() as u32;
+    let locale = use_locale();
     let summary = if page.total == 0 {
-        "No users match.".to_string()
+        td_string!(locale, admin.no_users).to_string()
     } else {
-        format!("Showing {first}–{last} of {} users", page.total)
+        let text = td_string!(locale, admin.showing_users);
+        fill(
+            text,
+            &[("first", &first), ("last", &last), ("total", &page.total)],
+        )
     };
     let headings = SortKey::ALL
         .into_iter()
@@ -213,7 +268,7 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
             let arrow = sorted.map(|s| if s == "descending" { " ↓" } else { " ↑" });
             view! {
                 <th scope="col" aria-sort=sorted>
-                    <A href=state.sorted_by(key).href()>{key.label()} {arrow}</A>
+                    <A href=state.sorted_by(key).href()>{sort_label(locale, key)} {arrow}</A>
                 </th>
             }
         })
@@ -228,12 +283,12 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
                         <A href=paths::admin_user(u.id)>{u.display_name}</A>
                     </td>
                     <td>{u.email}</td>
-                    <td>{u.role.label()}</td>
-                    <td>{u.status.label()}</td>
+                    <td>{role_label(locale, u.role)}</td>
+                    <td>{status_label(locale, u.status)}</td>
                     <td>{u.created}</td>
-                    <td>{u.last_login.unwrap_or_else(|| "Never".into())}</td>
-                    <td>{if u.verified { "Yes" } else { "No" }}</td>
-                    <td>{if u.two_factor { "On" } else { "Off" }}</td>
+                    <td>{u.last_login.unwrap_or_else(|| td_string!(locale, admin.never).into())}</td>
+                    <td>{if u.verified { td_string!(locale, admin.yes) } else { td_string!(locale, admin.no) }}</td>
+                    <td>{if u.two_factor { td_string!(locale, admin.on) } else { td_string!(locale, admin.off) }}</td>
                 </tr>
             }
         })
@@ -242,10 +297,14 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
     let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
     view! {
         <p class="muted" role="status">{summary}</p>
-        <TableWrap label="Users">
+        <TableWrap label=td_string!(locale, admin.users_title)>
             <table class="users">
                 <thead>
-                    <tr>{headings} <th scope="col">"Verified"</th> <th scope="col">"Two-factor"</th></tr>
+                    <tr>
+                        {headings}
+                        <th scope="col">{td!(locale, admin.verified)}</th>
+                        <th scope="col">{td!(locale, admin.two_factor)}</th>
+                    </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -262,15 +321,20 @@ pub fn Pager(
     previous: Option<String>,
     next: Option<String>,
 ) -> impl IntoView {
+    let locale = use_locale();
     let link = |href: Option<String>, rel: &'static str, label: &'static str| match href {
         Some(href) => view! { <A href=href attr:rel=rel>{label}</A> }.into_any(),
         None => view! { <span aria-disabled="true">{label}</span> }.into_any(),
     };
+    let where_ = fill(
+        td_string!(locale, admin.page_of),
+        &[("page", &page), ("pages", &pages)],
+    );
     view! {
-        <nav class="pager" aria-label="Pages">
-            {link(previous, "prev", "Previous")}
-            <span>{format!("Page {page} of {pages}")}</span>
-            {link(next, "next", "Next")}
+        <nav class="pager" aria-label=td_string!(locale, admin.pages)>
+            {link(previous, "prev", td_string!(locale, admin.previous))}
+            <span>{where_}</span>
+            {link(next, "next", td_string!(locale, admin.next))}
         </nav>
     }
 }
@@ -289,35 +353,41 @@ pub fn AdminNewUserPage() -> impl IntoView {
             .get()
             .map(|v| v.ok().flatten().is_some_and(|v| v.is_admin()))
     };
+    let locale = use_locale();
     view! {
-        <Title text="New user"/>
+        <Title text=td_string!(locale, admin.new_user_title)/>
         <section class="card">
-            <h1>"New user"</h1>
+            <h1>{td!(locale, admin.new_user_title)}</h1>
             <Transition fallback=|| ()>
                 {move || (is_admin() == Some(false)).then(|| view! { <Forbidden/> })}
             </Transition>
-            <p><A href=paths::ADMIN_USERS>"Back to users"</A></p>
+            <p><A href=paths::ADMIN_USERS>{td!(locale, admin.back_to_users)}</A></p>
             <ActionForm action=action>
                 <ReturnTo/>
                 <FormMessage feedback=feedback/>
-                <Field label="Email" name="email" autocomplete="off" error=feedback.field("email")/>
-                <Field label="Display name" name="display_name" autocomplete="off" error=feedback.field("display_name")/>
+                <Field label=td_string!(locale, admin.email) name="email" autocomplete="off" error=feedback.field("email")/>
+                <Field
+                    label=td_string!(locale, admin.display_name)
+                    name="display_name"
+                    autocomplete="off"
+                    error=feedback.field("display_name")
+                />
                 <SelectField
-                    label="Role"
+                    label=td_string!(locale, admin.role)
                     name="role"
-                    options=role_options(false)
+                    options=role_options(locale, false)
                     selected="user"
                     error=feedback.field("role")
                 />
                 <Field
-                    label="Password"
+                    label=td_string!(locale, admin.password)
                     name="password"
                     kind="password"
                     autocomplete="new-password"
-                    hint="12 to 128 characters; they can change it after signing in."
+                    hint=td_string!(locale, admin.password_hint)
                     error=feedback.field("password")
                 />
-                <SubmitButton label="Create user" pending=action.pending().into() on_click=check/>
+                <SubmitButton label=td_string!(locale, admin.create_user) pending=action.pending().into() on_click=check/>
             </ActionForm>
         </section>
     }
@@ -362,10 +432,11 @@ pub fn AdminUserPage() -> impl IntoView {
     let check = Callback::new(
         feedback.check_before_submit(|f: &UserEditForm| f.parse().err().unwrap_or_default()),
     );
+    let locale = use_locale();
     view! {
         <AdminNav/>
         <DataCard
-            title="Edit user"
+            title=td_string!(locale, admin.edit_user)
             here=paths::ADMIN_USERS
             data=user
             content=move |u: UserDetail| {
@@ -373,108 +444,117 @@ pub fn AdminUserPage() -> impl IntoView {
                 let who = format!("{} ({})", u.display_name, u.email);
                 view! {
                     <p class="muted">
-                        {u.email.clone()} " · created " {u.created.clone()} " · last sign-in "
-                        {u.last_login.clone().unwrap_or_else(|| "never".into())}
+                        {fill(
+                            td_string!(locale, admin.user_facts),
+                            &[
+                                ("email", &u.email),
+                                ("created", &u.created),
+                                (
+                                    "last",
+                                    &u.last_login.clone().unwrap_or_else(|| td_string!(locale, admin.never_lower).into()),
+                                ),
+                            ],
+                        )}
                     </p>
-                    {created().then(|| view! { <p class="success" role="status">"User created"</p> })}
+                    {created().then(|| view! { <p class="success" role="status">{td!(locale, admin.user_created)}</p> })}
                     {u.one_time_password.clone().map(|password| view! {
                         <div class="notice" role="status">
-                            <p>"Password reset. Give this one-time password to the person; it is shown only now:"</p>
+                            <p>{td!(locale, admin.password_reset_notice)}</p>
                             <p><code class="secret">{password}</code></p>
-                            <p class="muted">"They must choose a new password when they sign in."</p>
+                            <p class="muted">{td!(locale, admin.must_choose)}</p>
                         </div>
                     })}
                     <ActionForm action=save>
                         <ReturnTo/>
                         <FormMessage feedback=feedback/>
                         <Show when=move || saved.get()>
-                            <p class="success" role="status">"Changes saved"</p>
+                            <p class="success" role="status">{td!(locale, admin.changes_saved)}</p>
                         </Show>
                         <input type="hidden" name="id" value=uid.to_string()/>
-                        <Field label="Display name" name="display_name" value=u.display_name.clone()
+                        <Field label=td_string!(locale, admin.display_name) name="display_name" value=u.display_name.clone()
                             error=feedback.field("display_name")/>
-                        <TextAreaField label="Bio" name="bio" value=u.bio.clone() error=feedback.field("bio")/>
-                        <Field label="Location" name="location" value=u.location.clone() error=feedback.field("location")/>
-                        <Field label="Website" name="website" value=u.website.clone() inputmode="url" error=feedback.field("website")/>
-                        <SelectField label="Role" name="role" options=role_options(false) selected=u.role.as_str() error=feedback.field("role")/>
-                        <SelectField label="Status" name="status" options=status_options(false) selected=u.status.as_str() error=feedback.field("status")/>
-                        {u.is_self.then(|| view! { <p class="hint">"This is your own account: you cannot demote, disable or delete it here."</p> })}
-                        <SubmitButton label="Save changes" pending=save.pending().into() on_click=check/>
+                        <TextAreaField label=td_string!(locale, admin.bio) name="bio" value=u.bio.clone() error=feedback.field("bio")/>
+                        <Field label=td_string!(locale, admin.location) name="location" value=u.location.clone() error=feedback.field("location")/>
+                        <Field label=td_string!(locale, admin.website) name="website" value=u.website.clone() inputmode="url" error=feedback.field("website")/>
+                        <SelectField label=td_string!(locale, admin.role) name="role" options=role_options(locale, false) selected=u.role.as_str() error=feedback.field("role")/>
+                        <SelectField label=td_string!(locale, admin.status) name="status" options=status_options(locale, false) selected=u.status.as_str() error=feedback.field("status")/>
+                        {u.is_self.then(|| view! { <p class="hint">{td!(locale, admin.own_account)}</p> })}
+                        <SubmitButton label=td_string!(locale, admin.save_changes) pending=save.pending().into() on_click=check/>
                     </ActionForm>
 
-                    <h2>"Sessions"</h2>
+                    <h2>{td!(locale, admin.sessions)}</h2>
                     <p class="muted">
-                        {format!("{} active session(s).", u.active_sessions)}
-                        " Signing out everywhere ends them all and revokes their personal access tokens."
+                        {fill(td_string!(locale, admin.active_sessions), &[("count", &u.active_sessions)])}
+                        {td!(locale, admin.sign_out_explained)}
                     </p>
                     <Show when=move || signed_out.get()>
-                        <p class="success" role="status">"Signed out everywhere"</p>
+                        <p class="success" role="status">{td!(locale, admin.signed_out_everywhere)}</p>
                     </Show>
                     <ActionForm action=sign_out>
                         <ReturnTo/>
                         <input type="hidden" name="id" value=uid.to_string()/>
-                        <SubmitButton label="Sign out everywhere" pending=sign_out.pending().into()/>
+                        <SubmitButton label=td_string!(locale, admin.sign_out_everywhere) pending=sign_out.pending().into()/>
                     </ActionForm>
 
-                    <h2>"Password"</h2>
+                    <h2>{td!(locale, admin.password_heading)}</h2>
                     <p class="muted">
                         {if u.must_change_password {
-                            "Waiting for them to choose a new password."
+                            td_string!(locale, admin.waiting_for_password)
                         } else {
-                            "Resetting gives a one-time password, signs them out everywhere and revokes their personal access tokens."
+                            td_string!(locale, admin.reset_explained)
                         }}
                     </p>
                     <ActionForm action=reset>
                         <ReturnTo/>
                         <input type="hidden" name="id" value=uid.to_string()/>
-                        <SubmitButton label="Reset password" pending=reset.pending().into()/>
+                        <SubmitButton label=td_string!(locale, admin.reset_password) pending=reset.pending().into()/>
                     </ActionForm>
-                    <p class="muted">"Or mail them a link to choose a new password themselves (it works for 1 hour)."</p>
+                    <p class="muted">{td!(locale, admin.or_mail_link)}</p>
                     <Show when=move || link_sent.get()>
-                        <p class="success" role="status">"Reset link sent"</p>
+                        <p class="success" role="status">{td!(locale, admin.link_sent)}</p>
                     </Show>
                     <ActionForm action=send_link>
                         <ReturnTo/>
                         <input type="hidden" name="id" value=uid.to_string()/>
-                        <SubmitButton label="Send password reset link" pending=send_link.pending().into()/>
+                        <SubmitButton label=td_string!(locale, admin.send_link) pending=send_link.pending().into()/>
                     </ActionForm>
 
-                    <h2>"Email address"</h2>
+                    <h2>{td!(locale, admin.email_heading)}</h2>
                     <p class="muted">
-                        {if u.verified { "Confirmed." } else { "Not confirmed yet." }}
+                        {if u.verified { td_string!(locale, admin.confirmed) } else { td_string!(locale, admin.not_confirmed) }}
                     </p>
                     <Show when=move || verification_sent.get()>
-                        <p class="success" role="status">"Verification email sent"</p>
+                        <p class="success" role="status">{td!(locale, admin.verification_sent)}</p>
                     </Show>
                     {(!u.verified).then(|| view! {
                         <ActionForm action=resend>
                             <ReturnTo/>
                             <FormMessage feedback=resend_feedback/>
                             <input type="hidden" name="id" value=uid.to_string()/>
-                            <SubmitButton label="Resend verification" pending=resend.pending().into()/>
+                            <SubmitButton label=td_string!(locale, admin.resend_verification) pending=resend.pending().into()/>
                         </ActionForm>
                     })}
 
-                    <h2>"Two-factor sign-in"</h2>
+                    <h2>{td!(locale, admin.two_factor_heading)}</h2>
                     <p class="muted">
                         {if u.two_factor {
-                            "On. Resetting removes their authenticator app, passkeys and recovery codes and signs them out everywhere, for someone who lost their device and codes."
+                            td_string!(locale, admin.two_factor_on)
                         } else {
-                            "Off: they sign in with a password alone."
+                            td_string!(locale, admin.two_factor_off)
                         }}
                     </p>
                     <Show when=move || two_factor_reset.get()>
-                        <p class="success" role="status">"Two-factor sign-in reset"</p>
+                        <p class="success" role="status">{td!(locale, admin.two_factor_was_reset)}</p>
                     </Show>
                     {u.two_factor.then(|| view! {
                         <ActionForm action=reset_two_factor>
                             <ReturnTo/>
                             <input type="hidden" name="id" value=uid.to_string()/>
-                            <SubmitButton label="Reset two-factor" pending=reset_two_factor.pending().into()/>
+                            <SubmitButton label=td_string!(locale, admin.reset_two_factor) pending=reset_two_factor.pending().into()/>
                         </ActionForm>
                     })}
 
-                    <h2>"Delete"</h2>
+                    <h2>{td!(locale, admin.delete_heading)}</h2>
                     <DeleteUser
                         id=uid
                         who=who
@@ -498,18 +578,17 @@ fn DeleteUser(
 ) -> impl IntoView {
     let feedback = FormFeedback::new(action);
     let page = paths::admin_user(id);
+    let locale = use_locale();
     move || {
         let page = page.clone();
-        let question = format!("Delete {who} for good?");
+        let question = fill(td_string!(locale, admin.delete_question), &[("who", &who)]);
         if confirming.get() {
             view! {
                 <div class="confirm" role="alertdialog" aria-labelledby="confirm-title">
                     <p id="confirm-title">
                         <strong>{question}</strong>
                     </p>
-                    <p class="muted">
-                        "Their sessions end and their account and profile are removed. This cannot be undone."
-                    </p>
+                    <p class="muted">{td!(locale, admin.delete_explained)}</p>
                     <ActionForm action=action>
                         <ReturnTo/>
                         <FormMessage feedback=feedback/>
@@ -517,8 +596,8 @@ fn DeleteUser(
                         <input type="hidden" name="id" value=id.to_string()/>
                         <input type="hidden" name="confirm" value="yes"/>
                         <p class="actions">
-                            <button type="submit" class="danger">"Yes, delete user"</button>
-                            <A href=page attr:class="button">"Cancel"</A>
+                            <button type="submit" class="danger">{td!(locale, admin.yes_delete_user)}</button>
+                            <A href=page attr:class="button">{td!(locale, admin.cancel)}</A>
                         </p>
                     </ActionForm>
                 </div>
@@ -528,7 +607,7 @@ fn DeleteUser(
             view! {
                 <Form method="GET" action=page>
                     <input type="hidden" name="confirm" value="delete"/>
-                    <button type="submit" class="danger">"Delete user"</button>
+                    <button type="submit" class="danger">{td!(locale, admin.delete_user)}</button>
                 </Form>
             }
             .into_any()
@@ -544,47 +623,62 @@ pub fn AdminAuditPage() -> impl IntoView {
     let query = Memo::new(move |_| query_map.with(|q| AuditQuery::from_params(|k| q.get(k))));
     let events = Resource::new(move || query.get(), admin_audit);
     let none = || Signal::derive(|| None::<String>);
+    let locale = use_locale();
     view! {
         <AdminNav wide=true/>
         <DataCard
-            title="Audit"
+            title=td_string!(locale, admin.audit_title)
             here=paths::ADMIN_AUDIT
             wide=true
             data=events
             content=move |page: AuditPage| {
                 let state = query.get_untracked();
-                let mut actions = vec![(String::new(), "Any".to_string())];
-                actions.extend(page.actions.iter().map(|a| (a.clone(), a.clone())));
+                let actions = page.actions.iter().map(|a| (a.clone(), a.clone())).collect();
+                let actions = with_any(locale, true, actions);
                 let first = (page.page - 1) * crate::audit::PAGE_SIZE + 1;
+                let last = first - 1 + page.rows.len() as u32;
                 let summary = if page.total == 0 {
-                    "No events match.".to_string()
+                    td_string!(locale, admin.no_events).to_string()
                 } else {
-                    format!("Showing {first}–{} of {} events", first - 1 + page.rows.len() as u32, page.total)
+                    let text = td_string!(locale, admin.showing_events);
+                    fill(text, &[("first", &first), ("last", &last), ("total", &page.total)])
                 };
                 let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
                 let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
                 view! {
                     <Form method="GET" action=paths::ADMIN_AUDIT>
                         <div class="filters">
-                            <Field label="Actor" name="actor" value=state.actor.clone() hint="Email or user id" error=none()/>
-                            <SelectField label="Action" name="action" options=actions selected=state.action.clone() error=none()/>
-                            <Field label="Target" name="target" value=state.target.clone() hint="Email or user id" error=none()/>
-                            <Field label="From" name="from" kind="date" value=state.from.clone() error=none()/>
-                            <Field label="To" name="to" kind="date" value=state.to.clone() error=none()/>
-                            <button type="submit">"Apply"</button>
+                            <Field
+                                label=td_string!(locale, admin.actor)
+                                name="actor"
+                                value=state.actor.clone()
+                                hint=td_string!(locale, admin.email_or_id)
+                                error=none()
+                            />
+                            <SelectField label=td_string!(locale, admin.action) name="action" options=actions selected=state.action.clone() error=none()/>
+                            <Field
+                                label=td_string!(locale, admin.target)
+                                name="target"
+                                value=state.target.clone()
+                                hint=td_string!(locale, admin.email_or_id)
+                                error=none()
+                            />
+                            <Field label=td_string!(locale, admin.from) name="from" kind="date" value=state.from.clone() error=none()/>
+                            <Field label=td_string!(locale, admin.to) name="to" kind="date" value=state.to.clone() error=none()/>
+                            <button type="submit">{td!(locale, admin.apply)}</button>
                         </div>
                     </Form>
                     <p class="muted" role="status">{summary}</p>
-                    <TableWrap label="Audit events">
+                    <TableWrap label=td_string!(locale, admin.audit_events)>
                         <table class="audit">
                             <thead>
                                 <tr>
-                                    <th scope="col">"Time"</th>
-                                    <th scope="col">"Actor"</th>
-                                    <th scope="col">"Action"</th>
-                                    <th scope="col">"Target"</th>
-                                    <th scope="col">"IP"</th>
-                                    <th scope="col">"Details"</th>
+                                    <th scope="col">{td!(locale, admin.time)}</th>
+                                    <th scope="col">{td!(locale, admin.actor)}</th>
+                                    <th scope="col">{td!(locale, admin.action)}</th>
+                                    <th scope="col">{td!(locale, admin.target)}</th>
+                                    <th scope="col">{td!(locale, admin.ip)}</th>
+                                    <th scope="col">{td!(locale, admin.details)}</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -618,10 +712,11 @@ pub fn AdminImportPage() -> impl IntoView {
     let saves = cx.saves();
     let last = Resource::new(move || saves.get(), |_| admin_import_report());
     let feedback = FormFeedback::new(action);
+    let locale = use_locale();
     view! {
         <AdminNav/>
         <DataCard
-            title="Import users"
+            title=td_string!(locale, admin.import_title)
             here=paths::ADMIN_USERS_IMPORT
             data=last
             content=move |state: ImportState| {
@@ -632,22 +727,19 @@ pub fn AdminImportPage() -> impl IntoView {
                     .as_ref()
                     .is_some_and(|r| r.problems.is_empty() && r.imported.is_none() && ready_count > 0);
                 view! {
-                    <p class="muted">
-                        "One user per line: email, display name, role (user or admin; user if left out). "
-                        "A header line is optional. Imported users have no password until you reset it."
-                    </p>
+                    <p class="muted">{td!(locale, admin.import_intro)}</p>
                     <ActionForm action=action>
                         <ReturnTo/>
                         <FormMessage feedback=feedback/>
                         <p class="field-error">{move || feedback.field("csv").get()}</p>
                         <TextAreaField
-                            label="CSV"
+                            label=td_string!(locale, admin.csv)
                             name="csv"
                             rows=10
                             value=state.csv.clone()
                             error=Signal::derive(|| None)
                         />
-                        <SubmitButton label="Preview" pending=action.pending().into()/>
+                        <SubmitButton label=td_string!(locale, admin.preview) pending=action.pending().into()/>
                     </ActionForm>
                     {report.map(|r| view! { <ImportResult report=r/> })}
                     {can_import.then(|| view! {
@@ -656,10 +748,12 @@ pub fn AdminImportPage() -> impl IntoView {
                             <input type="hidden" name="csv" value=csv/>
                             <input type="hidden" name="commit" value="yes"/>
                             <SubmitButton
-                                label="Import"
+                                label=td_string!(locale, admin.import)
                                 pending=action.pending().into()
                             />
-                            <span class="muted">{format!(" {ready_count} user(s)")}</span>
+                            <span class="muted">
+                                {fill(td_string!(locale, admin.import_count), &[("count", &ready_count)])}
+                            </span>
                         </ActionForm>
                     })}
                 }
@@ -671,15 +765,19 @@ pub fn AdminImportPage() -> impl IntoView {
 /// The report of a preview or an import.
 #[component]
 fn ImportResult(report: super::ImportReport) -> impl IntoView {
+    let locale = use_locale();
     let summary = match report.imported {
-        Some(n) => format!("Imported {n} user(s)."),
-        None if report.problems.is_empty() => {
-            format!("Preview: {} user(s) ready, no problems. Nothing has been imported yet.", report.ready.len())
-        }
-        None => format!(
-            "Preview: {} problem(s), {} good row(s). Nothing was imported; fix the lines below and preview again.",
-            report.problems.len(),
-            report.ready.len()
+        Some(n) => fill(td_string!(locale, admin.imported), &[("count", &n)]),
+        None if report.problems.is_empty() => fill(
+            td_string!(locale, admin.preview_ready),
+            &[("count", &report.ready.len())],
+        ),
+        None => fill(
+            td_string!(locale, admin.preview_problems),
+            &[
+                ("problems", &report.problems.len()),
+                ("good", &report.ready.len()),
+            ],
         ),
     };
     let ok = report.problems.is_empty();
@@ -689,7 +787,7 @@ fn ImportResult(report: super::ImportReport) -> impl IntoView {
             {(!report.problems.is_empty()).then(|| view! {
                 <ul class="problems">
                     {report.problems.into_iter().map(|(line, why)| view! {
-                        <li>{format!("Line {line}: {why}")}</li>
+                        <li>{fill(td_string!(locale, admin.line), &[("line", &line), ("why", &why)])}</li>
                     }).collect_view()}
                 </ul>
             })}

@@ -31,14 +31,6 @@ impl Role {
             Role::Admin => "admin",
         }
     }
-
-    /// The name shown in forms and lists.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::User => "User",
-            Role::Admin => "Admin",
-        }
-    }
 }
 
 /// Whether an account may sign in: `active`, or `disabled` (sign-in refused, sessions ended).
@@ -70,14 +62,6 @@ impl AccountStatus {
         match self {
             AccountStatus::Active => "active",
             AccountStatus::Disabled => "disabled",
-        }
-    }
-
-    /// The name shown in forms and lists.
-    pub fn label(self) -> &'static str {
-        match self {
-            AccountStatus::Active => "Active",
-            AccountStatus::Disabled => "Disabled",
         }
     }
 }

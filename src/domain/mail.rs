@@ -109,15 +109,6 @@ impl MailState {
             .find(|s| s.as_str() == name.trim())
             .ok_or(super::Refusal::ChooseMailState)
     }
-
-    /// The name shown in the outbox.
-    pub fn label(self) -> &'static str {
-        match self {
-            MailState::Pending => "Pending",
-            MailState::Sent => "Sent",
-            MailState::Failed => "Failed",
-        }
-    }
 }
 
 #[cfg(feature = "ssr")]

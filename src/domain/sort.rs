@@ -35,18 +35,6 @@ impl SortKey {
         }
     }
 
-    /// The column heading.
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Name => "Display name",
-            SortKey::Email => "Email",
-            SortKey::Role => "Role",
-            SortKey::Status => "Status",
-            SortKey::Created => "Created",
-            SortKey::LastLogin => "Last sign-in",
-        }
-    }
-
     /// The key named `s` in a URL, if any.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
