@@ -39,11 +39,19 @@
       // An answer without a body: the status says enough.
     }
     if (!response.ok) {
-      const error = new Error(data.message || "Something went wrong. Try again.");
+      const error = new Error(data.message || "");
       error.fromServer = true;
       throw error;
     }
     return data;
+  }
+
+  // The words the script says itself come from its box's data attributes, which the server
+  // wrote in the page's language (keys passkey_script.* of locales/*.json); English if one is
+  // missing.
+  function word(element, key, english) {
+    const box = element && element.closest("[data-passkey-box]");
+    return (box && box.dataset[key]) || english;
   }
 
   function say(element, text) {
@@ -52,15 +60,21 @@
     if (out) out.textContent = text;
   }
 
-  function explain(error) {
-    if (error && error.fromServer) return error.message;
+  function explain(element, error) {
+    if (error && error.fromServer) {
+      return error.message || word(element, "wentWrong", "Something went wrong. Try again.");
+    }
     if (error && error.name === "NotAllowedError") {
-      return "The passkey request was cancelled or timed out.";
+      return word(element, "cancelled", "The passkey request was cancelled or timed out.");
     }
     if (error && error.name === "InvalidStateError") {
-      return "This passkey is registered already.";
+      return word(element, "registered", "This passkey is registered already.");
     }
-    return "Passkeys did not work in this browser. Try again, or use another way to sign in.";
+    return word(
+      element,
+      "failed",
+      "Passkeys did not work in this browser. Try again, or use another way to sign in.",
+    );
   }
 
   async function register(button) {
@@ -92,7 +106,7 @@
       });
       window.location.assign(done.redirect);
     } catch (error) {
-      say(button, explain(error));
+      say(button, explain(button, error));
     } finally {
       button.removeAttribute("aria-busy");
       button.disabled = false;
@@ -137,7 +151,7 @@
     try {
       await authenticate(button.dataset.next || "", null, null);
     } catch (error) {
-      say(button, explain(error));
+      say(button, explain(button, error));
     } finally {
       button.removeAttribute("aria-busy");
       button.disabled = false;
@@ -170,7 +184,7 @@
     try {
       await authenticate(button ? button.dataset.next || "" : "", "conditional", controller.signal);
     } catch (error) {
-      if (error && error.name !== "AbortError" && button) say(button, explain(error));
+      if (error && error.name !== "AbortError" && button) say(button, explain(button, error));
     } finally {
       if (autofill === controller) autofill = null;
     }

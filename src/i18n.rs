@@ -33,7 +33,7 @@ pub use generated::i18n::*;
 #[cfg(feature = "ssr")]
 pub mod letters;
 
-use crate::domain::{Language, Refusal};
+use crate::domain::{GuessTip, GuessWarning, Language, Refusal};
 
 /// The language of the page being drawn (as `app` provides it; English outside a page).
 pub fn use_locale() -> Locale {
@@ -121,6 +121,61 @@ pub fn refusal(locale: Locale, refusal: Refusal) -> String {
             td_string!(locale, refusal.too_many_tokens),
             &[("max", &max)],
         ),
+        PasskeyNameMissing => td_string!(locale, refusal.passkey_name_missing).to_string(),
+        PasskeyNotAccepted => td_string!(locale, refusal.passkey_not_accepted).to_string(),
+        PasskeyNotAdded => td_string!(locale, refusal.passkey_not_added).to_string(),
+        PasskeyRegistered => td_string!(locale, refusal.passkey_registered).to_string(),
+        Guessable { warning, tip } => {
+            let why = warning.map_or(td_string!(locale, refusal.easy_to_guess), |w| {
+                guess_warning(locale, w)
+            });
+            let tip = tip.map(|t| format!(" {}", guess_tip(locale, t)));
+            fill(
+                td_string!(locale, refusal.guessable),
+                &[("why", &why), ("tip", &tip.unwrap_or_default())],
+            )
+        }
+    }
+}
+
+/// Why zxcvbn finds a password guessable, in `locale` (keys `guess_warning.*`).
+fn guess_warning(locale: Locale, warning: GuessWarning) -> &'static str {
+    use GuessWarning::*;
+    match warning {
+        StraightRows => td_string!(locale, guess_warning.straight_rows),
+        ShortKeyboardPatterns => td_string!(locale, guess_warning.short_keyboard_patterns),
+        RepeatedCharacters => td_string!(locale, guess_warning.repeated_characters),
+        RepeatedPatterns => td_string!(locale, guess_warning.repeated_patterns),
+        Top10 => td_string!(locale, guess_warning.top_10),
+        Top100 => td_string!(locale, guess_warning.top_100),
+        Common => td_string!(locale, guess_warning.common),
+        SimilarToCommon => td_string!(locale, guess_warning.similar_to_common),
+        Sequences => td_string!(locale, guess_warning.sequences),
+        RecentYears => td_string!(locale, guess_warning.recent_years),
+        SingleWord => td_string!(locale, guess_warning.single_word),
+        Dates => td_string!(locale, guess_warning.dates),
+        NamesAlone => td_string!(locale, guess_warning.names_alone),
+        CommonNames => td_string!(locale, guess_warning.common_names),
+    }
+}
+
+/// zxcvbn's suggestion for a better password, in `locale` (keys `guess_tip.*`).
+fn guess_tip(locale: Locale, tip: GuessTip) -> &'static str {
+    use GuessTip::*;
+    match tip {
+        FewWords => td_string!(locale, guess_tip.few_words),
+        NoSymbolsNeeded => td_string!(locale, guess_tip.no_symbols_needed),
+        AddWords => td_string!(locale, guess_tip.add_words),
+        Capitalization => td_string!(locale, guess_tip.capitalization),
+        AllUppercase => td_string!(locale, guess_tip.all_uppercase),
+        ReversedWords => td_string!(locale, guess_tip.reversed_words),
+        Substitutions => td_string!(locale, guess_tip.substitutions),
+        LongerKeyboardPattern => td_string!(locale, guess_tip.longer_keyboard_pattern),
+        AvoidRepeats => td_string!(locale, guess_tip.avoid_repeats),
+        AvoidSequences => td_string!(locale, guess_tip.avoid_sequences),
+        AvoidRecentYears => td_string!(locale, guess_tip.avoid_recent_years),
+        AvoidYours => td_string!(locale, guess_tip.avoid_yours),
+        AvoidDates => td_string!(locale, guess_tip.avoid_dates),
     }
 }
 
@@ -179,6 +234,13 @@ pub fn accept_language() -> Option<String> {
             .map(str::to_owned)
     })
     .flatten()
+}
+
+/// The language of the page a request with no page of its own comes from (a script's JSON
+/// call): the signed-in person's `setting`, else the client's `Accept-Language`, else English.
+#[cfg(feature = "ssr")]
+pub fn request_locale(setting: Option<Language>, client: &crate::request::Client) -> Locale {
+    choose(setting, client.languages.as_deref())
 }
 
 /// The language of a mail to someone whose "Language" setting is `setting` (the stored tag):

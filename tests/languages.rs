@@ -208,6 +208,15 @@ async fn refused_forms_speak_the_pages_language() {
     }
     assert!(!page.contains("Enter an email address like"), "{page}");
 
+    // zxcvbn's verdict on a guessable password, its reason and tip in German too.
+    let form = crate::common::sign_up_form("eve@example.org", "Eve", "password123456");
+    let page = refused_page_in_german(&app, "sign_up", &form, "/signup").await;
+    assert!(
+        page.contains("Wählen Sie ein schwerer zu erratendes Passwort."),
+        "{page}"
+    );
+    assert!(!page.contains("Choose a harder password"), "{page}");
+
     // A conflict (an account exists) and a wrong password, in German too.
     app.sign_up("ann@example.org", "Ann").await;
     let form = crate::common::sign_up_form("ann@example.org", "Ann", "a long enough passphrase");

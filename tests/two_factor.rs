@@ -693,6 +693,28 @@ async fn passkey_endpoints_refuse_what_does_not_check_out() {
     .await
     .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "Give the passkey a name, e.g. \"Laptop\" or \"Phone\"."
+    );
+    // The script shows the message as it comes: in the page's language (issue 19).
+    let res = app
+        .client
+        .post(app.url("/settings/security/passkeys/options"))
+        .header("origin", app.url(""))
+        .header("cookie", user.clone())
+        .header("accept-language", "de-DE,de;q=0.9")
+        .json(&serde_json::json!({"name": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "Geben Sie dem Passkey einen Namen, etwa „Laptop“ oder „Telefon“."
+    );
     let res = post(
         "/settings/security/passkeys/options",
         serde_json::json!({"name": "Laptop"}),

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, linkIn, mailTo, open, PASSWORD, uniqueEmail } from "./helpers";
+import { hydrated, jsEnabled, linkIn, mailTo, open, PASSWORD, uniqueEmail } from "./helpers";
 
 // A browser that asks for German first (Accept-Language: de-DE and navigator.languages).
 test.use({ locale: "de-DE" });
@@ -99,6 +99,11 @@ test("the pages reached from mail and the security settings are German too", asy
   expect(linkIn(mail)).toContain("/verify-email?token=");
   await open(page, "/settings/security");
   await expect(page.getByRole("heading", { name: "Sicherheit", level: 1 })).toBeVisible();
+  if (jsEnabled()) {
+    // The passkey script's answers speak the page's language too.
+    await page.getByRole("button", { name: "Einen Passkey hinzufügen" }).click();
+    await expect(page.getByText("Geben Sie dem Passkey einen Namen")).toBeVisible();
+  }
   await expect(page.getByRole("heading", { name: "Authenticator-App" })).toBeVisible();
   await page.getByRole("button", { name: "Authenticator-App einrichten" }).click();
   await expect(page.getByText("Geheimer Schlüssel")).toBeVisible();

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::Viewer;
 #[cfg(feature = "ssr")]
 use super::{LoginForm, SignUpForm};
-use crate::error::AppError;
+use crate::{domain::Refusal, error::AppError};
 
 /// Creates an account and signs the new person in, then sends them to `/`; where addresses
 /// must be confirmed first (`ROSTER_EMAIL_VERIFICATION=required`), sends them to
@@ -106,18 +106,19 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
 }
 
 /// How guessable `password` is, for the hint under a new-password field while typing: `None`
-/// when it would be accepted, else why not (the same rules as sign-up and password change).
+/// when it would be accepted, else why not, as a `Refusal` the page words in its language (the
+/// same rules as sign-up and password change).
 /// When signed in, the caller's email and display name count as guessable too (sign-up checks
 /// its own on submit). Nothing is stored or logged.
 ///
 /// Errors: `RateLimited` after too many hints from one client (`Limits::hints_per_minute`);
 /// bad input is judged, not refused.
 #[server(prefix = "/fn", endpoint = "password_hint")]
-pub async fn password_hint(password: String) -> Result<Option<String>, AppError> {
+pub async fn password_hint(password: String) -> Result<Option<Refusal>, AppError> {
     use crate::domain::Password;
     let new = match Password::parse(&password) {
         Ok(p) => p,
-        Err(refusal) => return Ok(Some(refusal.to_string())),
+        Err(refusal) => return Ok(Some(refusal)),
     };
     let r = super::caller::this_request()?;
     // Public and CPU-bound: limited per client (and in how many run at once, by the check).

@@ -29,17 +29,14 @@ use crate::{
         ssr::{record, AuditEvent},
         AuditAction,
     },
-    domain::AccountStatus,
+    domain::{AccountStatus, Refusal},
     error::AppError,
+    i18n::Locale,
     paths,
     request::RequestContext,
     server::{config::EmailVerification, db::begin_write, AppState},
     store::{factors, users},
 };
-
-/// The message for an assertion that does not check out.
-pub const NOT_ACCEPTED: &str =
-    "This passkey was not accepted. Try again, or sign in with your password.";
 
 /// How long a challenge waits for the browser's answer, in seconds.
 pub const CHALLENGE_SECONDS: i64 = 5 * 60;
@@ -67,7 +64,27 @@ pub struct OptionsRequest {
     pub next: Option<String>,
 }
 
-/// A JSON answer: `{"message": ...}` with the error's status.
+/// A JSON answer for the passkey script: `{"message": ...}` in `locale` (the page's language:
+/// [`crate::i18n::request_locale`]), with the error's status.
+pub fn json_error_in(locale: Locale, error: AppError) -> Response {
+    let refused = match &error {
+        AppError::Validation(errors) => errors.0.first().map(|e| match e.refusal {
+            Some(refusal) => crate::i18n::refusal(locale, refusal),
+            None => e.message.clone(),
+        }),
+        AppError::Conflict {
+            refusal: Some(refusal),
+            ..
+        } => Some(crate::i18n::refusal(locale, *refusal)),
+        _ => None,
+    };
+    let message = refused.unwrap_or_else(|| crate::components::error_text(locale, &error));
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, Json(serde_json::json!({ "message": message }))).into_response()
+}
+
+/// A JSON answer in English (for programs: the OpenID Connect endpoints): `{"message": ...}`
+/// with the error's status.
 pub fn json_error(error: AppError) -> Response {
     let message = match &error {
         AppError::Validation(errors) => errors
@@ -104,14 +121,16 @@ pub async fn options(
     session: Session,
     body: Option<Json<OptionsRequest>>,
 ) -> Response {
+    // Signed out (or half signed in): the sign-in page spoke the browser's language.
+    let locale = crate::i18n::request_locale(None, &ctx.client);
     if let Some(retry_after) = state.throttle().challenge(ctx.client.ip) {
-        return json_error(AppError::RateLimited { retry_after });
+        return json_error_in(locale, AppError::RateLimited { retry_after });
     }
     let session = TypedSession::new(session);
     let next = body.and_then(|Json(b)| b.next);
     match start(&state, &session, next, state.now()).await {
         Ok(options) => Json(options).into_response(),
-        Err(e) => json_error(e),
+        Err(e) => json_error_in(locale, e),
     }
 }
 
@@ -169,7 +188,7 @@ async fn start(
 /// `POST /login/passkey`: the browser's assertion. On success the session opens and the answer
 /// is `{"redirect": path}`.
 ///
-/// Errors (JSON): 400 with [`NOT_ACCEPTED`] for an assertion that does not check out, with
+/// Errors (JSON): 400 with [`Refusal::PasskeyNotAccepted`] for an assertion that does not check out, with
 /// [`SIGN_IN_AGAIN`] when no challenge is open; 403 for a disabled account or an unconfirmed
 /// address where confirmation is required.
 pub async fn finish(
@@ -179,12 +198,14 @@ pub async fn finish(
     body: Result<Json<PublicKeyCredential>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let session = TypedSession::new(session);
+    let locale = crate::i18n::request_locale(None, &ctx.client);
     let Ok(Json(credential)) = body else {
-        return json_error(AppError::at("passkey", NOT_ACCEPTED));
+        let refused = AppError::refused("passkey", Refusal::PasskeyNotAccepted);
+        return json_error_in(locale, refused);
     };
     match sign_in(&state, &ctx, &session, &credential, state.now()).await {
         Ok(target) => Json(serde_json::json!({ "redirect": target })).into_response(),
-        Err(e) => json_error(e),
+        Err(e) => json_error_in(locale, e),
     }
 }
 
@@ -214,7 +235,7 @@ async fn sign_in(
                 )
                 .with("method", "passkey");
                 record(state.pool(), &event, now).await?;
-                return Err(AppError::at("passkey", NOT_ACCEPTED));
+                return Err(AppError::refused("passkey", Refusal::PasskeyNotAccepted));
             };
             note_use(state, half.user_id, &result, now).await?;
             let signed_in =
@@ -231,7 +252,7 @@ async fn sign_in(
             users::lock(&mut tx, Some(user_id), false).await?;
             let account = users::credentials(&mut tx, users::Account::Id(user_id))
                 .await?
-                .ok_or_else(|| AppError::at("passkey", NOT_ACCEPTED))?;
+                .ok_or_else(|| AppError::refused("passkey", Refusal::PasskeyNotAccepted))?;
             if account.status != AccountStatus::Active {
                 return Err(AppError::AccountDisabled);
             }
@@ -272,11 +293,11 @@ async fn passwordless(
     let webauthn = state.webauthn().ok_or(AppError::NotFound)?;
     let (handle, credential_id) = webauthn
         .identify_discoverable_authentication(credential)
-        .map_err(|_| AppError::at("passkey", NOT_ACCEPTED))?;
+        .map_err(|_| AppError::refused("passkey", Refusal::PasskeyNotAccepted))?;
     let user = factors::user_by_passkey_handle(state.pool(), &handle.to_string()).await?;
     let row = factors::passkey_by_credential(state.pool(), credential_id).await?;
     let (Some(user_id), Some(row)) = (user, row) else {
-        return Err(AppError::at("passkey", NOT_ACCEPTED));
+        return Err(AppError::refused("passkey", Refusal::PasskeyNotAccepted));
     };
     let key = serde_json::from_str::<Passkey>(&row.credential).ok();
     let result = match key {
@@ -289,7 +310,7 @@ async fn passwordless(
         let event = AuditEvent::new(AuditAction::LoginFailed, None, Some(user_id), ctx)
             .with("reason", "passkey not accepted");
         record(state.pool(), &event, now).await?;
-        return Err(AppError::at("passkey", NOT_ACCEPTED));
+        return Err(AppError::refused("passkey", Refusal::PasskeyNotAccepted));
     };
     note_use(state, user_id, &result, now).await?;
     Ok(user_id)

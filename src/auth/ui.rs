@@ -21,7 +21,7 @@ use crate::{
     components::{error_text, lazy_page, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
     domain::Password,
     error::AppError,
-    i18n::{td, td_string, use_locale},
+    i18n::{fill, td, td_string, use_locale},
     paths::{self, Route as Path},
 };
 
@@ -261,7 +261,14 @@ pub fn LoginVerifyPage() -> impl IntoView {
 fn PasskeyButton(label: &'static str, next: Signal<String>) -> impl IntoView {
     let locale = use_locale();
     view! {
-        <div class="passkey-sign-in" data-passkey-box="">
+        <div
+            class="passkey-sign-in"
+            data-passkey-box=""
+            data-cancelled=td_string!(locale, passkey_script.cancelled)
+            data-registered=td_string!(locale, passkey_script.registered)
+            data-failed=td_string!(locale, passkey_script.failed)
+            data-went-wrong=td_string!(locale, passkey_script.went_wrong)
+        >
             <p class="muted passkeys-need-js">{td!(locale, verify.passkeys_need_js)}</p>
             <div class="needs-webauthn">
                 <button type="button" class="secondary" data-passkey="sign-in" data-next=next>
@@ -359,10 +366,10 @@ pub fn NewPasswordField(
     name: &'static str,
     #[prop(into)] error: crate::components::FieldError,
 ) -> impl IntoView {
-    let hint = format!(
-        "{} to {} characters. A passphrase of a few words is strong and easy to remember.",
-        Password::MIN_CHARS,
-        Password::MAX_CHARS
+    let locale = use_locale();
+    let hint = fill(
+        td_string!(locale, new_password.hint),
+        &[("min", &Password::MIN_CHARS), ("max", &Password::MAX_CHARS)],
     );
     let verdict = RwSignal::new(None::<String>);
     let typed = RwSignal::new(String::new());
@@ -373,8 +380,8 @@ pub fn NewPasswordField(
                 None
             } else {
                 match password_hint(password.clone()).await {
-                    Ok(None) => Some("Strong enough.".to_string()),
-                    Ok(Some(why)) => Some(why),
+                    Ok(None) => Some(td_string!(locale, new_password.strong_enough).to_string()),
+                    Ok(Some(why)) => Some(crate::i18n::refusal(locale, why)),
                     Err(_) => None,
                 }
             };

@@ -25,7 +25,7 @@ pub use mail::{escape_html, FactorNotice, Letter, LinkLifetime};
 pub use mail::{MailKind, MailState};
 pub use password::Password;
 pub use profile::{Bio, DisplayName, Location, Website};
-pub use refusal::Refusal;
+pub use refusal::{GuessTip, GuessWarning, Refusal};
 pub use scope::Scope;
 pub use settings::{Language, Theme, TimeZoneName};
 pub use sort::SortKey;

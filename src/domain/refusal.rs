@@ -126,6 +126,135 @@ pub enum Refusal {
     AdminScopesOnly,
     #[error("You already have {max} tokens, the most allowed. Revoke one first.")]
     TooManyTokens { max: usize },
+    #[error("Give the passkey a name, e.g. \"Laptop\" or \"Phone\".")]
+    PasskeyNameMissing,
+    /// A passkey sign-in whose assertion does not check out (or whose challenge expired).
+    #[error("This passkey was not accepted. Try again, or sign in with your password.")]
+    PasskeyNotAccepted,
+    /// A passkey registration whose attestation does not check out (or expired).
+    #[error("This passkey could not be added. Try again.")]
+    PasskeyNotAdded,
+    #[error("This passkey is registered already.")]
+    PasskeyRegistered,
+    /// A new password zxcvbn scores below 3: why (its warning, if it gave one) and its first
+    /// suggestion (`server::password::check_strength`; SECURITY.md, Passwords).
+    #[error("Choose a harder password. {}{}", guess_why(.warning), guess_tip(.tip))]
+    Guessable {
+        warning: Option<GuessWarning>,
+        tip: Option<GuessTip>,
+    },
+}
+
+/// The English of [`Refusal::Guessable`]'s reason.
+fn guess_why(warning: &Option<GuessWarning>) -> String {
+    warning.map_or_else(|| "It would be easy to guess.".into(), |w| w.to_string())
+}
+
+/// The English of [`Refusal::Guessable`]'s suggestion, with its leading space.
+fn guess_tip(tip: &Option<GuessTip>) -> String {
+    tip.map(|t| format!(" {t}")).unwrap_or_default()
+}
+
+/// What makes a password guessable, as zxcvbn 3.1 warns (its `feedback::Warning`, whose
+/// English `Display` this repeats word for word; `server::password` maps one to the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum GuessWarning {
+    #[error("Straight rows of keys are easy to guess.")]
+    StraightRows,
+    #[error("Short keyboard patterns are easy to guess.")]
+    ShortKeyboardPatterns,
+    #[error("Repeats like \"aaa\" are easy to guess.")]
+    RepeatedCharacters,
+    #[error("Repeats like \"abcabcabc\" are only slightly harder to guess than \"abc\".")]
+    RepeatedPatterns,
+    #[error("This is a top-10 common password.")]
+    Top10,
+    #[error("This is a top-100 common password.")]
+    Top100,
+    #[error("This is a very common password.")]
+    Common,
+    #[error("This is similar to a commonly used password.")]
+    SimilarToCommon,
+    #[error("Sequences like abc or 6543 are easy to guess.")]
+    Sequences,
+    #[error("Recent years are easy to guess.")]
+    RecentYears,
+    #[error("A word by itself is easy to guess.")]
+    SingleWord,
+    #[error("Dates are often easy to guess.")]
+    Dates,
+    #[error("Names and surnames by themselves are easy to guess.")]
+    NamesAlone,
+    #[error("Common names and surnames are easy to guess.")]
+    CommonNames,
+}
+
+/// How to choose a better password, as zxcvbn 3.1 suggests (its `feedback::Suggestion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum GuessTip {
+    #[error("Use a few words, avoid common phrases.")]
+    FewWords,
+    #[error("No need for symbols, digits, or uppercase letters.")]
+    NoSymbolsNeeded,
+    #[error("Add another word or two. Uncommon words are better.")]
+    AddWords,
+    #[error("Capitalization doesn't help very much.")]
+    Capitalization,
+    #[error("All-uppercase is almost as easy to guess as all-lowercase.")]
+    AllUppercase,
+    #[error("Reversed words aren't much harder to guess.")]
+    ReversedWords,
+    #[error("Predictable substitutions like '@' instead of 'a' don't help very much.")]
+    Substitutions,
+    #[error("Use a longer keyboard pattern with more turns.")]
+    LongerKeyboardPattern,
+    #[error("Avoid repeated words and characters.")]
+    AvoidRepeats,
+    #[error("Avoid sequences.")]
+    AvoidSequences,
+    #[error("Avoid recent years.")]
+    AvoidRecentYears,
+    #[error("Avoid years that are associated with you.")]
+    AvoidYours,
+    #[error("Avoid dates and years that are associated with you.")]
+    AvoidDates,
+}
+
+impl GuessWarning {
+    pub const ALL: [GuessWarning; 14] = [
+        GuessWarning::StraightRows,
+        GuessWarning::ShortKeyboardPatterns,
+        GuessWarning::RepeatedCharacters,
+        GuessWarning::RepeatedPatterns,
+        GuessWarning::Top10,
+        GuessWarning::Top100,
+        GuessWarning::Common,
+        GuessWarning::SimilarToCommon,
+        GuessWarning::Sequences,
+        GuessWarning::RecentYears,
+        GuessWarning::SingleWord,
+        GuessWarning::Dates,
+        GuessWarning::NamesAlone,
+        GuessWarning::CommonNames,
+    ];
+}
+
+impl GuessTip {
+    pub const ALL: [GuessTip; 13] = [
+        GuessTip::FewWords,
+        GuessTip::NoSymbolsNeeded,
+        GuessTip::AddWords,
+        GuessTip::Capitalization,
+        GuessTip::AllUppercase,
+        GuessTip::ReversedWords,
+        GuessTip::Substitutions,
+        GuessTip::LongerKeyboardPattern,
+        GuessTip::AvoidRepeats,
+        GuessTip::AvoidSequences,
+        GuessTip::AvoidRecentYears,
+        GuessTip::AvoidYours,
+        GuessTip::AvoidDates,
+    ];
 }
 
 impl Refusal {
@@ -134,7 +263,7 @@ impl Refusal {
     #[cfg(test)]
     pub fn examples() -> Vec<Refusal> {
         use Refusal::*;
-        let all = vec![
+        let mut all = vec![
             EmailMissing,
             EmailTooLong { max: 254 },
             EmailMalformed,
@@ -187,7 +316,24 @@ impl Refusal {
             ChooseExpiry,
             AdminScopesOnly,
             TooManyTokens { max: 50 },
+            PasskeyNameMissing,
+            PasskeyNotAccepted,
+            PasskeyNotAdded,
+            PasskeyRegistered,
+            Guessable {
+                warning: None,
+                tip: None,
+            },
         ];
+        // Every reason and every suggestion, so each text is checked.
+        all.extend(GuessWarning::ALL.into_iter().map(|w| Guessable {
+            warning: Some(w),
+            tip: Some(GuessTip::AddWords),
+        }));
+        all.extend(GuessTip::ALL.into_iter().map(|t| Guessable {
+            warning: None,
+            tip: Some(t),
+        }));
         for refusal in &all {
             match refusal {
                 EmailMissing
@@ -238,7 +384,12 @@ impl Refusal {
                 | ChooseScope
                 | ChooseExpiry
                 | AdminScopesOnly
-                | TooManyTokens { .. } => {}
+                | TooManyTokens { .. }
+                | PasskeyNameMissing
+                | PasskeyNotAccepted
+                | PasskeyNotAdded
+                | PasskeyRegistered
+                | Guessable { .. } => {}
             }
         }
         all

@@ -12,6 +12,8 @@ pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Refusal;
+
 /// Longest passkey name, in characters.
 pub const MAX_PASSKEY_NAME_CHARS: usize = 64;
 
@@ -60,17 +62,20 @@ pub struct PasskeyView {
 /// Checks a passkey name: 1 to [`MAX_PASSKEY_NAME_CHARS`] characters, no control characters;
 /// returns it trimmed.
 ///
-/// Errors (as the message shown at the field): empty, too long, or control characters.
-pub fn parse_passkey_name(text: &str) -> Result<String, String> {
+/// Errors: `PasskeyNameMissing` when empty, `TooLong` over the limit, `PrintableOnly` with
+/// control characters.
+pub fn parse_passkey_name(text: &str) -> Result<String, Refusal> {
     let name = text.trim();
     if name.is_empty() {
-        return Err("Give the passkey a name, e.g. \"Laptop\" or \"Phone\".".into());
+        return Err(Refusal::PasskeyNameMissing);
     }
     if name.chars().count() > MAX_PASSKEY_NAME_CHARS {
-        return Err(format!("Use at most {MAX_PASSKEY_NAME_CHARS} characters."));
+        return Err(Refusal::TooLong {
+            max: MAX_PASSKEY_NAME_CHARS,
+        });
     }
     if name.chars().any(char::is_control) {
-        return Err("Use letters, digits and punctuation only.".into());
+        return Err(Refusal::PrintableOnly);
     }
     Ok(name.to_string())
 }

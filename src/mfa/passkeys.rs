@@ -16,19 +16,17 @@ use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential, Uui
 use crate::{
     audit::{ssr::AuditEvent, AuditAction},
     auth::{
-        passkeys::{json_error, stored, CHALLENGE_SECONDS},
+        passkeys::{json_error_in, stored, CHALLENGE_SECONDS},
         session::{Stash, TypedSession},
         Caller,
     },
+    domain::Refusal,
     error::{AppError, OrInternal},
     paths,
     request::RequestContext,
     server::{db::begin_write, AppState},
     store::{factors, users},
 };
-
-/// The message for an attestation that does not check out.
-pub const NOT_REGISTERED: &str = "This passkey could not be added. Try again.";
 
 /// What [`options`] reads: the new passkey's name.
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +43,11 @@ struct Registration {
     expires_at: i64,
 }
 
+/// The language of `/settings/security`, which the script's messages speak.
+fn page_locale(caller: &Caller, ctx: &RequestContext) -> crate::i18n::Locale {
+    crate::i18n::request_locale(caller.viewer().and_then(|v| v.language), &ctx.client)
+}
+
 /// `POST /settings/security/passkeys/options` `{"name": ...}`: the creation options.
 ///
 /// Errors (JSON): 401 when signed out; 400 for a bad name; 404 when passkeys are unavailable
@@ -56,14 +59,15 @@ pub async fn options(
     session: Session,
     body: Option<Json<RegisterRequest>>,
 ) -> Response {
+    let locale = page_locale(&caller, &ctx);
     if let Some(retry_after) = state.throttle().challenge(ctx.client.ip) {
-        return json_error(AppError::RateLimited { retry_after });
+        return json_error_in(locale, AppError::RateLimited { retry_after });
     }
     let session = TypedSession::new(session);
     let name = body.map(|Json(b)| b.name).unwrap_or_default();
     match start(&state, &caller, &session, &name, state.now()).await {
         Ok(options) => Json(options).into_response(),
-        Err(e) => json_error(e),
+        Err(e) => json_error_in(locale, e),
     }
 }
 
@@ -76,7 +80,7 @@ async fn start(
 ) -> Result<serde_json::Value, AppError> {
     let me = caller.me()?;
     let webauthn = state.webauthn().ok_or(AppError::NotFound)?;
-    let name = super::parse_passkey_name(name).map_err(|m| AppError::at("passkey_name", &m))?;
+    let name = super::parse_passkey_name(name).map_err(|r| AppError::refused("passkey_name", r))?;
     let user_id = me.user_id();
     let mut tx = begin_write(state.pool()).await?;
     let handle = factors::passkey_handle(&mut tx, user_id).await?;
@@ -116,7 +120,7 @@ async fn start(
 /// the name given; the account's first factor comes with recovery codes (shown once on the
 /// page). Answers `{"redirect": "/settings/security?added=passkey"}`.
 ///
-/// Errors (JSON): 401 when signed out; 400 with [`NOT_REGISTERED`]; 409 for a passkey
+/// Errors (JSON): 401 when signed out; 400 with [`Refusal::PasskeyNotAdded`]; 409 for a passkey
 /// registered already.
 pub async fn finish(
     State(state): State<AppState>,
@@ -126,15 +130,19 @@ pub async fn finish(
     body: Result<Json<RegisterPublicKeyCredential>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let session = TypedSession::new(session);
+    let locale = page_locale(&caller, &ctx);
     let Ok(Json(credential)) = body else {
-        return json_error(AppError::at("passkey", NOT_REGISTERED));
+        return json_error_in(
+            locale,
+            AppError::refused("passkey", Refusal::PasskeyNotAdded),
+        );
     };
     match register(&state, &caller, &ctx, &session, &credential, state.now()).await {
         Ok(()) => Json(serde_json::json!({
             "redirect": paths::flagged(paths::SETTINGS_SECURITY, "added")
         }))
         .into_response(),
-        Err(e) => json_error(e),
+        Err(e) => json_error_in(locale, e),
     }
 }
 
@@ -152,12 +160,12 @@ async fn register(
         .take(Stash::PasskeyRegistration)
         .await
         .filter(|r: &Registration| r.expires_at > now)
-        .ok_or_else(|| AppError::at("passkey", NOT_REGISTERED))?;
+        .ok_or_else(|| AppError::refused("passkey", Refusal::PasskeyNotAdded))?;
     let passkey = webauthn
         .finish_passkey_registration(credential, &pending.state)
         .map_err(|e| {
             tracing::info!(error = %e, "passkey registration refused");
-            AppError::at("passkey", NOT_REGISTERED)
+            AppError::refused("passkey", Refusal::PasskeyNotAdded)
         })?;
     let user_id = me.user_id();
     let json = serde_json::to_string(&passkey).map_err(crate::error::internal)?;
@@ -173,11 +181,7 @@ async fn register(
     )
     .await?;
     if added.is_none() {
-        return Err(AppError::Conflict {
-            field: "passkey".into(),
-            message: "This passkey is registered already.".into(),
-            refusal: None,
-        });
+        return Err(AppError::conflict("passkey", Refusal::PasskeyRegistered));
     }
     let codes = super::service::codes_for_first_factor(&mut tx, user_id, now).await?;
     let event = AuditEvent::new(

@@ -333,7 +333,14 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
     };
     let add = if page.passkeys_available {
         view! {
-            <div class="passkey-add" data-passkey-box="">
+            <div
+                class="passkey-add"
+                data-passkey-box=""
+                data-cancelled=td_string!(locale, passkey_script.cancelled)
+                data-registered=td_string!(locale, passkey_script.registered)
+                data-failed=td_string!(locale, passkey_script.failed)
+                data-went-wrong=td_string!(locale, passkey_script.went_wrong)
+            >
                 <p class="muted passkeys-need-js">
                         {td!(locale, security.add_needs_js)}
                     </p>

@@ -14,9 +14,11 @@ use argon2::{
 use tokio::sync::Semaphore;
 
 use crate::{
-    domain::Password,
+    domain::{Password, Refusal},
     error::{AppError, OrInternal},
 };
+
+mod feedback;
 
 fn permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
@@ -387,11 +389,12 @@ fn strength_permits() -> &'static Semaphore {
 /// [`check_strength`] on the blocking pool (zxcvbn takes milliseconds on long input), at most
 /// [`CONCURRENT_STRENGTH_CHECKS`] at a time, for callers on the async runtime.
 ///
-/// Errors: `Internal` if the blocking task fails; the inner `Err` is the refusal message.
+/// Errors: `Internal` if the blocking task fails; the inner `Err` is the refusal
+/// ([`Refusal::Guessable`]).
 pub async fn judge_strength(
     password: Password,
     context: Vec<String>,
-) -> Result<Result<(), String>, AppError> {
+) -> Result<Result<(), Refusal>, AppError> {
     run_capped(strength_permits(), move || {
         let context: Vec<&str> = context.iter().map(String::as_str).collect();
         check_strength(&password, &context)
@@ -412,11 +415,7 @@ pub async fn refuse_guessable(
     let context = vec![email.to_string(), name.to_string()];
     match judge_strength(password.clone(), context).await? {
         Ok(()) => Ok(()),
-        Err(message) => {
-            let mut errors = crate::error::FieldErrors::new();
-            errors.add(field, message);
-            Err(AppError::Validation(errors))
-        }
+        Err(refusal) => Err(AppError::refused(field, refusal)),
     }
 }
 
@@ -428,9 +427,9 @@ pub const MIN_STRENGTH_SCORE: u8 = 3;
 /// hold the common password lists, English words, names, keyboard patterns, dates), also
 /// counting the person's own `context` (their email and name) as guessable.
 ///
-/// Errors (as a message for the password field): the score is below
-/// [`MIN_STRENGTH_SCORE`]; the message says why, from zxcvbn's feedback.
-pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), String> {
+/// Errors: [`Refusal::Guessable`] when the score is below [`MIN_STRENGTH_SCORE`], with
+/// zxcvbn's warning and first suggestion (as data: the page words them in its language).
+pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), Refusal> {
     // zxcvbn matches its user inputs as whole tokens: give it the words of the email and name
     // as well ("ann.lee@example.org" -> "ann", "lee", "example", "org").
     let mut words: Vec<String> = context.iter().map(|c| c.to_lowercase()).collect();
@@ -447,17 +446,13 @@ pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), Strin
     if u8::from(estimate.score()) >= MIN_STRENGTH_SCORE {
         return Ok(());
     }
-    let why = estimate
-        .feedback()
-        .and_then(|f| f.warning())
-        .map(|w| w.to_string())
-        .unwrap_or_else(|| "It would be easy to guess.".to_string());
-    let tip = estimate
-        .feedback()
-        .and_then(|f| f.suggestions().first())
-        .map(|s| format!(" {s}"))
-        .unwrap_or_default();
-    Err(format!("Choose a harder password. {why}{tip}"))
+    let feedback = estimate.feedback();
+    Err(Refusal::Guessable {
+        warning: feedback.and_then(|f| f.warning()).map(feedback::warning),
+        tip: feedback
+            .and_then(|f| f.suggestions().first().copied())
+            .map(feedback::tip),
+    })
 }
 
 #[cfg(test)]
@@ -491,7 +486,7 @@ mod strength_tests {
     use super::*;
 
     fn check(pw: &str, context: &[&str]) -> Result<(), String> {
-        check_strength(&Password::parse(pw).unwrap(), context)
+        check_strength(&Password::parse(pw).unwrap(), context).map_err(|r| r.to_string())
     }
 
     #[test]

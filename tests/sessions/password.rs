@@ -3,7 +3,7 @@
 //! administrator's reset.
 
 use super::*;
-use roster::server::db::query;
+use roster::{domain::Refusal, server::db::query};
 
 #[tokio::test]
 async fn password_change_ends_every_other_session_and_is_audited() {
@@ -121,11 +121,22 @@ async fn the_password_hint_judges_like_the_server() {
             .call("password_hint", &[("password", password)], None)
             .await;
         assert_eq!(res.status(), StatusCode::OK);
-        res.json::<Option<String>>().await.unwrap()
+        res.json::<Option<Refusal>>().await.unwrap()
     };
 
-    assert!(hint("short").await.unwrap().contains("at least 12"));
-    assert!(hint("password123456").await.is_some());
+    // A refusal as data, which the page words in its language.
+    assert_eq!(
+        hint("short").await,
+        Some(Refusal::TooShort { min: 12, now: 5 })
+    );
+    let guessable = hint("password123456").await.unwrap();
+    assert!(
+        matches!(guessable, Refusal::Guessable { .. }),
+        "{guessable:?}"
+    );
+    assert!(guessable
+        .to_string()
+        .starts_with("Choose a harder password. "));
     assert_eq!(hint(NEW_PASSWORD).await, None);
 }
 
