@@ -223,6 +223,24 @@ pub fn choose(setting: Option<Language>, accept_language: Option<&str>) -> Local
     Locale::find_locale(&wanted)
 }
 
+/// A count as a reader of `locale` writes it, thousands grouped (CLDR: "100,000" in English,
+/// "100.000" in German).
+pub fn number(locale: Locale, n: u64) -> String {
+    let separator = match locale {
+        Locale::en => ',',
+        Locale::de => '.',
+    };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// The raw `Accept-Language` of the request being rendered or handled, if any.
 #[cfg(feature = "ssr")]
 pub fn accept_language() -> Option<String> {
@@ -306,6 +324,16 @@ mod tests {
 
     /// A text in one language and not the other (or with other variables) fails here, whatever
     /// the build's warnings say.
+    #[test]
+    fn numbers_are_grouped_as_each_language_writes_them() {
+        assert_eq!(number(Locale::en, 0), "0");
+        assert_eq!(number(Locale::en, 999), "999");
+        assert_eq!(number(Locale::en, 1000), "1,000");
+        assert_eq!(number(Locale::en, 100_000), "100,000");
+        assert_eq!(number(Locale::de, 100_000), "100.000");
+        assert_eq!(number(Locale::de, 1_234_567), "1.234.567");
+    }
+
     #[test]
     fn both_languages_have_the_same_keys() {
         let english = keys("en");

@@ -15,7 +15,7 @@ use crate::error::AppError;
 pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
-    let tz = r.caller.time_zone();
+    let tz = r.caller.time_format(&r.ctx.client);
     super::service::session_views(&r.state, &me, r.caller.record(), &tz, r.state.now()).await
 }
 

@@ -12,14 +12,14 @@ use crate::{
         sessions::{self, Ending},
         Me,
     },
-    domain::{time::format_time, Email, Letter, MailKind, Password},
+    domain::{time::TimeFormat, Email, Letter, MailKind, Password},
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, password, AppState},
     store::{outbox, users},
 };
 
-/// `me`'s live sessions for `/settings/sessions`, times in `time_zone`: `current` (the
+/// `me`'s live sessions for `/settings/sessions`, times as `time` reads them: `current` (the
 /// caller's own session record) first, then the most recently used.
 ///
 /// Errors: `Internal` when the query fails.
@@ -27,7 +27,7 @@ pub async fn session_views(
     state: &AppState,
     me: &Me,
     current: Option<i64>,
-    time_zone: &str,
+    time: &TimeFormat,
     now: i64,
 ) -> Result<Vec<SessionView>, AppError> {
     let mut views: Vec<SessionView> = sessions::list(state.pool(), me.user_id(), now)
@@ -36,8 +36,8 @@ pub async fn session_views(
         .map(|s| SessionView {
             id: s.id,
             this_device: Some(s.id) == current,
-            signed_in: format_time(s.created_at, time_zone),
-            last_seen: format_time(s.last_seen_at, time_zone),
+            signed_in: time.format(s.created_at),
+            last_seen: time.format(s.last_seen_at),
             ip: s.ip.unwrap_or_else(|| "unknown".into()),
             user_agent: s.user_agent.unwrap_or_else(|| "unknown".into()),
             remember_me: s.remember_me,

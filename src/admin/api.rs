@@ -21,7 +21,13 @@ use crate::{
 pub async fn admin_users(query: UserListQuery) -> Result<UserPage, AppError> {
     let r = crate::auth::caller::this_request()?;
     let admin = r.caller.admin()?;
-    super::list::users(&r.state, &admin, &query, &r.caller.time_zone()).await
+    super::list::users(
+        &r.state,
+        &admin,
+        &query,
+        &r.caller.time_format(&r.ctx.client),
+    )
+    .await
 }
 
 /// User `id` for the edit page; right after "Reset password", with the one-time password.
@@ -32,7 +38,7 @@ pub async fn admin_user(id: i64) -> Result<UserDetail, AppError> {
     use crate::auth::session::{Stash, TypedSession};
     let r = crate::auth::caller::this_request()?;
     let admin = r.caller.admin()?;
-    let tz = r.caller.time_zone();
+    let tz = r.caller.time_format(&r.ctx.client);
     let mut user = super::users::load(&r.state, &admin, id, &tz, r.state.now()).await?;
     let shown = TypedSession::from_request()
         .await?
@@ -197,7 +203,13 @@ pub async fn admin_delete_user(id: i64, confirm: String) -> Result<(), AppError>
 pub async fn admin_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     let r = crate::auth::caller::this_request()?;
     let admin = r.caller.admin()?;
-    super::list::audit(&r.state, &admin, &query, &r.caller.time_zone()).await
+    super::list::audit(
+        &r.state,
+        &admin,
+        &query,
+        &r.caller.time_format(&r.ctx.client),
+    )
+    .await
 }
 
 /// Checks an import (`commit` empty: a preview that writes nothing), or runs it (`commit` =

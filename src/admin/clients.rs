@@ -51,12 +51,11 @@ pub struct ClientsPage {
 pub async fn admin_clients() -> Result<ClientsPage, AppError> {
     use crate::{
         auth::session::{Stash, TypedSession},
-        domain::time::format_time,
         store::clients,
     };
     let r = crate::auth::caller::this_request()?;
     r.caller.admin()?;
-    let tz = r.caller.time_zone();
+    let tz = r.caller.time_format(&r.ctx.client);
     let lines = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
     let clients = clients::all(r.state.pool())
         .await?
@@ -67,7 +66,7 @@ pub async fn admin_clients() -> Result<ClientsPage, AppError> {
             redirect_uris: lines(&c.redirect_uris),
             post_logout_redirect_uris: lines(&c.post_logout_redirect_uris),
             disabled: c.disabled_at.is_some(),
-            created: format_time(c.created_at, &tz),
+            created: tz.format(c.created_at),
             client_id: c.client_id,
             id_token_alg: c.id_token_alg,
             name: c.name,

@@ -9,21 +9,21 @@ use crate::{
         AuditAction, AuditPage, AuditQuery, AuditRow,
     },
     auth::Admin,
-    domain::time::format_time,
+    domain::time::TimeFormat,
     error::AppError,
     server::AppState,
     store::{user_list, users},
 };
 
 /// One page ([`PAGE_SIZE`] rows) of the users matching `query`, with the total, times in
-/// `time_zone`. A page past the end is answered with the last page.
+/// `time`'s zone and language. A page past the end is answered with the last page.
 ///
 /// Errors: `Internal` when a query fails.
 pub async fn users(
     state: &AppState,
     _admin: &Admin,
     query: &UserListQuery,
-    time_zone: &str,
+    time: &TimeFormat,
 ) -> Result<UserPage, AppError> {
     let page = user_list::list_page(
         state.pool(),
@@ -42,8 +42,8 @@ pub async fn users(
             status: row.status,
             display_name: row.display_name,
             email: row.email,
-            created: format_time(row.created_at, time_zone),
-            last_login: row.last_login_at.map(|t| format_time(t, time_zone)),
+            created: time.format(row.created_at),
+            last_login: row.last_login_at.map(|t| time.format(t)),
             verified: row.email_verified,
             two_factor: row.two_factor,
         })
@@ -86,14 +86,14 @@ async fn user_filter(state: &AppState, text: &str) -> Result<Option<Option<i64>>
 }
 
 /// One page ([`crate::audit::PAGE_SIZE`]) of audit events matching `query`, newest first,
-/// actors and targets by email (`#id` once deleted), times in `time_zone`.
+/// actors and targets by email (`#id` once deleted), times as `time` reads them.
 ///
 /// Errors: `Internal` when a query fails.
 pub async fn audit(
     state: &AppState,
     _admin: &Admin,
     query: &AuditQuery,
-    time_zone: &str,
+    time: &TimeFormat,
 ) -> Result<AuditPage, AppError> {
     let filter = AuditFilter {
         actor: user_filter(state, &query.actor).await?,
@@ -120,7 +120,7 @@ pub async fn audit(
         .into_iter()
         .map(|r| AuditRow {
             id: r.id,
-            occurred: format_time(r.occurred_at, time_zone),
+            occurred: time.format(r.occurred_at),
             actor: who(r.actor_user_id),
             target: r.target_user_id.map_or_else(String::new, |t| who(Some(t))),
             action: r.action,

@@ -4,11 +4,13 @@
 //! active administrator (or the operator at the command line) reaches them.
 
 pub mod api;
+pub mod audit_page;
 pub mod clients;
 #[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod import;
+pub mod import_page;
 #[cfg(feature = "ssr")]
 pub mod list;
 pub mod outbox;

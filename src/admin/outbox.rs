@@ -12,7 +12,7 @@ use crate::{
         SubmitButton, TableWrap,
     },
     domain::MailState,
-    i18n::{fill, td, td_string, use_locale},
+    i18n::{fill, number, td, td_string, use_locale},
     mail::{
         api::{admin_outbox, AdminRetryMail, AdminTestMail},
         MailView, OutboxPage, OutboxQuery, PAGE_SIZE,
@@ -58,7 +58,14 @@ pub fn AdminOutboxPage() -> impl IntoView {
                     td_string!(locale, admin.no_mails).to_string()
                 } else {
                     let text = td_string!(locale, admin.showing_mails);
-                    fill(text, &[("first", &first), ("last", &last), ("total", &page.total)])
+                    fill(
+                        text,
+                        &[
+                            ("first", &number(locale, first.into())),
+                            ("last", &number(locale, last.into())),
+                            ("total", &number(locale, u64::try_from(page.total).unwrap_or(0))),
+                        ],
+                    )
                 };
                 let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
                 let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());

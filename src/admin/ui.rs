@@ -1,5 +1,6 @@
-//! The admin console's pages (`/admin/users`, `/admin/users/new`, `/admin/users/import`,
-//! `/admin/users/{id}`, `/admin/audit`) and their routes.
+//! The admin console's pages (`/admin/users`, `/admin/users/new`, `/admin/users/{id}`; the
+//! audit, import, outbox and clients pages have modules of their own), their routes, and the
+//! console's shared pieces (navigation, pager, the names of roles and states).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,22 +12,20 @@ use leptos_router::{
 
 use super::{
     api::{
-        admin_audit, admin_import_report, admin_user, admin_users, AdminCreateUser,
-        AdminDeleteUser, AdminImportUsers, AdminResendVerification, AdminResetPassword,
-        AdminResetTwoFactor, AdminSendResetLink, AdminSignOutEverywhere, AdminUpdateUser,
+        admin_user, admin_users, AdminCreateUser, AdminDeleteUser, AdminResendVerification,
+        AdminResetPassword, AdminResetTwoFactor, AdminSendResetLink, AdminSignOutEverywhere,
+        AdminUpdateUser,
     },
-    ImportState, NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage,
-    PAGE_SIZE,
+    NewUserForm, SortKey, UserDetail, UserEditForm, UserListQuery, UserPage, PAGE_SIZE,
 };
 use crate::{
-    audit::{AuditPage, AuditQuery},
     auth::ui::ViewerContext,
     components::{
         lazy_page, saved_signal, DataCard, Field, Forbidden, FormFeedback, FormMessage, ReturnTo,
         SelectField, SubmitButton, TableWrap, TextAreaField,
     },
     domain::{AccountStatus, MailState, Role},
-    i18n::{fill, td, td_string, use_locale, Locale},
+    i18n::{fill, number, td, td_string, use_locale, Locale},
     paths::{self, Route as Path},
 };
 
@@ -68,7 +67,11 @@ fn sort_label(locale: Locale, key: SortKey) -> &'static str {
 }
 
 /// "Any" first, then `(value, label)` of each option: a filter's choices.
-fn with_any(locale: Locale, any: bool, options: Vec<(String, String)>) -> Vec<(String, String)> {
+pub(super) fn with_any(
+    locale: Locale,
+    any: bool,
+    options: Vec<(String, String)>,
+) -> Vec<(String, String)> {
     let mut all = Vec::with_capacity(options.len() + 1);
     if any {
         all.push((String::new(), td_string!(locale, admin.any).to_string()));
@@ -102,11 +105,11 @@ pub fn AdminRoutes() -> impl MatchNestedRoutes + Clone {
 
 // Loaded from wasm chunks of their own (see `lazy_page!`).
 lazy_page!(AdminUsersRoute => AdminUsersPage);
-lazy_page!(AdminAuditRoute => AdminAuditPage);
+lazy_page!(AdminAuditRoute => super::audit_page::AdminAuditPage);
 lazy_page!(AdminOutboxRoute => super::outbox::AdminOutboxPage);
 lazy_page!(AdminClientsRoute => super::clients::AdminClientsPage);
 lazy_page!(AdminNewUserRoute => AdminNewUserPage);
-lazy_page!(AdminImportRoute => AdminImportPage);
+lazy_page!(AdminImportRoute => super::import_page::AdminImportPage);
 lazy_page!(AdminUserRoute => AdminUserPage);
 
 fn role_options(locale: Locale, any: bool) -> Vec<(String, String)> {
@@ -252,9 +255,14 @@ fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
         td_string!(locale, admin.no_users).to_string()
     } else {
         let text = td_string!(locale, admin.showing_users);
+        let total = u64::try_from(page.total).unwrap_or(0);
         fill(
             text,
-            &[("first", &first), ("last", &last), ("total", &page.total)],
+            &[
+                ("first", &number(locale, first.into())),
+                ("last", &number(locale, last.into())),
+                ("total", &number(locale, total)),
+            ],
         )
     };
     let headings = SortKey::ALL
@@ -328,7 +336,10 @@ pub fn Pager(
     };
     let where_ = fill(
         td_string!(locale, admin.page_of),
-        &[("page", &page), ("pages", &pages)],
+        &[
+            ("page", &number(locale, page.into())),
+            ("pages", &number(locale, pages.into())),
+        ],
     );
     view! {
         <nav class="pager" aria-label=td_string!(locale, admin.pages)>
@@ -612,185 +623,5 @@ fn DeleteUser(
             }
             .into_any()
         }
-    }
-}
-
-/// `/admin/audit`: audit events, newest first, filtered by actor, action, target and dates,
-/// 50 a page; the filters are a GET form, so they live in the URL.
-#[component]
-pub fn AdminAuditPage() -> impl IntoView {
-    let query_map = use_query_map();
-    let query = Memo::new(move |_| query_map.with(|q| AuditQuery::from_params(|k| q.get(k))));
-    let events = Resource::new(move || query.get(), admin_audit);
-    let none = || Signal::derive(|| None::<String>);
-    let locale = use_locale();
-    view! {
-        <AdminNav wide=true/>
-        <DataCard
-            title=td_string!(locale, admin.audit_title)
-            here=paths::ADMIN_AUDIT
-            wide=true
-            data=events
-            content=move |page: AuditPage| {
-                let state = query.get_untracked();
-                let actions = page.actions.iter().map(|a| (a.clone(), a.clone())).collect();
-                let actions = with_any(locale, true, actions);
-                let first = (page.page - 1) * crate::audit::PAGE_SIZE + 1;
-                let last = first - 1 + page.rows.len() as u32;
-                let summary = if page.total == 0 {
-                    td_string!(locale, admin.no_events).to_string()
-                } else {
-                    let text = td_string!(locale, admin.showing_events);
-                    fill(text, &[("first", &first), ("last", &last), ("total", &page.total)])
-                };
-                let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
-                let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
-                view! {
-                    <Form method="GET" action=paths::ADMIN_AUDIT>
-                        <div class="filters">
-                            <Field
-                                label=td_string!(locale, admin.actor)
-                                name="actor"
-                                value=state.actor.clone()
-                                hint=td_string!(locale, admin.email_or_id)
-                                error=none()
-                            />
-                            <SelectField label=td_string!(locale, admin.action) name="action" options=actions selected=state.action.clone() error=none()/>
-                            <Field
-                                label=td_string!(locale, admin.target)
-                                name="target"
-                                value=state.target.clone()
-                                hint=td_string!(locale, admin.email_or_id)
-                                error=none()
-                            />
-                            <Field label=td_string!(locale, admin.from) name="from" kind="date" value=state.from.clone() error=none()/>
-                            <Field label=td_string!(locale, admin.to) name="to" kind="date" value=state.to.clone() error=none()/>
-                            <button type="submit">{td!(locale, admin.apply)}</button>
-                        </div>
-                    </Form>
-                    <p class="muted" role="status">{summary}</p>
-                    <TableWrap label=td_string!(locale, admin.audit_events)>
-                        <table class="audit">
-                            <thead>
-                                <tr>
-                                    <th scope="col">{td!(locale, admin.time)}</th>
-                                    <th scope="col">{td!(locale, admin.actor)}</th>
-                                    <th scope="col">{td!(locale, admin.action)}</th>
-                                    <th scope="col">{td!(locale, admin.target)}</th>
-                                    <th scope="col">{td!(locale, admin.ip)}</th>
-                                    <th scope="col">{td!(locale, admin.details)}</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {page.rows.into_iter().map(|e| view! {
-                                    <tr>
-                                        <td>{e.occurred}</td>
-                                        <td>{e.actor}</td>
-                                        <td><code>{e.action}</code></td>
-                                        <td>{e.target}</td>
-                                        <td>{e.ip}</td>
-                                        <td class="details"><code>{e.details}</code></td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </TableWrap>
-                    <Pager page=page.page pages=page.pages previous next/>
-                }
-            }
-        />
-    }
-}
-
-/// `/admin/users/import`: paste a CSV (`email, display name, role`), "Preview" it (nothing is
-/// written; every bad row is listed by line), then "Import" the previewed rows, all or none.
-#[component]
-pub fn AdminImportPage() -> impl IntoView {
-    let action = ServerAction::<AdminImportUsers>::new();
-    let cx = ViewerContext::get();
-    cx.refresh_after(action);
-    let saves = cx.saves();
-    let last = Resource::new(move || saves.get(), |_| admin_import_report());
-    let feedback = FormFeedback::new(action);
-    let locale = use_locale();
-    view! {
-        <AdminNav/>
-        <DataCard
-            title=td_string!(locale, admin.import_title)
-            here=paths::ADMIN_USERS_IMPORT
-            data=last
-            content=move |state: ImportState| {
-                let report = state.report.clone();
-                let csv = state.csv.clone();
-                let ready_count = report.as_ref().map_or(0, |r| r.ready.len());
-                let can_import = report
-                    .as_ref()
-                    .is_some_and(|r| r.problems.is_empty() && r.imported.is_none() && ready_count > 0);
-                view! {
-                    <p class="muted">{td!(locale, admin.import_intro)}</p>
-                    <ActionForm action=action>
-                        <ReturnTo/>
-                        <FormMessage feedback=feedback/>
-                        <p class="field-error">{move || feedback.field("csv").get()}</p>
-                        <TextAreaField
-                            label=td_string!(locale, admin.csv)
-                            name="csv"
-                            rows=10
-                            value=state.csv.clone()
-                            error=Signal::derive(|| None)
-                        />
-                        <SubmitButton label=td_string!(locale, admin.preview) pending=action.pending().into()/>
-                    </ActionForm>
-                    {report.map(|r| view! { <ImportResult report=r/> })}
-                    {can_import.then(|| view! {
-                        <ActionForm action=action>
-                            <ReturnTo/>
-                            <input type="hidden" name="csv" value=csv/>
-                            <input type="hidden" name="commit" value="yes"/>
-                            <SubmitButton
-                                label=td_string!(locale, admin.import)
-                                pending=action.pending().into()
-                            />
-                            <span class="muted">
-                                {fill(td_string!(locale, admin.import_count), &[("count", &ready_count)])}
-                            </span>
-                        </ActionForm>
-                    })}
-                }
-            }
-        />
-    }
-}
-
-/// The report of a preview or an import.
-#[component]
-fn ImportResult(report: super::ImportReport) -> impl IntoView {
-    let locale = use_locale();
-    let summary = match report.imported {
-        Some(n) => fill(td_string!(locale, admin.imported), &[("count", &n)]),
-        None if report.problems.is_empty() => fill(
-            td_string!(locale, admin.preview_ready),
-            &[("count", &report.ready.len())],
-        ),
-        None => fill(
-            td_string!(locale, admin.preview_problems),
-            &[
-                ("problems", &report.problems.len()),
-                ("good", &report.ready.len()),
-            ],
-        ),
-    };
-    let ok = report.problems.is_empty();
-    view! {
-        <div class="notice" role="status">
-            <p class:success=ok class:error=!ok>{summary}</p>
-            {(!report.problems.is_empty()).then(|| view! {
-                <ul class="problems">
-                    {report.problems.into_iter().map(|(line, why)| view! {
-                        <li>{fill(td_string!(locale, admin.line), &[("line", &line), ("why", &why)])}</li>
-                    }).collect_view()}
-                </ul>
-            })}
-        </div>
     }
 }

@@ -17,7 +17,7 @@ use crate::{
         sessions::{self, Ending},
         Admin,
     },
-    domain::{time::format_time, AccountStatus, Letter, Role},
+    domain::{time::TimeFormat, AccountStatus, Letter, Role},
     error::{AppError, OrInternal},
     profiles::service::{apply, changed_fields},
     request::{RequestContext, Via},
@@ -34,14 +34,14 @@ async fn existing(conn: &mut Tx, id: i64) -> Result<UserRecord, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// User `id` for the edit page, seen by `admin`, times in `time_zone`.
+/// User `id` for the edit page, seen by `admin`, times as `time` reads them.
 ///
 /// Errors: `NotFound`; `Internal` when a query fails.
 pub async fn load(
     state: &AppState,
     admin: &Admin,
     id: i64,
-    time_zone: &str,
+    time: &TimeFormat,
     now: i64,
 ) -> Result<UserDetail, AppError> {
     let u = users::record(state.pool(), id)
@@ -60,8 +60,8 @@ pub async fn load(
         bio: u.bio,
         location: u.location,
         website: u.website,
-        created: format_time(u.created_at, time_zone),
-        last_login: u.last_login_at.map(|t| format_time(t, time_zone)),
+        created: time.format(u.created_at),
+        last_login: u.last_login_at.map(|t| time.format(t)),
         active_sessions,
         must_change_password: u.must_change_password,
         verified: u.email_verified_at.is_some(),

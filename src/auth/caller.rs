@@ -169,6 +169,15 @@ impl Caller {
         self.viewer()
             .map_or_else(|| "UTC".to_string(), |v| v.time_zone.clone())
     }
+
+    /// How the caller reads times: their time zone, and their page's language (their setting,
+    /// else `client`'s `Accept-Language`: `i18n::request_locale`).
+    #[cfg(feature = "ssr")]
+    pub fn time_format(&self, client: &crate::request::Client) -> crate::domain::time::TimeFormat {
+        let setting = self.viewer().and_then(|v| v.language);
+        let locale = crate::i18n::request_locale(setting, client);
+        crate::domain::time::TimeFormat::new(self.time_zone(), crate::i18n::language_of(locale))
+    }
 }
 
 impl Viewer {

@@ -2,16 +2,44 @@
 
 use chrono_tz::Tz;
 
-/// Formats a Unix time (seconds, UTC) in the IANA zone `time_zone` (UTC if unknown), e.g.
-/// "27 Nov 2026, 15:04 WET".
-pub fn format_time(unix_seconds: i64, time_zone: &str) -> String {
+use super::Language;
+
+/// How one person reads times: in their IANA time zone and their page's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeFormat {
+    /// An IANA zone name; UTC when unknown.
+    pub time_zone: String,
+    pub language: Language,
+}
+
+impl TimeFormat {
+    pub fn new(time_zone: impl Into<String>, language: Language) -> Self {
+        Self {
+            time_zone: time_zone.into(),
+            language,
+        }
+    }
+
+    /// `unix_seconds` as this person reads it ([`format_time`]).
+    pub fn format(&self, unix_seconds: i64) -> String {
+        format_time(unix_seconds, &self.time_zone, self.language)
+    }
+}
+
+/// Formats a Unix time (seconds, UTC) in the IANA zone `time_zone` (UTC if unknown) for a
+/// reader of `language`: "27 Nov 2026, 15:04 WET" in English, "27. Nov. 2026, 15:04 WET" in
+/// German (month names from the CLDR-derived tables of `pure-rust-locales`, through chrono).
+pub fn format_time(unix_seconds: i64, time_zone: &str, language: Language) -> String {
     let tz: Tz = time_zone.parse().unwrap_or(Tz::UTC);
-    match chrono::DateTime::from_timestamp(unix_seconds, 0) {
-        Some(t) => t
-            .with_timezone(&tz)
-            .format("%-d %b %Y, %H:%M %Z")
+    let Some(t) = chrono::DateTime::from_timestamp(unix_seconds, 0) else {
+        return String::new();
+    };
+    let t = t.with_timezone(&tz);
+    match language {
+        Language::English => t.format("%-d %b %Y, %H:%M %Z").to_string(),
+        Language::German => t
+            .format_localized("%-d. %b %Y, %H:%M %Z", chrono::Locale::de_DE)
             .to_string(),
-        None => String::new(),
     }
 }
 
@@ -40,9 +68,18 @@ mod tests {
     fn formats_in_the_given_zone() {
         // 2026-01-15 12:00:00 UTC
         let t = 1_768_478_400;
-        assert_eq!(format_time(t, "UTC"), "15 Jan 2026, 12:00 UTC");
-        assert_eq!(format_time(t, "Asia/Tokyo"), "15 Jan 2026, 21:00 JST");
-        assert_eq!(format_time(t, "Not/AZone"), "15 Jan 2026, 12:00 UTC");
+        let en = Language::English;
+        assert_eq!(format_time(t, "UTC", en), "15 Jan 2026, 12:00 UTC");
+        assert_eq!(format_time(t, "Asia/Tokyo", en), "15 Jan 2026, 21:00 JST");
+        assert_eq!(format_time(t, "Not/AZone", en), "15 Jan 2026, 12:00 UTC");
+        // In German: the day with its full stop, the month in German.
+        let december = 1_796_616_000; // 2026-12-07 04:00 UTC
+        let de = TimeFormat::new("Europe/Berlin", Language::German);
+        assert_eq!(de.format(december), "7. Dez 2026, 05:00 CET");
+        assert_eq!(
+            TimeFormat::new("UTC", Language::English).format(december),
+            "7 Dec 2026, 04:00 UTC"
+        );
         assert_eq!(rfc3339(t), "2026-01-15T12:00:00Z");
     }
 

@@ -17,7 +17,7 @@ pub async fn admin_outbox(query: OutboxQuery) -> Result<OutboxPage, AppError> {
         .profile()
         .map(|p| p.email.clone())
         .unwrap_or_default();
-    let tz = r.caller.time_zone();
+    let tz = r.caller.time_format(&r.ctx.client);
     super::service::page(&r.state, &admin, &query, &email, &tz).await
 }
 

@@ -8,7 +8,7 @@ use crate::{
         AuditAction,
     },
     auth::Admin,
-    domain::{time::format_time, Letter, MailState},
+    domain::{time::TimeFormat, Letter, MailState},
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, AppState},
@@ -19,8 +19,8 @@ use crate::{
 };
 
 /// One page of the outbox for `admin` (whose own address is `viewer_email`), times in
-/// `time_zone`. A link's secret is shown in mails to `viewer_email` and, while no SMTP server
-/// is configured, in every mail (the outbox is then how links reach people); otherwise it reads
+/// `time`'s zone and language. A link's secret is shown in mails to `viewer_email` and, while
+/// no SMTP server is configured, in every mail (the outbox is then how links reach people); otherwise it reads
 /// [`HIDDEN`].
 ///
 /// Errors: `Internal` when the query fails.
@@ -29,7 +29,7 @@ pub async fn page(
     _admin: &Admin,
     query: &OutboxQuery,
     viewer_email: &str,
-    time_zone: &str,
+    time: &TimeFormat,
 ) -> Result<OutboxPage, AppError> {
     let smtp = state.mailer().is_configured();
     let filter = OutboxFilter {
@@ -61,8 +61,8 @@ pub async fn page(
                 text,
                 state: row.state,
                 attempts: row.attempts,
-                created: format_time(row.created_at, time_zone),
-                when: when.map(|t| format_time(t, time_zone)),
+                created: time.format(row.created_at),
+                when: when.map(|t| time.format(t)),
                 last_error: row.last_error,
             }
         })

@@ -14,7 +14,7 @@ pub async fn get_security() -> Result<SecurityPage, AppError> {
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
     let session = crate::auth::session::TypedSession::from_request().await?;
-    let tz = r.caller.time_zone();
+    let tz = r.caller.time_format(&r.ctx.client);
     super::service::page(&r.state, &me, &session, &tz, r.state.now()).await
 }
 

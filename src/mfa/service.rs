@@ -16,7 +16,7 @@ use crate::{
         session::{Stash, TypedSession},
         sessions, Admin, Me,
     },
-    domain::time::format_time,
+    domain::time::TimeFormat,
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{
@@ -39,7 +39,7 @@ pub async fn page(
     state: &AppState,
     me: &Me,
     session: &TypedSession,
-    time_zone: &str,
+    time: &TimeFormat,
     now: i64,
 ) -> Result<SecurityPage, AppError> {
     let user_id = me.user_id();
@@ -64,8 +64,8 @@ pub async fn page(
         .map(|p| PasskeyView {
             id: p.id,
             name: p.name,
-            created: format_time(p.created_at, time_zone),
-            last_used: p.last_used_at.map(|at| format_time(at, time_zone)),
+            created: time.format(p.created_at),
+            last_used: p.last_used_at.map(|at| time.format(at)),
         })
         .collect();
     let new_codes = session

@@ -20,10 +20,10 @@ use crate::{
 #[server(prefix = "/fn", endpoint = "allowed_apps")]
 pub async fn allowed_apps() -> Result<Vec<AllowedAppView>, AppError> {
     use super::OidcScope;
-    use crate::{domain::time::format_time, store::grants};
+    use crate::store::grants;
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
-    let tz = r.caller.time_zone();
+    let tz = r.caller.time_format(&r.ctx.client);
     Ok(grants::allowed_apps(r.state.pool(), me.user_id())
         .await?
         .into_iter()
@@ -35,7 +35,7 @@ pub async fn allowed_apps() -> Result<Vec<AllowedAppView>, AppError> {
                 .split_whitespace()
                 .filter_map(|s| OidcScope::parse(s).ok())
                 .collect(),
-            allowed: format_time(a.granted_at, &tz),
+            allowed: tz.format(a.granted_at),
         })
         .collect())
 }

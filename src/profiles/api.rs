@@ -15,9 +15,10 @@ use crate::error::AppError;
 pub async fn get_profile() -> Result<ProfileData, AppError> {
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
+    let language = r.caller.time_format(&r.ctx.client).language;
     match r.caller.profile() {
-        Some(row) => Ok(super::service::profile_data(row.clone())),
-        None => super::service::profile(&r.state, &me).await,
+        Some(row) => Ok(super::service::profile_data(row.clone(), language)),
+        None => super::service::profile(&r.state, &me, language).await,
     }
 }
 
@@ -53,7 +54,8 @@ pub async fn update_profile(
 pub async fn get_settings() -> Result<SettingsData, AppError> {
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
-    super::service::settings(&r.state, &me, r.state.now()).await
+    let language = r.caller.time_format(&r.ctx.client).language;
+    super::service::settings(&r.state, &me, language, r.state.now()).await
 }
 
 /// Saves the caller's settings, then sends them to `/settings?saved=1` ("Settings saved").

@@ -18,10 +18,11 @@ use crate::{
     store::users::{self, ProfileRow, UserRecord},
 };
 
-/// The profile page's data from a stored row, "member since" in the owner's own time zone.
-pub fn profile_data(row: ProfileRow) -> ProfileData {
+/// The profile page's data from a stored row, "member since" in the owner's own time zone, for
+/// a page in `language`.
+pub fn profile_data(row: ProfileRow, language: Language) -> ProfileData {
     ProfileData {
-        member_since: format_time(row.created_at, &row.time_zone),
+        member_since: format_time(row.created_at, &row.time_zone, language),
         email: row.email,
         display_name: row.display_name,
         bio: row.bio,
@@ -30,27 +31,37 @@ pub fn profile_data(row: ProfileRow) -> ProfileData {
     }
 }
 
-/// `me`'s profile.
+/// `me`'s profile, for a page in `language`.
 ///
 /// Errors: `NotFound` if the user no longer exists.
-pub async fn profile(state: &AppState, me: &Me) -> Result<ProfileData, AppError> {
+pub async fn profile(
+    state: &AppState,
+    me: &Me,
+    language: Language,
+) -> Result<ProfileData, AppError> {
     users::profile(state.pool(), me.user_id())
         .await?
-        .map(profile_data)
+        .map(|row| profile_data(row, language))
         .ok_or(AppError::NotFound)
 }
 
-/// `me`'s settings with the time zones to choose from and the time `now` in theirs.
+/// `me`'s settings with the time zones to choose from and the time `now` in theirs, for a page
+/// in `language`.
 ///
 /// Errors: `NotFound` if the user no longer exists.
-pub async fn settings(state: &AppState, me: &Me, now: i64) -> Result<SettingsData, AppError> {
+pub async fn settings(
+    state: &AppState,
+    me: &Me,
+    language: Language,
+    now: i64,
+) -> Result<SettingsData, AppError> {
     let own = users::own_fields(state.pool(), me.user_id())
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(SettingsData {
         theme: own.theme,
         language: own.language.as_deref().and_then(Language::from_tag),
-        local_time: format_time(now, &own.time_zone),
+        local_time: format_time(now, &own.time_zone, language),
         time_zone: own.time_zone,
         time_zones: time_zone_names(),
     })

@@ -14,7 +14,7 @@ pub async fn get_tokens() -> Result<TokensPage, AppError> {
     use crate::auth::session::{Stash, TypedSession};
     let r = crate::auth::caller::this_request()?;
     let me = r.caller.me()?;
-    let tz = r.caller.time_zone();
+    let tz = r.caller.time_format(&r.ctx.client);
     let tokens = super::service::list(&r.state, &me, &tz, r.state.now()).await?;
     let new_token = TypedSession::from_request()
         .await?

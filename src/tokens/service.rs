@@ -9,7 +9,7 @@ use crate::{
         AuditAction,
     },
     auth::{tokens, Me},
-    domain::{time::format_time, Letter, Role, Scope},
+    domain::{time::TimeFormat, Letter, Role, Scope},
     error::{AppError, FieldErrors, OrInternal},
     request::RequestContext,
     server::{db::begin_write, AppState},
@@ -111,13 +111,13 @@ pub async fn create_from_cli(
         })
 }
 
-/// `me`'s tokens, newest first, times in `time_zone`.
+/// `me`'s tokens, newest first, times as `time` reads them.
 ///
 /// Errors: `Internal` on database failures.
 pub async fn list(
     state: &AppState,
     me: &Me,
-    time_zone: &str,
+    time: &TimeFormat,
     now: i64,
 ) -> Result<Vec<TokenView>, AppError> {
     Ok(tokens::list(state.pool(), me.user_id())
@@ -127,10 +127,10 @@ pub async fn list(
             id: t.id,
             name: t.name,
             scopes: t.scopes.split_whitespace().map(str::to_string).collect(),
-            created: format_time(t.created_at, time_zone),
-            expires: t.expires_at.map(|at| format_time(at, time_zone)),
+            created: time.format(t.created_at),
+            expires: t.expires_at.map(|at| time.format(at)),
             expired: t.expires_at.is_some_and(|at| at <= now),
-            last_used: t.last_used_at.map(|at| format_time(at, time_zone)),
+            last_used: t.last_used_at.map(|at| time.format(at)),
         })
         .collect())
 }

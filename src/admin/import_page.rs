@@ -1,0 +1,108 @@
+//! `/admin/users/import`: users from a CSV, previewed before anything is written.
+
+use leptos::prelude::*;
+
+use super::{
+    api::{admin_import_report, AdminImportUsers},
+    ui::AdminNav,
+    ImportState,
+};
+use crate::{
+    auth::ui::ViewerContext,
+    components::{DataCard, FormFeedback, FormMessage, ReturnTo, SubmitButton, TextAreaField},
+    i18n::{fill, td, td_string, use_locale},
+    paths,
+};
+
+/// `/admin/users/import`: paste a CSV (`email, display name, role`), "Preview" it (nothing is
+/// written; every bad row is listed by line), then "Import" the previewed rows, all or none.
+#[component]
+pub fn AdminImportPage() -> impl IntoView {
+    let action = ServerAction::<AdminImportUsers>::new();
+    let cx = ViewerContext::get();
+    cx.refresh_after(action);
+    let saves = cx.saves();
+    let last = Resource::new(move || saves.get(), |_| admin_import_report());
+    let feedback = FormFeedback::new(action);
+    let locale = use_locale();
+    view! {
+        <AdminNav/>
+        <DataCard
+            title=td_string!(locale, admin.import_title)
+            here=paths::ADMIN_USERS_IMPORT
+            data=last
+            content=move |state: ImportState| {
+                let report = state.report.clone();
+                let csv = state.csv.clone();
+                let ready_count = report.as_ref().map_or(0, |r| r.ready.len());
+                let can_import = report
+                    .as_ref()
+                    .is_some_and(|r| r.problems.is_empty() && r.imported.is_none() && ready_count > 0);
+                view! {
+                    <p class="muted">{td!(locale, admin.import_intro)}</p>
+                    <ActionForm action=action>
+                        <ReturnTo/>
+                        <FormMessage feedback=feedback/>
+                        <p class="field-error">{move || feedback.field("csv").get()}</p>
+                        <TextAreaField
+                            label=td_string!(locale, admin.csv)
+                            name="csv"
+                            rows=10
+                            value=state.csv.clone()
+                            error=Signal::derive(|| None)
+                        />
+                        <SubmitButton label=td_string!(locale, admin.preview) pending=action.pending().into()/>
+                    </ActionForm>
+                    {report.map(|r| view! { <ImportResult report=r/> })}
+                    {can_import.then(|| view! {
+                        <ActionForm action=action>
+                            <ReturnTo/>
+                            <input type="hidden" name="csv" value=csv/>
+                            <input type="hidden" name="commit" value="yes"/>
+                            <SubmitButton
+                                label=td_string!(locale, admin.import)
+                                pending=action.pending().into()
+                            />
+                            <span class="muted">
+                                {fill(td_string!(locale, admin.import_count), &[("count", &ready_count)])}
+                            </span>
+                        </ActionForm>
+                    })}
+                }
+            }
+        />
+    }
+}
+
+/// The report of a preview or an import.
+#[component]
+fn ImportResult(report: super::ImportReport) -> impl IntoView {
+    let locale = use_locale();
+    let summary = match report.imported {
+        Some(n) => fill(td_string!(locale, admin.imported), &[("count", &n)]),
+        None if report.problems.is_empty() => fill(
+            td_string!(locale, admin.preview_ready),
+            &[("count", &report.ready.len())],
+        ),
+        None => fill(
+            td_string!(locale, admin.preview_problems),
+            &[
+                ("problems", &report.problems.len()),
+                ("good", &report.ready.len()),
+            ],
+        ),
+    };
+    let ok = report.problems.is_empty();
+    view! {
+        <div class="notice" role="status">
+            <p class:success=ok class:error=!ok>{summary}</p>
+            {(!report.problems.is_empty()).then(|| view! {
+                <ul class="problems">
+                    {report.problems.into_iter().map(|(line, why)| view! {
+                        <li>{fill(td_string!(locale, admin.line), &[("line", &line), ("why", &why)])}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
