@@ -47,7 +47,7 @@
   }
 
   // The words the script says itself come from its box's data attributes, which the server
-  // wrote in the page's language (keys passkey_script.* of locales/*.json); English if one is
+  // wrote in the page's language (components::PasskeyBox); English if one is
   // missing.
   function word(element, key, english) {
     const box = element && element.closest("[data-passkey-box]");

@@ -5,12 +5,12 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     api::admin_audit,
-    ui::{with_any, AdminNav, Pager},
+    ui::{with_any, AdminNav, Pager, Summary},
 };
 use crate::{
     audit::{AuditPage, AuditQuery},
     components::{DataCard, Field, SelectField, TableWrap},
-    i18n::{fill, number, td, td_string, use_locale},
+    i18n::{td, td_string, use_locale},
     paths,
 };
 
@@ -34,21 +34,18 @@ pub fn AdminAuditPage() -> impl IntoView {
                 let state = query.get_untracked();
                 let actions = page.actions.iter().map(|a| (a.clone(), a.clone())).collect();
                 let actions = with_any(locale, true, actions);
-                let first = (page.page - 1) * crate::audit::PAGE_SIZE + 1;
-                let last = first - 1 + page.rows.len() as u32;
-                let summary = if page.total == 0 {
-                    td_string!(locale, admin.no_events).to_string()
-                } else {
-                    let text = td_string!(locale, admin.showing_events);
-                    fill(
-                        text,
-                        &[
-                            ("first", &number(locale, first.into())),
-                            ("last", &number(locale, last.into())),
-                            ("total", &number(locale, u64::try_from(page.total).unwrap_or(0))),
-                        ],
-                    )
-                };
+                let summary = Summary {
+                    page: page.page,
+                    page_size: crate::audit::PAGE_SIZE,
+                    shown: page.rows.len(),
+                    total: page.total,
+                }
+                .text(
+                    locale,
+                    td_string!(locale, admin.no_events),
+                    td_string!(locale, admin.showing_events),
+                );
+
                 let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
                 let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
                 view! {

@@ -5,14 +5,14 @@
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::ui::{mail_state_label, AdminNav, Pager};
+use super::ui::{mail_state_label, AdminNav, Pager, Summary};
 use crate::{
     components::{
         saved_signal, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SelectField,
         SubmitButton, TableWrap,
     },
     domain::MailState,
-    i18n::{fill, number, td, td_string, use_locale},
+    i18n::{fill, td, td_string, use_locale},
     mail::{
         api::{admin_outbox, AdminRetryMail, AdminTestMail},
         MailView, OutboxPage, OutboxQuery, PAGE_SIZE,
@@ -52,21 +52,18 @@ pub fn AdminOutboxPage() -> impl IntoView {
                         .iter()
                         .map(|s| (s.as_str().to_string(), mail_state_label(locale, *s).to_string())),
                 );
-                let first = (page.page - 1) * PAGE_SIZE + 1;
-                let last = first - 1 + page.rows.len() as u32;
-                let summary = if page.total == 0 {
-                    td_string!(locale, admin.no_mails).to_string()
-                } else {
-                    let text = td_string!(locale, admin.showing_mails);
-                    fill(
-                        text,
-                        &[
-                            ("first", &number(locale, first.into())),
-                            ("last", &number(locale, last.into())),
-                            ("total", &number(locale, u64::try_from(page.total).unwrap_or(0))),
-                        ],
-                    )
-                };
+                let summary = Summary {
+                    page: page.page,
+                    page_size: PAGE_SIZE,
+                    shown: page.rows.len(),
+                    total: page.total,
+                }
+                .text(
+                    locale,
+                    td_string!(locale, admin.no_mails),
+                    td_string!(locale, admin.showing_mails),
+                );
+
                 let previous = (page.page > 1).then(|| state.on_page(page.page - 1).href());
                 let next = (page.page < page.pages).then(|| state.on_page(page.page + 1).href());
                 view! {

@@ -66,6 +66,37 @@ fn sort_label(locale: Locale, key: SortKey) -> &'static str {
     }
 }
 
+/// Where one page of a paged list stands: page `page` (from 1) of pages of `page_size`, with
+/// `shown` rows of `total`.
+pub(super) struct Summary {
+    pub page: u32,
+    pub page_size: u32,
+    pub shown: usize,
+    pub total: i64,
+}
+
+impl Summary {
+    /// The line above the list: `none` when nothing matches, else `showing` with its
+    /// `{first}`, `{last}` and `{total}` ("Showing 1–50 of 100,000 users"), counts grouped
+    /// for `locale`.
+    pub fn text(&self, locale: Locale, none: &str, showing: &str) -> String {
+        if self.total <= 0 {
+            return none.to_string();
+        }
+        let first = (self.page.max(1) - 1) * self.page_size + 1;
+        let last = u64::from(first - 1) + self.shown as u64;
+        let total = u64::try_from(self.total).unwrap_or(0);
+        fill(
+            showing,
+            &[
+                ("first", &number(locale, first.into())),
+                ("last", &number(locale, last)),
+                ("total", &number(locale, total)),
+            ],
+        )
+    }
+}
+
 /// "Any" first, then `(value, label)` of each option: a filter's choices.
 pub(super) fn with_any(
     locale: Locale,
@@ -248,23 +279,18 @@ fn SearchForm(state: UserListQuery) -> impl IntoView {
 /// The table of one page of users, with sortable headings and Previous/Next links.
 #[component]
 fn UserTable(page: UserPage, state: UserListQuery) -> impl IntoView {
-    let first = (page.page - 1) * PAGE_SIZE + 1;
-    let last = first - 1 + page.rows.len() as u32;
     let locale = use_locale();
-    let summary = if page.total == 0 {
-        td_string!(locale, admin.no_users).to_string()
-    } else {
-        let text = td_string!(locale, admin.showing_users);
-        let total = u64::try_from(page.total).unwrap_or(0);
-        fill(
-            text,
-            &[
-                ("first", &number(locale, first.into())),
-                ("last", &number(locale, last.into())),
-                ("total", &number(locale, total)),
-            ],
-        )
-    };
+    let summary = Summary {
+        page: page.page,
+        page_size: PAGE_SIZE,
+        shown: page.rows.len(),
+        total: page.total,
+    }
+    .text(
+        locale,
+        td_string!(locale, admin.no_users),
+        td_string!(locale, admin.showing_users),
+    );
     let headings = SortKey::ALL
         .into_iter()
         .map(|key| {

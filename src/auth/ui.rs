@@ -18,7 +18,9 @@ use super::{
     LoginForm, SignUpForm, Viewer,
 };
 use crate::{
-    components::{error_text, lazy_page, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton},
+    components::{
+        error_text, lazy_page, Field, FormFeedback, FormMessage, PasskeyBox, ReturnTo, SubmitButton,
+    },
     domain::Password,
     error::AppError,
     i18n::{fill, td, td_string, use_locale},
@@ -261,14 +263,7 @@ pub fn LoginVerifyPage() -> impl IntoView {
 fn PasskeyButton(label: &'static str, next: Signal<String>) -> impl IntoView {
     let locale = use_locale();
     view! {
-        <div
-            class="passkey-sign-in"
-            data-passkey-box=""
-            data-cancelled=td_string!(locale, passkey_script.cancelled)
-            data-registered=td_string!(locale, passkey_script.registered)
-            data-failed=td_string!(locale, passkey_script.failed)
-            data-went-wrong=td_string!(locale, passkey_script.went_wrong)
-        >
+        <PasskeyBox class="passkey-sign-in">
             <p class="muted passkeys-need-js">{td!(locale, verify.passkeys_need_js)}</p>
             <div class="needs-webauthn">
                 <button type="button" class="secondary" data-passkey="sign-in" data-next=next>
@@ -276,7 +271,7 @@ fn PasskeyButton(label: &'static str, next: Signal<String>) -> impl IntoView {
                 </button>
                 <p class="field-error" data-passkey-message="" role="alert"></p>
             </div>
-        </div>
+        </PasskeyBox>
     }
 }
 

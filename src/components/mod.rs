@@ -2,12 +2,14 @@
 
 mod card;
 mod form;
+mod passkey;
 
 pub use card::{DataCard, Forbidden, TableWrap};
 pub use form::{
     error_text, saved_signal, Field, FieldError, FormFeedback, FormMessage, ReturnTo, SelectField,
     SubmitButton, TextAreaField,
 };
+pub use passkey::PasskeyBox;
 
 /// Declares `$route`, the route view of `$page` (a component without props) that the browser
 /// loads from a wasm chunk of its own the first time the page is shown, rather than with the

@@ -15,7 +15,8 @@ use super::{
 use crate::{
     auth::ui::ViewerContext,
     components::{
-        lazy_page, DataCard, Field, FormFeedback, FormMessage, ReturnTo, SubmitButton, TableWrap,
+        lazy_page, DataCard, Field, FormFeedback, FormMessage, PasskeyBox, ReturnTo, SubmitButton,
+        TableWrap,
     },
     i18n::{fill, td, td_string, use_locale, Locale},
     paths::{self, Route as Path},
@@ -333,14 +334,7 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
     };
     let add = if page.passkeys_available {
         view! {
-            <div
-                class="passkey-add"
-                data-passkey-box=""
-                data-cancelled=td_string!(locale, passkey_script.cancelled)
-                data-registered=td_string!(locale, passkey_script.registered)
-                data-failed=td_string!(locale, passkey_script.failed)
-                data-went-wrong=td_string!(locale, passkey_script.went_wrong)
-            >
+            <PasskeyBox class="passkey-add">
                 <p class="muted passkeys-need-js">
                         {td!(locale, security.add_needs_js)}
                     </p>
@@ -364,7 +358,7 @@ fn Passkeys(page: SecurityPage) -> impl IntoView {
                     </button>
                     <p class="field-error" id="passkey-message" data-passkey-message="" role="alert"></p>
                 </div>
-            </div>
+            </PasskeyBox>
         }
         .into_any()
     } else {
