@@ -31,9 +31,10 @@ pub struct Client {
     pub ip: Option<IpAddr>,
     /// The `User-Agent` header, at most [`MAX_USER_AGENT_CHARS`] characters.
     pub user_agent: Option<String>,
-    /// The `Accept-Language` header as sent (RFC 9110 §12.5.4), at most
-    /// [`MAX_LANGUAGES_CHARS`] characters: the language of a mail this request causes to its
-    /// own sender (`i18n::mail_locale`).
+    /// The `Accept-Language` header as sent (RFC 9110 §12.5.4), when at most
+    /// [`MAX_LANGUAGES_CHARS`] characters: the language of what has no page of its own to say
+    /// it in (a mail this request causes to its own sender, `i18n::mail_locale`; a script's
+    /// JSON answer and the times a server function writes, `i18n::request_locale`).
     pub languages: Option<String>,
 }
 
@@ -143,6 +144,20 @@ mod tests {
         assert_eq!(
             client.user_agent.unwrap().chars().count(),
             MAX_USER_AGENT_CHARS
+        );
+    }
+
+    #[tokio::test]
+    async fn the_scope_gives_the_clients_languages_to_the_task_unless_too_long() {
+        assert_eq!(current_languages(), None);
+        let client = Client::default().with_languages(Some("de-DE,de;q=0.9"));
+        let ctx = RequestContext::new("req-1".into(), client);
+        let seen = ctx.scope(async { current_languages() }).await;
+        assert_eq!(seen.as_deref(), Some("de-DE,de;q=0.9"));
+        let long = "de;q=0.9,".repeat(40);
+        assert_eq!(
+            Client::default().with_languages(Some(&long)).languages,
+            None
         );
     }
 
