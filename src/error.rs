@@ -16,13 +16,17 @@ use crate::domain::Refusal;
 ///
 /// `field` equals the `name` of the form input (and the server function argument). `message`
 /// is English (what the JSON API and the command line print); `refusal`, when the message is a
-/// known [`Refusal`], lets a page draw it in its own language instead.
+/// known [`Refusal`], lets a page draw it in its own language instead. `quoted` is the part of
+/// the field's value the refusal is about (one line of several, such as one redirect URI),
+/// shown before the sentence as it was entered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<Refusal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<String>,
 }
 
 /// The validation messages of one form submission, at most one per field, in field order.
@@ -54,6 +58,7 @@ impl FieldErrors {
                 field: field.to_string(),
                 message: message.into(),
                 refusal: None,
+                quoted: None,
             });
         }
     }
@@ -65,6 +70,21 @@ impl FieldErrors {
                 field: field.to_string(),
                 message: refusal.to_string(),
                 refusal: Some(refusal),
+                quoted: None,
+            });
+        }
+    }
+
+    /// Records `refusal` of the part `quoted` of `field`'s value (one line of several), unless
+    /// that field already has a message. The English message is `"quoted": sentence`, with the
+    /// part escaped as Rust's `Debug` does (no control character reaches a terminal).
+    pub fn refuse_quoting(&mut self, field: &str, refusal: Refusal, quoted: &str) {
+        if self.get(field).is_none() {
+            self.0.push(FieldError {
+                field: field.to_string(),
+                message: format!("{quoted:?}: {refusal}"),
+                refusal: Some(refusal),
+                quoted: Some(quoted.to_string()),
             });
         }
     }
@@ -218,6 +238,7 @@ impl AppError {
                 field: f.clone(),
                 message: message.clone(),
                 refusal: *refusal,
+                quoted: None,
             }),
             _ => None,
         }

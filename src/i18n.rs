@@ -125,6 +125,17 @@ pub fn refusal(locale: Locale, refusal: Refusal) -> String {
         PasskeyNotAccepted => td_string!(locale, refusal.passkey_not_accepted).to_string(),
         PasskeyNotAdded => td_string!(locale, refusal.passkey_not_added).to_string(),
         PasskeyRegistered => td_string!(locale, refusal.passkey_registered).to_string(),
+        ClientNameMissing => td_string!(locale, refusal.client_name_missing).to_string(),
+        RedirectUriMissing => td_string!(locale, refusal.redirect_uri_missing).to_string(),
+        TooManyUris { max } => fill(td_string!(locale, refusal.too_many_uris), &[("max", &max)]),
+        UriTooLong { max } => fill(td_string!(locale, refusal.uri_too_long), &[("max", &max)]),
+        UriNotAbsolute => td_string!(locale, refusal.uri_not_absolute).to_string(),
+        RedirectUriScheme => td_string!(locale, refusal.redirect_uri_scheme).to_string(),
+        RedirectUriFragment => td_string!(locale, refusal.redirect_uri_fragment).to_string(),
+        RedirectUriCredentials => td_string!(locale, refusal.redirect_uri_credentials).to_string(),
+        UnknownScope => td_string!(locale, refusal.unknown_scope).to_string(),
+        UnknownSigningAlg => td_string!(locale, refusal.unknown_signing_alg).to_string(),
+        ImportTakenMeanwhile => td_string!(locale, refusal.import_taken_meanwhile).to_string(),
         Guessable { warning, tip } => {
             let why = warning.map_or(td_string!(locale, refusal.easy_to_guess), |w| {
                 guess_warning(locale, w)

@@ -181,14 +181,76 @@ async fn refused_page_in_german(
     form: &[(&str, &str)],
     page: &str,
 ) -> String {
-    let refused = app.post_plain(endpoint, form, None, page).await;
+    refused_page_in_german_as(app, endpoint, form, page, None).await
+}
+
+/// [`refused_page_in_german`] for the person signed in with `cookie`.
+async fn refused_page_in_german_as(
+    app: &TestApp,
+    endpoint: &str,
+    form: &[(&str, &str)],
+    page: &str,
+    cookie: Option<&str>,
+) -> String {
+    let refused = app.post_plain(endpoint, form, cookie, page).await;
     assert_eq!(refused.status(), StatusCode::FOUND);
     let back = location(&refused).unwrap();
-    get_in(app, back.trim_start_matches(&app.url("")), "de", None)
+    get_in(app, back.trim_start_matches(&app.url("")), "de", cookie)
         .await
         .text()
         .await
         .unwrap()
+}
+
+/// The admin console's messages that quote what was entered (an app's redirect URI, an import's
+/// rows) are German around the quote; the English stays what the command line prints.
+#[tokio::test]
+async fn admin_messages_about_entered_lines_speak_the_pages_language() {
+    let app = spawn_app().await;
+    let admin = app.with_admin("ada@example.org").await;
+    let form = [
+        ("name", ""),
+        (
+            "redirect_uris",
+            "https://wiki.example.org/cb\nhttp://dash.example.org/cb",
+        ),
+        ("client_type", "confidential"),
+        ("id_token_alg", "none"),
+    ];
+    let page = refused_page_in_german_as(
+        &app,
+        "admin_create_client",
+        &form,
+        "/admin/clients",
+        Some(&admin),
+    )
+    .await;
+    for german in [
+        "Geben Sie der App einen Namen, den man wiedererkennt.",
+        "„http://dash.example.org/cb“: Verwenden Sie https:// oder",
+        "„none“: Dieses Signaturverfahren bietet Roster nicht an",
+    ] {
+        assert!(page.contains(german), "{german} missing: {page}");
+    }
+    assert!(!page.contains("Use https://"), "{page}");
+    assert_eq!(app.count("oauth_clients").await, 0);
+
+    let csv = "ann@example.org,Ann\nnot-an-email,Bad\nann@example.org,Ann again\n";
+    let preview = app
+        .call("admin_import_users", &[("csv", csv)], Some(&admin))
+        .await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    let page = get_in(&app, "/admin/users/import?report=1", "de", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for german in [
+        "Zeile 2: Geben Sie eine E-Mail-Adresse wie name@example.com ein",
+        "Zeile 3: ann@example.org wiederholt Zeile 1.",
+    ] {
+        assert!(page.contains(german), "{german} missing: {page}");
+    }
 }
 
 /// A refused form comes back in the page's language: each field's message and the form's

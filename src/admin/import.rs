@@ -1,13 +1,14 @@
 //! Importing users from CSV: a check that reports every bad row by its line (a preview that
 //! writes nothing), then the import of a clean file, all rows or none.
 
+use super::ImportProblem;
 use crate::{
     audit::{
         ssr::{record, AuditEvent},
         AuditAction,
     },
     auth::Admin,
-    domain::Role,
+    domain::{Refusal, Role},
     error::{AppError, OrInternal},
     request::RequestContext,
     server::{db::begin_write, password::NO_PASSWORD, AppState},
@@ -38,9 +39,7 @@ pub async fn check(
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                report
-                    .problems
-                    .push((line, "This line is not valid CSV.".into()));
+                report.problems.push((line, ImportProblem::NotCsv));
                 continue;
             }
         };
@@ -55,14 +54,14 @@ pub async fn check(
         if report.ready.len() + report.problems.len() >= super::MAX_IMPORT_ROWS {
             report.problems.push((
                 line,
-                format!("More than {} rows; split the file.", super::MAX_IMPORT_ROWS),
+                ImportProblem::TooManyRows {
+                    max: super::MAX_IMPORT_ROWS,
+                },
             ));
             break;
         }
         if !(2..=3).contains(&record.len()) {
-            report
-                .problems
-                .push((line, "Expected: email, display name, role.".into()));
+            report.problems.push((line, ImportProblem::Columns));
             continue;
         }
         let email = Email::parse(field(0));
@@ -76,19 +75,19 @@ pub async fn check(
         let (email, name, role) = match (email, name, role) {
             (Ok(e), Ok(n), Ok(r)) => (e, n, r),
             (e, n, r) => {
-                let why: Vec<String> = [e.err(), n.err(), r.err()]
-                    .into_iter()
-                    .flatten()
-                    .map(|refusal| refusal.to_string())
-                    .collect();
-                report.problems.push((line, why.join("; ")));
+                let why = [e.err(), n.err(), r.err()].into_iter().flatten().collect();
+                report.problems.push((line, ImportProblem::Refused(why)));
                 continue;
             }
         };
         if let Some(first) = seen.get(email.as_str()) {
-            report
-                .problems
-                .push((line, format!("{} repeats line {first}.", email.as_str())));
+            report.problems.push((
+                line,
+                ImportProblem::Repeats {
+                    email: email.as_str().to_string(),
+                    first: *first,
+                },
+            ));
             continue;
         }
         seen.insert(email.as_str().to_string(), line);
@@ -98,7 +97,9 @@ pub async fn check(
         {
             report.problems.push((
                 line,
-                format!("An account with {} already exists.", email.as_str()),
+                ImportProblem::Exists {
+                    email: email.as_str().to_string(),
+                },
             ));
             continue;
         }
@@ -140,7 +141,7 @@ pub async fn run(
                 message: format!(
                     "An account with {email} was created meanwhile; nothing was imported."
                 ),
-                refusal: None,
+                refusal: Some(Refusal::ImportTakenMeanwhile),
             });
         };
         let event = AuditEvent::new(AuditAction::UserCreated, admin.actor(), Some(id), ctx)

@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use super::{
     api::{admin_import_report, AdminImportUsers},
     ui::AdminNav,
-    ImportState,
+    ImportProblem, ImportState,
 };
 use crate::{
     auth::ui::ViewerContext,
     components::{DataCard, FormFeedback, FormMessage, ReturnTo, SubmitButton, TextAreaField},
-    i18n::{fill, td, td_string, use_locale},
+    i18n::{fill, td, td_string, use_locale, Locale},
     paths,
 };
 
@@ -98,11 +98,65 @@ fn ImportResult(report: super::ImportReport) -> impl IntoView {
             <p class:success=ok class:error=!ok>{summary}</p>
             {(!report.problems.is_empty()).then(|| view! {
                 <ul class="problems">
-                    {report.problems.into_iter().map(|(line, why)| view! {
-                        <li>{fill(td_string!(locale, admin.line), &[("line", &line), ("why", &why)])}</li>
+                    {report.problems.into_iter().map(|(line, problem)| {
+                        let why = problem_text(locale, &problem);
+                        view! {
+                            <li>{fill(td_string!(locale, admin.line), &[("line", &line), ("why", &why)])}</li>
+                        }
                     }).collect_view()}
                 </ul>
             })}
         </div>
+    }
+}
+
+/// `problem` as the page's reader reads it (keys `admin.import_*`, and `refusal.*` for a field).
+fn problem_text(locale: Locale, problem: &ImportProblem) -> String {
+    match problem {
+        ImportProblem::NotCsv => td_string!(locale, admin.import_not_csv).to_string(),
+        ImportProblem::TooManyRows { max } => fill(
+            td_string!(locale, admin.import_too_many_rows),
+            &[("max", max)],
+        ),
+        ImportProblem::Columns => td_string!(locale, admin.import_columns).to_string(),
+        ImportProblem::Refused(refusals) => refusals
+            .iter()
+            .map(|r| crate::i18n::refusal(locale, *r))
+            .collect::<Vec<_>>()
+            .join("; "),
+        ImportProblem::Repeats { email, first } => fill(
+            td_string!(locale, admin.import_repeats),
+            &[("email", email), ("first", first)],
+        ),
+        ImportProblem::Exists { email } => {
+            fill(td_string!(locale, admin.import_exists), &[("email", email)])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Refusal;
+
+    #[test]
+    fn import_problems_read_in_english_as_their_display() {
+        let all = [
+            ImportProblem::NotCsv,
+            ImportProblem::TooManyRows { max: 1000 },
+            ImportProblem::Columns,
+            ImportProblem::Refused(vec![Refusal::EmailMalformed, Refusal::ChooseRole]),
+            ImportProblem::Repeats {
+                email: "ann@example.org".into(),
+                first: 2,
+            },
+            ImportProblem::Exists {
+                email: "ann@example.org".into(),
+            },
+        ];
+        for problem in all {
+            assert_eq!(problem_text(Locale::en, &problem), problem.to_string());
+            assert_ne!(problem_text(Locale::de, &problem), problem.to_string());
+        }
     }
 }

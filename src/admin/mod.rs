@@ -363,9 +363,32 @@ pub struct ImportReport {
     /// `(line, email, display name, role)` of each good row.
     pub ready: Vec<(u64, String, String, Role)>,
     /// `(line, what is wrong)` of each bad row.
-    pub problems: Vec<(u64, String)>,
+    pub problems: Vec<(u64, ImportProblem)>,
     /// How many users were created: `None` for a preview (dry run), which writes nothing.
     pub imported: Option<usize>,
+}
+
+/// What is wrong with one row of an import; `Display` gives the English, the import page words
+/// it in its own language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ImportProblem {
+    #[error("This line is not valid CSV.")]
+    NotCsv,
+    /// The first row past [`MAX_IMPORT_ROWS`]; the check stops there.
+    #[error("More than {max} rows; split the file.")]
+    TooManyRows { max: usize },
+    /// A row without two or three fields.
+    #[error("Expected: email, display name, role.")]
+    Columns,
+    /// What the account rules refuse in the row's email, display name and role, in that order.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Refused(Vec<crate::domain::Refusal>),
+    /// An email an earlier line of the file has.
+    #[error("{email} repeats line {first}.")]
+    Repeats { email: String, first: u64 },
+    /// An email an account has.
+    #[error("An account with {email} already exists.")]
+    Exists { email: String },
 }
 
 /// The last import of this administrator's session: the CSV as sent and its report.

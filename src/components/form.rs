@@ -53,10 +53,7 @@ impl FormFeedback {
     }
 
     fn message_of(self, name: &str) -> Option<String> {
-        let shown = |e: &crate::error::FieldError| match e.refusal {
-            Some(refusal) => i18n::refusal(self.locale, refusal),
-            None => e.message.clone(),
-        };
+        let shown = |e: &crate::error::FieldError| field_message(self.locale, e);
         let client = self.client.with(|c| c.find(name).map(shown));
         client.or_else(|| {
             self.server.with(|e| {
@@ -122,6 +119,19 @@ impl FormFeedback {
             }
             self.client.set(found);
         }
+    }
+}
+
+/// A field's message as a person reads it in `locale`: its refusal in that language (after the
+/// quoted part it is about, if any), or the message as it came when it is no known refusal.
+fn field_message(locale: Locale, error: &crate::error::FieldError) -> String {
+    match (error.refusal, &error.quoted) {
+        (Some(r), Some(quoted)) => i18n::fill(
+            td_string!(locale, refusal.quoted),
+            &[("value", quoted), ("message", &i18n::refusal(locale, r))],
+        ),
+        (Some(r), None) => i18n::refusal(locale, r),
+        (None, _) => error.message.clone(),
     }
 }
 

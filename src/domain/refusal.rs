@@ -136,6 +136,36 @@ pub enum Refusal {
     PasskeyNotAdded,
     #[error("This passkey is registered already.")]
     PasskeyRegistered,
+    /// An OpenID Connect client without a name.
+    #[error("Give the app a name people will recognise.")]
+    ClientNameMissing,
+    #[error("Give at least one redirect URI.")]
+    RedirectUriMissing,
+    #[error("Give at most {max} URIs.")]
+    TooManyUris { max: usize },
+    /// The URIs below are refusals of one URI, which the form quotes (`FieldErrors::refuse_quoting`).
+    #[error("Use at most {max} characters for a URI.")]
+    UriTooLong { max: usize },
+    #[error("This is not an absolute URL.")]
+    UriNotAbsolute,
+    #[error("Use https://, or http:// on localhost for an app on your own machine.")]
+    RedirectUriScheme,
+    #[error("A redirect URI has no #fragment.")]
+    RedirectUriFragment,
+    #[error("A redirect URI has no user name or password.")]
+    RedirectUriCredentials,
+    /// A scope name Roster does not offer, which the form quotes.
+    #[error("This is no scope Roster offers (openid, profile, email, offline_access).")]
+    UnknownScope,
+    /// A signing algorithm Roster does not offer, which the form quotes.
+    #[error("This is no signing algorithm Roster offers (RS256, EdDSA).")]
+    UnknownSigningAlg,
+    /// An import whose addresses an account took between the preview and the import.
+    #[error(
+        "An account with an address of this file was created meanwhile; nothing was imported. \
+         Preview again to see which."
+    )]
+    ImportTakenMeanwhile,
     /// A new password zxcvbn scores below 3: why (its warning, if it gave one) and its first
     /// suggestion (`server::password::check_strength`; SECURITY.md, Passwords).
     #[error("Choose a harder password. {}{}", guess_why(.warning), guess_tip(.tip))]
@@ -320,6 +350,17 @@ impl Refusal {
             PasskeyNotAccepted,
             PasskeyNotAdded,
             PasskeyRegistered,
+            ClientNameMissing,
+            RedirectUriMissing,
+            TooManyUris { max: 10 },
+            UriTooLong { max: 2000 },
+            UriNotAbsolute,
+            RedirectUriScheme,
+            RedirectUriFragment,
+            RedirectUriCredentials,
+            UnknownScope,
+            UnknownSigningAlg,
+            ImportTakenMeanwhile,
             Guessable {
                 warning: None,
                 tip: None,
@@ -389,6 +430,17 @@ impl Refusal {
                 | PasskeyNotAccepted
                 | PasskeyNotAdded
                 | PasskeyRegistered
+                | ClientNameMissing
+                | RedirectUriMissing
+                | TooManyUris { .. }
+                | UriTooLong { .. }
+                | UriNotAbsolute
+                | RedirectUriScheme
+                | RedirectUriFragment
+                | RedirectUriCredentials
+                | UnknownScope
+                | UnknownSigningAlg
+                | ImportTakenMeanwhile
                 | Guessable { .. } => {}
             }
         }

@@ -22,6 +22,7 @@ pub mod ui;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    domain::Refusal,
     error::FieldErrors,
     i18n::{fill, td_string, Locale},
 };
@@ -66,16 +67,12 @@ impl OidcScope {
 
     /// The scope named `name`.
     ///
-    /// Errors (as a message): a name of no scope Roster offers.
-    pub fn parse(name: &str) -> Result<Self, String> {
+    /// Errors: `Refusal::UnknownScope` for a name of no scope Roster offers.
+    pub fn parse(name: &str) -> Result<Self, Refusal> {
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == name)
-            .ok_or_else(|| {
-                format!(
-                    "{name:?} is no scope Roster offers (openid, profile, email, offline_access)"
-                )
-            })
+            .ok_or(Refusal::UnknownScope)
     }
 }
 
@@ -229,13 +226,14 @@ pub fn scope_text(scopes: &[OidcScope]) -> String {
 /// own machine); no fragment, no user info. It is kept as written: requests must repeat it
 /// exactly.
 ///
-/// Errors (as a message for the form): any other text.
-pub fn parse_redirect_uri(text: &str) -> Result<String, String> {
+/// Errors: `UriTooLong` over [`MAX_URI_CHARS`], `UriNotAbsolute`, `RedirectUriScheme`,
+/// `RedirectUriFragment`, `RedirectUriCredentials` (the form quotes the URI before them).
+pub fn parse_redirect_uri(text: &str) -> Result<String, Refusal> {
     let text = text.trim();
     if text.chars().count() > MAX_URI_CHARS {
-        return Err(format!("Use at most {MAX_URI_CHARS} characters a URI."));
+        return Err(Refusal::UriTooLong { max: MAX_URI_CHARS });
     }
-    let url = url::Url::parse(text).map_err(|_| format!("{text:?} is not an absolute URL."))?;
+    let url = url::Url::parse(text).map_err(|_| Refusal::UriNotAbsolute)?;
     let loopback = matches!(
         url.host(),
         Some(url::Host::Domain("localhost"))
@@ -245,19 +243,13 @@ pub fn parse_redirect_uri(text: &str) -> Result<String, String> {
     match url.scheme() {
         "https" if url.host().is_some() => {}
         "http" if loopback => {}
-        _ => {
-            return Err(format!(
-                "{text:?}: use https://, or http:// on localhost for an app on your own machine."
-            ))
-        }
+        _ => return Err(Refusal::RedirectUriScheme),
     }
     if url.fragment().is_some() || text.contains('#') {
-        return Err(format!("{text:?}: a redirect URI has no #fragment."));
+        return Err(Refusal::RedirectUriFragment);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "{text:?}: a redirect URI has no user name or password."
-        ));
+        return Err(Refusal::RedirectUriCredentials);
     }
     Ok(text.to_string())
 }
@@ -288,14 +280,12 @@ impl SigningAlg {
 
     /// `name` as an algorithm (an empty one is RS256).
     ///
-    /// Errors: the message for a name that is neither.
-    pub fn parse(name: &str) -> Result<Self, String> {
+    /// Errors: `Refusal::UnknownSigningAlg` for a name that is neither.
+    pub fn parse(name: &str) -> Result<Self, Refusal> {
         match name.trim() {
             "" | "RS256" => Ok(SigningAlg::Rs256),
             "EdDSA" => Ok(SigningAlg::EdDsa),
-            other => Err(format!(
-                "{other:?} is no signing algorithm Roster offers (RS256, EdDSA)"
-            )),
+            _ => Err(Refusal::UnknownSigningAlg),
         }
     }
 }
@@ -339,18 +329,20 @@ impl ClientForm {
         let mut errors = FieldErrors::new();
         let name = self.name.trim().to_string();
         if name.is_empty() {
-            errors.add("name", "Give the app a name people will recognise.");
+            errors.refuse("name", Refusal::ClientNameMissing);
         } else if name.chars().count() > MAX_CLIENT_NAME_CHARS {
-            errors.add(
+            errors.refuse(
                 "name",
-                format!("Use at most {MAX_CLIENT_NAME_CHARS} characters."),
+                Refusal::TooLong {
+                    max: MAX_CLIENT_NAME_CHARS,
+                },
             );
         } else if name.chars().any(char::is_control) {
-            errors.add("name", "Use letters, digits, spaces and punctuation only.");
+            errors.refuse("name", Refusal::PrintableOnly);
         }
         let redirect_uris = uris(&self.redirect_uris, "redirect_uris", &mut errors);
         if redirect_uris.is_empty() && errors.get("redirect_uris").is_none() {
-            errors.add("redirect_uris", "Give at least one redirect URI.");
+            errors.refuse("redirect_uris", Refusal::RedirectUriMissing);
         }
         let post_logout = uris(
             &self.post_logout_redirect_uris,
@@ -362,14 +354,14 @@ impl ClientForm {
             match OidcScope::parse(name) {
                 Ok(scope) if !scopes.contains(&scope) => scopes.push(scope),
                 Ok(_) => {}
-                Err(message) => errors.add("scopes", message),
+                Err(refusal) => errors.refuse_quoting("scopes", refusal, name),
             }
         }
         if self.scopes.iter().all(|s| s.trim().is_empty()) {
             scopes = vec![OidcScope::OpenId, OidcScope::Profile, OidcScope::Email];
         }
-        let id_token_alg = SigningAlg::parse(&self.id_token_alg).unwrap_or_else(|message| {
-            errors.add("id_token_alg", message);
+        let id_token_alg = SigningAlg::parse(&self.id_token_alg).unwrap_or_else(|refusal| {
+            errors.refuse_quoting("id_token_alg", refusal, self.id_token_alg.trim());
             SigningAlg::Rs256
         });
         errors.into_result(|| NewClient {
@@ -389,14 +381,24 @@ fn uris(text: &str, field: &str, errors: &mut FieldErrors) -> Vec<String> {
         match parse_redirect_uri(line) {
             Ok(uri) if !kept.contains(&uri) => kept.push(uri),
             Ok(_) => {}
-            Err(message) => {
-                errors.add(field, message);
+            // A URI too long to quote is refused as it is.
+            Err(refusal @ Refusal::UriTooLong { .. }) => {
+                errors.refuse(field, refusal);
+                return Vec::new();
+            }
+            Err(refusal) => {
+                errors.refuse_quoting(field, refusal, line);
                 return Vec::new();
             }
         }
     }
     if kept.len() > MAX_REDIRECT_URIS {
-        errors.add(field, format!("Give at most {MAX_REDIRECT_URIS} URIs."));
+        errors.refuse(
+            field,
+            Refusal::TooManyUris {
+                max: MAX_REDIRECT_URIS,
+            },
+        );
     }
     kept
 }
