@@ -258,3 +258,32 @@ async fn no_spelling_of_the_session_cookie_puts_a_signed_in_page_in_the_cache() 
         );
     }
 }
+
+/// A page whose data fails to load answers with the error's status (not 200), says so in words
+/// with the request id, and shows nothing of the database's own text.
+#[tokio::test]
+async fn a_page_whose_data_fails_to_load_answers_500_with_the_request_id() {
+    let app = spawn_app().await;
+    let cookie = app.sign_up("ann@example.org", "Ann").await;
+    roster::server::db::query("DROP TABLE personal_access_tokens")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let res = app.get("/settings/tokens", Some(&cookie)).await;
+
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Something went wrong on our side (request id "),
+        "{html}"
+    );
+    assert!(html.contains("Go to the start page"), "{html}");
+    assert!(
+        !html.to_lowercase().contains("personal_access_tokens"),
+        "{html}"
+    );
+    // The rest of the site goes on.
+    let res = app.get("/profile", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}

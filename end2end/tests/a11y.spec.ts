@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { hydrated, jsEnabled, open, signIn, signInAsNewAdmin, signUp, uniqueEmail } from "./helpers";
+import { hydrated, jsEnabled, open, PASSWORD, signIn, signInAsNewAdmin, signUp, uniqueEmail } from "./helpers";
 
 // Every page, in the light and the dark theme, scanned by axe-core for WCAG 2.2 A/AA rules;
 // no violation of impact serious or critical may remain. axe runs inside the page, so this
@@ -81,6 +81,55 @@ test("the page a person without the role gets (403)", async ({ page }) => {
     await hydrated(page);
     await expect(page.getByText("You need to be an administrator")).toBeVisible();
     expect(await violations(page), `403 (${scheme})`).toEqual([]);
+  }
+});
+
+/** Makes the server function at `path` answer as the server does when it refuses with `status`:
+ * the `AppError` `body` as JSON. Throttling the test's own IP for real, or breaking the shared
+ * server, would disturb the tests running beside this one; what is scanned here is how the page
+ * shows such an answer (tests/pages.rs checks the server's side of a failing page). */
+async function answerWith(page: Page, path: string, status: number, body: object): Promise<void> {
+  await page.route(
+    (url) => url.pathname === path,
+    (route) =>
+      route.fulfill({
+        status,
+        contentType: "application/json",
+        headers: { serverfnerror: path },
+        body: JSON.stringify(body),
+      }),
+  );
+}
+
+test("the answers to too many attempts (429) and to a failure on our side (500)", async ({ page }) => {
+  await answerWith(page, "/fn/log_in", 429, { RateLimited: { retry_after: 120 } });
+  await answerWith(page, "/fn/sign_up", 500, { Internal: { request_id: "a11y-form" } });
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await open(page, "/login");
+    await signIn(page, "nobody@example.org", "wrong password!!");
+    await expect(page.getByText("Too many attempts. Try again in 2 minutes.")).toBeVisible();
+    expect(await violations(page), `429 at sign-in (${scheme})`).toEqual([]);
+    await open(page, "/signup");
+    await page.getByLabel("Email").fill(uniqueEmail("a11y500"));
+    await page.getByLabel("Display name").fill("Ally Person");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByText("(request id a11y-form)")).toBeVisible();
+    expect(await violations(page), `500 at sign-up (${scheme})`).toEqual([]);
+  }
+  await page.unrouteAll();
+
+  // A page whose data fails to load shows the error in place of its body.
+  await signUp(page, uniqueEmail("a11y500"), "Ally Person");
+  await answerWith(page, "/fn/tokens", 500, { Internal: { request_id: "a11y-page" } });
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await open(page, "/settings");
+    await page.locator('a[href="/settings/tokens"]').first().click();
+    await expect(page.getByText("(request id a11y-page)")).toBeVisible();
+    await expect(page.getByRole("link", { name: "Go to the start page" })).toBeVisible();
+    expect(await violations(page), `500 in place of a page (${scheme})`).toEqual([]);
   }
 });
 

@@ -13,7 +13,8 @@ use crate::{
 
 /// A page titled `title`, whose body is `content(data)` once `data` has loaded. When loading
 /// fails because the caller is signed out, it sends them to sign in and back to `here`; other
-/// errors are shown in place of the body; `Forbidden` as a 403 page. While `data` reloads the old body stays (no flash).
+/// errors are shown in place of the body, with their status ([`ErrorAnswer`]; `Forbidden` as a
+/// 403 page). While `data` reloads the old body stays (no flash).
 #[component]
 pub fn DataCard<T, V>(
     title: &'static str,
@@ -42,10 +43,7 @@ where
                                 view! { <Redirect path=login_url(here)/> }.into_any()
                             }
                             Err(AppError::Forbidden) => view! { <Forbidden/> }.into_any(),
-                            Err(other) => {
-                                view! { <p class="error" role="alert">{super::error_text(locale, &other)}</p> }
-                                    .into_any()
-                            }
+                            Err(other) => view! { <ErrorAnswer error=other/> }.into_any(),
                         })
                 }}
             </Transition>
@@ -66,6 +64,31 @@ pub fn Forbidden() -> impl IntoView {
     let locale = use_locale();
     view! {
         <p class="error" role="alert">{td!(locale, common.forbidden)}</p>
+        <p><a href="/">{td!(locale, not_found.start_page)}</a></p>
+    }
+}
+
+/// What a page whose data failed to load shows instead of its body: the error in the page's
+/// language (a wait for `RateLimited`, the request id for `Internal`) and the way back to the
+/// start page. The server-rendered answer gets the error's status (429 with `Retry-After`,
+/// 500, ...), so a crawler or a script never takes it for the page.
+#[component]
+fn ErrorAnswer(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(
+                http::StatusCode::from_u16(error.status())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+            if let AppError::RateLimited { retry_after } = error {
+                res.insert_header(http::header::RETRY_AFTER, retry_after.into());
+            }
+        }
+    }
+    let locale = use_locale();
+    view! {
+        <p class="error" role="alert">{super::error_text(locale, &error)}</p>
         <p><a href="/">{td!(locale, not_found.start_page)}</a></p>
     }
 }
