@@ -48,12 +48,9 @@ impl Client {
         }
     }
 
-    /// This client asking for `accept_language` (the raw header; dropped when longer than
-    /// [`MAX_LANGUAGES_CHARS`]).
-    pub fn with_languages(mut self, accept_language: Option<&str>) -> Self {
-        self.languages = accept_language
-            .filter(|l| l.chars().count() <= MAX_LANGUAGES_CHARS)
-            .map(str::to_owned);
+    /// This client asking for the languages of `headers` ([`accept_language`]).
+    pub fn with_languages(mut self, headers: &http::HeaderMap) -> Self {
+        self.languages = accept_language(headers).map(str::to_owned);
         self
     }
 
@@ -61,6 +58,17 @@ impl Client {
     pub fn ip_text(&self) -> Option<String> {
         self.ip.map(|ip| ip.to_string())
     }
+}
+
+/// The `Accept-Language` of `headers` (RFC 9110 §12.5.4) as sent, when it is text of at most
+/// [`MAX_LANGUAGES_CHARS`] characters; `None` otherwise. The one reading of the header: the
+/// page render, the anonymous page cache's key and [`Client::languages`] all take it from
+/// here, so they cannot disagree about which language a request asked for.
+pub fn accept_language(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|l| l.chars().count() <= MAX_LANGUAGES_CHARS)
 }
 
 /// One request's context (see the module docs). Cloning is cheap enough for once per request.
@@ -150,13 +158,28 @@ mod tests {
     #[tokio::test]
     async fn the_scope_gives_the_clients_languages_to_the_task_unless_too_long() {
         assert_eq!(current_languages(), None);
-        let client = Client::default().with_languages(Some("de-DE,de;q=0.9"));
+        let headers = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                http::header::ACCEPT_LANGUAGE,
+                http::HeaderValue::from_str(value).unwrap(),
+            );
+            headers
+        };
+        let client = Client::default().with_languages(&headers("de-DE,de;q=0.9"));
         let ctx = RequestContext::new("req-1".into(), client);
         let seen = ctx.scope(async { current_languages() }).await;
         assert_eq!(seen.as_deref(), Some("de-DE,de;q=0.9"));
         let long = "de;q=0.9,".repeat(40);
+        assert_eq!(accept_language(&headers(&long)), None);
         assert_eq!(
-            Client::default().with_languages(Some(&long)).languages,
+            Client::default().with_languages(&headers(&long)).languages,
+            None
+        );
+        assert_eq!(
+            Client::default()
+                .with_languages(&http::HeaderMap::new())
+                .languages,
             None
         );
     }

@@ -84,11 +84,7 @@ pub async fn request_context(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     )
-    .with_languages(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    .with_languages(req.headers());
     let ctx = RequestContext::new(request_id.clone(), client);
     req.extensions_mut().insert(ctx.clone());
     let mut res = ctx.scope(next.run(req)).await;

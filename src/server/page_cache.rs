@@ -149,10 +149,7 @@ fn cacheable(req: &Request, cookie_name: &str) -> Option<PageKey> {
     let path = CACHEABLE_PAGES
         .into_iter()
         .find(|p| *p == req.uri().path())?;
-    let accept_language = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
+    let accept_language = crate::request::accept_language(req.headers());
     let language = crate::i18n::language_of(crate::i18n::choose(None, accept_language)).tag();
     (!has_cookie(req.headers(), cookie_name)).then_some((path, language))
 }
