@@ -33,7 +33,7 @@ pub use generated::i18n::*;
 #[cfg(feature = "ssr")]
 pub mod letters;
 
-use crate::domain::{GuessTip, GuessWarning, Language, Refusal};
+use crate::domain::{Device, GuessTip, GuessWarning, Language, Refusal};
 
 /// The language of the page being drawn (as `app` provides it; English outside a page).
 pub fn use_locale() -> Locale {
@@ -149,6 +149,26 @@ pub fn refusal(locale: Locale, refusal: Refusal) -> String {
     }
 }
 
+/// `device` as a person reads it in `locale`: "Firefox unter Linux" (keys `device.*`; the
+/// English equals `Device`'s `Display`).
+pub fn device(locale: Locale, device: &Device) -> String {
+    match device {
+        Device::Known {
+            browser,
+            system: Some(system),
+        } => fill(
+            td_string!(locale, device.on),
+            &[("browser", browser), ("system", system)],
+        ),
+        Device::Known {
+            browser,
+            system: None,
+        } => browser.to_string(),
+        Device::Other(raw) => raw.clone(),
+        Device::Unknown => td_string!(locale, device.unknown).to_string(),
+    }
+}
+
 /// Why zxcvbn finds a password guessable, in `locale` (keys `guess_warning.*`).
 fn guess_warning(locale: Locale, warning: GuessWarning) -> &'static str {
     use GuessWarning::*;
@@ -252,15 +272,12 @@ pub fn number(locale: Locale, n: u64) -> String {
     out
 }
 
-/// The raw `Accept-Language` of the request being rendered or handled, if any.
+/// The `Accept-Language` of the request being rendered or handled, if any
+/// ([`crate::request::accept_language`]: at most its length cap, as every reader takes it).
 #[cfg(feature = "ssr")]
 pub fn accept_language() -> Option<String> {
     crate::request::with_parts(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        crate::request::accept_language(&parts.headers).map(str::to_owned)
     })
     .flatten()
 }
@@ -362,6 +379,27 @@ mod tests {
 
     /// The pages' English and the API's English are one text, so a refusal reworded in one
     /// place and not the other fails here.
+    #[test]
+    fn devices_read_in_english_as_their_display_and_in_german_with_unter() {
+        let devices = [
+            Device::Known {
+                browser: "Chrome",
+                system: Some("Linux"),
+            },
+            Device::Known {
+                browser: "Safari",
+                system: None,
+            },
+            Device::Other("curl/8.0".into()),
+            Device::Unknown,
+        ];
+        for d in &devices {
+            assert_eq!(device(Locale::en, d), d.to_string());
+        }
+        assert_eq!(device(Locale::de, &devices[0]), "Chrome unter Linux");
+        assert_eq!(device(Locale::de, &devices[3]), "Unbekannter Browser");
+    }
+
     #[test]
     fn refusals_read_in_english_as_the_api_says_them() {
         for example in Refusal::examples() {

@@ -68,6 +68,20 @@ async fn signed_out_pages_speak_the_browsers_language_and_are_cached_per_languag
         page.contains("<title>Seite nicht gefunden · Roster</title>"),
         "{page}"
     );
+    // The API reference: its own words in German, the API's descriptions said to be English.
+    let docs = get_in(&app, "/api/docs", "de", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for german in [
+        "API-Referenz",
+        "Antworten",
+        "wie die Antworten der API selbst, englisch",
+    ] {
+        assert!(docs.contains(german), "{german} missing: {docs}");
+    }
+    assert!(!docs.contains("Responses"), "{docs}");
 }
 
 #[tokio::test]
@@ -407,4 +421,40 @@ async fn the_admin_console_speaks_the_pages_language() {
         .await
         .unwrap();
     assert!(page.contains("Showing 1–2 of 2 users"), "{page}");
+}
+
+/// A session's browser is named in the page's language ("Firefox unter Linux").
+#[tokio::test]
+async fn sessions_name_their_browser_in_the_pages_language() {
+    let app = spawn_app().await;
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+    let browser = reqwest::Client::builder()
+        .user_agent(firefox)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = browser
+        .post(app.url("/fn/sign_up"))
+        .form(&crate::common::sign_up_form(
+            "ann@example.org",
+            "Ann",
+            "a long enough passphrase",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let cookie = crate::common::session_cookie(&res).expect("a session cookie");
+    let page = browser
+        .get(app.url("/settings/sessions"))
+        .header(header::ACCEPT_LANGUAGE, "de")
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Firefox unter Linux"), "{page}");
+    assert!(!page.contains("Firefox on Linux"), "{page}");
 }

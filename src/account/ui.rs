@@ -161,8 +161,8 @@ pub fn SessionsPage() -> impl IntoView {
 /// One session in the list, with a "Sign out" button unless it is this device's.
 #[component]
 fn SessionItem(session: SessionView, action: ServerAction<EndSession>) -> impl IntoView {
-    let device = describe_user_agent(&session.user_agent);
     let locale = use_locale();
+    let device = crate::i18n::device(locale, &describe_user_agent(&session.user_agent));
     view! {
         <li class="session">
             <p>

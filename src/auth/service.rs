@@ -358,13 +358,16 @@ pub(super) async fn open_session(
     let new_device = devices::seen(&mut tx, user_id, &device, now).await? == devices::Device::New;
     if new_device {
         let agent = ctx.client.user_agent.as_deref().unwrap_or("");
-        let browser = crate::domain::describe_user_agent(agent);
-        let ip = ctx.client.ip_text().unwrap_or_else(|| "unknown".into());
         let (name, language) = users::record(&mut tx, user_id)
             .await?
             .map(|u| (u.display_name, u.language))
             .unwrap_or_default();
         let locale = crate::i18n::mail_locale(language.as_deref(), true);
+        let browser = crate::i18n::device(locale, &crate::domain::describe_user_agent(agent));
+        let ip = ctx
+            .client
+            .ip_text()
+            .unwrap_or_else(|| crate::i18n::td_string!(locale, device.unknown_address).to_string());
         let letter = Letter::new_device(locale, email, &name, &browser, &ip);
         outbox::enqueue(&mut tx, &letter, Some(user_id), now).await?;
     }

@@ -18,7 +18,7 @@ mod sort;
 pub mod time;
 
 pub use access::{AccountStatus, Role};
-pub use agent::describe_user_agent;
+pub use agent::{describe_user_agent, Device};
 pub use email::Email;
 #[cfg(feature = "ssr")]
 pub use mail::{escape_html, FactorNotice, Letter, LinkLifetime};

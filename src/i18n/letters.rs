@@ -384,7 +384,7 @@ mod tests {
             Letter::email_change_requested(Locale::de, to, name, "b@example.org"),
             Letter::email_changed(Locale::de, to, name, "b@example.org"),
             Letter::token_created(Locale::de, to, name, "backup"),
-            Letter::new_device(Locale::de, to, name, "Firefox on Linux", "192.0.2.1"),
+            Letter::new_device(Locale::de, to, name, "Firefox unter Linux", "192.0.2.1"),
         ];
         letters.extend(
             notices

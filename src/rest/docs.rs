@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     components::{lazy_page, DataCard},
     error::AppError,
+    i18n::{td, td_string, use_locale, Locale},
     paths::{self, Route as Path},
 };
 
@@ -56,37 +57,44 @@ lazy_page!(ApiDocsRoute => ApiDocsPage);
 #[component]
 pub fn ApiDocsPage() -> impl IntoView {
     let reference = Resource::new(|| (), |_| get_api_reference());
+    let locale = use_locale();
     view! {
         <DataCard
-            title="API reference"
+            title=td_string!(locale, api_docs.title)
             here=paths::API_DOCS
             data=reference
             wide=true
-            content=|reference: ApiReference| {
+            content=move |reference: ApiReference| {
                 view! {
                     <p>
-                        "Base URL " <code>{paths::API_V1}</code> ". Authenticate with "
+                        {td!(locale, api_docs.base_url)} <code>{paths::API_V1}</code>
+                        {td!(locale, api_docs.authenticate)}
                         <code>"Authorization: Bearer roster_pat_…"</code>
-                        " (make a token on " <a href=paths::SETTINGS_TOKENS>"Tokens"</a>
-                        "); a token in the URL is refused. Bodies are JSON ("
+                        {td!(locale, api_docs.make_token)}
+                        <a href=paths::SETTINGS_TOKENS>{td!(locale, settings_tabs.tokens)}</a>
+                        {td!(locale, api_docs.bodies)}
                         <code>"Content-Type: application/json"</code>
-                        "). The machine-readable description is "
+                        {td!(locale, api_docs.machine)}
                         <a href=paths::OPENAPI_JSON rel="external">{paths::OPENAPI_JSON}</a>
-                        " (OpenAPI 3.1)."
+                        {td!(locale, api_docs.openapi)}
                     </p>
+                    // The API speaks English to programs; a reader in another language is told.
+                    {(locale != Locale::en).then(|| view! {
+                        <p class="muted">{td!(locale, api_docs.english_note)}</p>
+                    })}
                     {reference
                         .operations
                         .into_iter()
                         .map(|op| view! { <Operation op/> })
                         .collect_view()}
-                    <h2 id="problems">"Errors"</h2>
+                    <h2 id="problems">{td!(locale, api_docs.errors)}</h2>
                     <p>
-                        "Errors are " <code>"application/problem+json"</code>
-                        " (RFC 9457) with " <code>"type"</code> ", " <code>"title"</code> ", "
-                        <code>"status"</code> ", " <code>"detail"</code> " and "
-                        <code>"request_id"</code> "; " <code>"errors"</code>
-                        " lists each refused field. The " <code>"type"</code>
-                        " is stable: one of these."
+                        {td!(locale, api_docs.errors_are)} <code>"application/problem+json"</code>
+                        {td!(locale, api_docs.errors_with)} <code>"type"</code> ", "
+                        <code>"title"</code> ", " <code>"status"</code> ", " <code>"detail"</code>
+                        {td!(locale, api_docs.and)} <code>"request_id"</code> "; "
+                        <code>"errors"</code> {td!(locale, api_docs.errors_lists)}
+                        <code>"type"</code> {td!(locale, api_docs.errors_stable)}
                     </p>
                     <dl class="problems">
                         {reference
@@ -112,6 +120,7 @@ pub fn ApiDocsPage() -> impl IntoView {
 /// One operation of the reference.
 #[component]
 fn Operation(op: ApiOperation) -> impl IntoView {
+    let locale = use_locale();
     view! {
         <section class="operation">
             <h2>
@@ -120,13 +129,16 @@ fn Operation(op: ApiOperation) -> impl IntoView {
             </h2>
             {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
             <p>
-                "Scope: "
-                <code>{op.scope.clone().unwrap_or_else(|| "none".into())}</code>
+                {td!(locale, api_docs.scope)}
+                {match op.scope.clone() {
+                    Some(scope) => view! { <code>{scope}</code> }.into_any(),
+                    None => td!(locale, api_docs.scope_none).into_any(),
+                }}
             </p>
             {(!op.parameters.is_empty())
                 .then(|| {
                     view! {
-                        <h3>"Parameters"</h3>
+                        <h3>{td!(locale, api_docs.parameters)}</h3>
                         <ul>
                             {op
                                 .parameters
@@ -135,7 +147,8 @@ fn Operation(op: ApiOperation) -> impl IntoView {
                                     view! {
                                         <li>
                                             <code>{name.clone()}</code> " (" {place.clone()}
-                                            {required.then_some(", required")} ") " {what.clone()}
+                                            {required.then(|| td!(locale, api_docs.required_parameter))}
+                                            ") " {what.clone()}
                                         </li>
                                     }
                                 })
@@ -146,7 +159,7 @@ fn Operation(op: ApiOperation) -> impl IntoView {
             {(!op.body_fields.is_empty())
                 .then(|| {
                     view! {
-                        <h3>"Body"</h3>
+                        <h3>{td!(locale, api_docs.body)}</h3>
                         <ul>
                             {op
                                 .body_fields
@@ -155,7 +168,7 @@ fn Operation(op: ApiOperation) -> impl IntoView {
                                     view! {
                                         <li>
                                             <code>{name.clone()}</code> ": " {kind.clone()}
-                                            {required.then_some(" (required)")}
+                                            {required.then(|| td!(locale, api_docs.required_field))}
                                         </li>
                                     }
                                 })
@@ -163,7 +176,7 @@ fn Operation(op: ApiOperation) -> impl IntoView {
                         </ul>
                     }
                 })}
-            <h3>"Responses"</h3>
+            <h3>{td!(locale, api_docs.responses)}</h3>
             <ul>
                 {op
                     .responses
