@@ -254,6 +254,18 @@ pub fn choose(setting: Option<Language>, accept_language: Option<&str>) -> Local
     Locale::find_locale(&wanted)
 }
 
+/// `n` things in `locale`: the text `one` or `other` (CLDR plural categories; English and
+/// German both use `one` for exactly 1), its `{count}` filled with [`number`].
+pub fn plural(locale: Locale, n: u64, one: &str, other: &str) -> String {
+    let singular = match locale {
+        Locale::en | Locale::de => n == 1,
+    };
+    fill(
+        if singular { one } else { other },
+        &[("count", &number(locale, n))],
+    )
+}
+
 /// A count as a reader of `locale` writes it, thousands grouped (CLDR: "100,000" in English,
 /// "100.000" in German).
 pub fn number(locale: Locale, n: u64) -> String {
@@ -352,6 +364,18 @@ mod tests {
 
     /// A text in one language and not the other (or with other variables) fails here, whatever
     /// the build's warnings say.
+    #[test]
+    fn plurals_take_one_for_exactly_one() {
+        let (one, other) = ("{count} user", "{count} users");
+        assert_eq!(plural(Locale::en, 1, one, other), "1 user");
+        assert_eq!(plural(Locale::en, 0, one, other), "0 users");
+        assert_eq!(plural(Locale::en, 1000, one, other), "1,000 users");
+        assert_eq!(
+            plural(Locale::de, 2, "{count} Person", "{count} Personen"),
+            "2 Personen"
+        );
+    }
+
     #[test]
     fn numbers_are_grouped_as_each_language_writes_them() {
         assert_eq!(number(Locale::en, 0), "0");

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     auth::ui::ViewerContext,
     components::{DataCard, FormFeedback, FormMessage, ReturnTo, SubmitButton, TextAreaField},
-    i18n::{fill, td, td_string, use_locale, Locale},
+    i18n::{fill, plural, td, td_string, use_locale, Locale},
     paths,
 };
 
@@ -64,7 +64,7 @@ pub fn AdminImportPage() -> impl IntoView {
                                 pending=action.pending().into()
                             />
                             <span class="muted">
-                                {fill(td_string!(locale, admin.import_count), &[("count", &ready_count)])}
+                                {fill(td_string!(locale, admin.import_count), &[("users", &users(locale, ready_count))])}
                             </span>
                         </ActionForm>
                     })}
@@ -79,16 +79,35 @@ pub fn AdminImportPage() -> impl IntoView {
 fn ImportResult(report: super::ImportReport) -> impl IntoView {
     let locale = use_locale();
     let summary = match report.imported {
-        Some(n) => fill(td_string!(locale, admin.imported), &[("count", &n)]),
+        Some(n) => fill(
+            td_string!(locale, admin.imported),
+            &[("users", &users(locale, n))],
+        ),
         None if report.problems.is_empty() => fill(
             td_string!(locale, admin.preview_ready),
-            &[("count", &report.ready.len())],
+            &[("users", &users(locale, report.ready.len()))],
         ),
         None => fill(
             td_string!(locale, admin.preview_problems),
             &[
-                ("problems", &report.problems.len()),
-                ("good", &report.ready.len()),
+                (
+                    "problems",
+                    &plural(
+                        locale,
+                        report.problems.len() as u64,
+                        td_string!(locale, admin.one_problem),
+                        td_string!(locale, admin.many_problems),
+                    ),
+                ),
+                (
+                    "rows",
+                    &plural(
+                        locale,
+                        report.ready.len() as u64,
+                        td_string!(locale, admin.one_good_row),
+                        td_string!(locale, admin.many_good_rows),
+                    ),
+                ),
             ],
         ),
     };
@@ -108,6 +127,16 @@ fn ImportResult(report: super::ImportReport) -> impl IntoView {
             })}
         </div>
     }
+}
+
+/// "1 user", "2 users" in `locale`.
+fn users(locale: Locale, n: usize) -> String {
+    plural(
+        locale,
+        n as u64,
+        td_string!(locale, admin.one_user),
+        td_string!(locale, admin.many_users),
+    )
 }
 
 /// `problem` as the page's reader reads it (keys `admin.import_*`, and `refusal.*` for a field).

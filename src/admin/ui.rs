@@ -25,7 +25,7 @@ use crate::{
         SelectField, SubmitButton, TableWrap, TextAreaField,
     },
     domain::{AccountStatus, MailState, Role},
-    i18n::{fill, number, td, td_string, use_locale, Locale},
+    i18n::{fill, number, plural, td, td_string, use_locale, Locale},
     paths::{self, Route as Path},
 };
 
@@ -521,7 +521,12 @@ pub fn AdminUserPage() -> impl IntoView {
 
                     <h2>{td!(locale, admin.sessions)}</h2>
                     <p class="muted">
-                        {fill(td_string!(locale, admin.active_sessions), &[("count", &u.active_sessions)])}
+                        {plural(
+                            locale,
+                            u.active_sessions.max(0) as u64,
+                            td_string!(locale, admin.one_session),
+                            td_string!(locale, admin.many_sessions),
+                        )}
                         {td!(locale, admin.sign_out_explained)}
                     </p>
                     <Show when=move || signed_out.get()>

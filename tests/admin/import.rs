@@ -77,7 +77,7 @@ async fn a_clean_import_creates_every_user_after_the_preview() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("2 user(s) ready"), "{html}");
+    assert!(html.contains("Preview: 2 users ready"), "{html}");
 
     let import = app
         .call(
