@@ -414,6 +414,18 @@ async fn the_admin_console_speaks_the_pages_language() {
         .unwrap();
     assert!(outbox.contains("<h1>Postausgang</h1>"), "{outbox}");
     assert!(outbox.contains(">Test-E-Mail senden<"));
+    // Audit actions by name in German, their stable names beside them.
+    let audit = get_in(&app, "/admin/audit", "de", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("Konto angelegt"), "{audit}");
+    assert!(audit.contains("<code>account.created</code>"), "{audit}");
+    assert!(
+        audit.contains(">Anmeldung fehlgeschlagen<"),
+        "an option: {audit}"
+    );
     // English for a browser that asks for it.
     let page = get_in(&app, "/admin/users", "en", Some(&admin))
         .await

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     audit::{AuditPage, AuditQuery},
     components::{DataCard, Field, SelectField, TableWrap},
-    i18n::{td, td_string, use_locale},
+    i18n::{td, td_string, use_locale, Locale},
     paths,
 };
 
@@ -32,7 +32,11 @@ pub fn AdminAuditPage() -> impl IntoView {
             data=events
             content=move |page: AuditPage| {
                 let state = query.get_untracked();
-                let actions = page.actions.iter().map(|a| (a.clone(), a.clone())).collect();
+                let actions = page
+                    .actions
+                    .iter()
+                    .map(|a| (a.clone(), action_label(locale, a).unwrap_or(a.as_str()).to_string()))
+                    .collect();
                 let actions = with_any(locale, true, actions);
                 let summary = Summary {
                     page: page.page,
@@ -89,7 +93,10 @@ pub fn AdminAuditPage() -> impl IntoView {
                                     <tr>
                                         <td>{e.occurred}</td>
                                         <td>{e.actor}</td>
-                                        <td><code>{e.action}</code></td>
+                                        <td>
+                                            {action_label(locale, &e.action).map(|label| view! { {label} <br/> })}
+                                            <code>{e.action}</code>
+                                        </td>
                                         <td>{e.target}</td>
                                         <td>{e.ip}</td>
                                         <td class="details"><code>{e.details}</code></td>
@@ -102,5 +109,72 @@ pub fn AdminAuditPage() -> impl IntoView {
                 }
             }
         />
+    }
+}
+
+/// The audit action named `action` (`AuditAction::as_str`) as the page's reader says it; `None`
+/// for a name this build does not know (kept as it is stored).
+fn action_label(locale: Locale, action: &str) -> Option<&'static str> {
+    Some(match action {
+        "account.created" => td_string!(locale, audit_action.account_created),
+        "login.succeeded" => td_string!(locale, audit_action.login_succeeded),
+        "login.failed" => td_string!(locale, audit_action.login_failed),
+        "logout" => td_string!(locale, audit_action.logout),
+        "password.changed" => td_string!(locale, audit_action.password_changed),
+        "session.ended" => td_string!(locale, audit_action.session_ended),
+        "account.deleted" => td_string!(locale, audit_action.account_deleted),
+        "user.created" => td_string!(locale, audit_action.user_created),
+        "user.updated" => td_string!(locale, audit_action.user_updated),
+        "user.password_reset" => td_string!(locale, audit_action.user_password_reset),
+        "user.deleted" => td_string!(locale, audit_action.user_deleted),
+        "profile.updated" => td_string!(locale, audit_action.profile_updated),
+        "token.created" => td_string!(locale, audit_action.token_created),
+        "token.revoked" => td_string!(locale, audit_action.token_revoked),
+        "email.verified" => td_string!(locale, audit_action.email_verified),
+        "email.verification_sent" => td_string!(locale, audit_action.email_verification_sent),
+        "email.change_requested" => td_string!(locale, audit_action.email_change_requested),
+        "email.changed" => td_string!(locale, audit_action.email_changed),
+        "password.reset_requested" => td_string!(locale, audit_action.password_reset_requested),
+        "password.reset" => td_string!(locale, audit_action.password_reset),
+        "user.reset_link_sent" => td_string!(locale, audit_action.user_reset_link_sent),
+        "mail.retried" => td_string!(locale, audit_action.mail_retried),
+        "mail.test_sent" => td_string!(locale, audit_action.mail_test_sent),
+        "second_factor.added" => td_string!(locale, audit_action.second_factor_added),
+        "second_factor.removed" => td_string!(locale, audit_action.second_factor_removed),
+        "recovery_codes.regenerated" => td_string!(locale, audit_action.recovery_codes_regenerated),
+        "recovery_code.used" => td_string!(locale, audit_action.recovery_code_used),
+        "login.second_factor_failed" => td_string!(locale, audit_action.login_second_factor_failed),
+        "user.second_factor_reset" => td_string!(locale, audit_action.user_second_factor_reset),
+        "oidc.client_created" => td_string!(locale, audit_action.oidc_client_created),
+        "oidc.authorized" => td_string!(locale, audit_action.oidc_authorized),
+        "oidc.denied" => td_string!(locale, audit_action.oidc_denied),
+        "oidc.token_issued" => td_string!(locale, audit_action.oidc_token_issued),
+        "oidc.grant_revoked" => td_string!(locale, audit_action.oidc_grant_revoked),
+        "oidc.client_changed" => td_string!(locale, audit_action.oidc_client_changed),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditAction;
+
+    #[test]
+    fn every_audit_action_has_a_label_in_each_language() {
+        for action in AuditAction::ALL {
+            for locale in [Locale::en, Locale::de] {
+                assert!(
+                    action_label(locale, action.as_str()).is_some(),
+                    "{} has no label",
+                    action.as_str()
+                );
+            }
+        }
+        assert_eq!(
+            action_label(Locale::de, "user.deleted"),
+            Some("Person gelöscht")
+        );
+        assert_eq!(action_label(Locale::en, "no.such_action"), None);
     }
 }
