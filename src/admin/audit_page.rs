@@ -8,7 +8,7 @@ use super::{
     ui::{with_any, AdminNav, Pager, Summary},
 };
 use crate::{
-    audit::{AuditPage, AuditQuery},
+    audit::{AuditAction, AuditPage, AuditQuery},
     components::{DataCard, Field, SelectField, TableWrap},
     i18n::{td, td_string, use_locale, Locale},
     paths,
@@ -112,53 +112,55 @@ pub fn AdminAuditPage() -> impl IntoView {
     }
 }
 
-/// The audit action named `action` (`AuditAction::as_str`) as the page's reader says it; `None`
-/// for a name this build does not know (kept as it is stored).
+/// The audit action stored as `action` (`AuditAction::as_str`) as the page's reader says it;
+/// `None` for a name this build does not know (shown as it is stored).
 fn action_label(locale: Locale, action: &str) -> Option<&'static str> {
+    use AuditAction::*;
+    let action = AuditAction::ALL
+        .into_iter()
+        .find(|a| a.as_str() == action)?;
     Some(match action {
-        "account.created" => td_string!(locale, audit_action.account_created),
-        "login.succeeded" => td_string!(locale, audit_action.login_succeeded),
-        "login.failed" => td_string!(locale, audit_action.login_failed),
-        "logout" => td_string!(locale, audit_action.logout),
-        "password.changed" => td_string!(locale, audit_action.password_changed),
-        "session.ended" => td_string!(locale, audit_action.session_ended),
-        "account.deleted" => td_string!(locale, audit_action.account_deleted),
-        "user.created" => td_string!(locale, audit_action.user_created),
-        "user.updated" => td_string!(locale, audit_action.user_updated),
-        "user.password_reset" => td_string!(locale, audit_action.user_password_reset),
-        "user.deleted" => td_string!(locale, audit_action.user_deleted),
-        "profile.updated" => td_string!(locale, audit_action.profile_updated),
-        "token.created" => td_string!(locale, audit_action.token_created),
-        "token.revoked" => td_string!(locale, audit_action.token_revoked),
-        "email.verified" => td_string!(locale, audit_action.email_verified),
-        "email.verification_sent" => td_string!(locale, audit_action.email_verification_sent),
-        "email.change_requested" => td_string!(locale, audit_action.email_change_requested),
-        "email.changed" => td_string!(locale, audit_action.email_changed),
-        "password.reset_requested" => td_string!(locale, audit_action.password_reset_requested),
-        "password.reset" => td_string!(locale, audit_action.password_reset),
-        "user.reset_link_sent" => td_string!(locale, audit_action.user_reset_link_sent),
-        "mail.retried" => td_string!(locale, audit_action.mail_retried),
-        "mail.test_sent" => td_string!(locale, audit_action.mail_test_sent),
-        "second_factor.added" => td_string!(locale, audit_action.second_factor_added),
-        "second_factor.removed" => td_string!(locale, audit_action.second_factor_removed),
-        "recovery_codes.regenerated" => td_string!(locale, audit_action.recovery_codes_regenerated),
-        "recovery_code.used" => td_string!(locale, audit_action.recovery_code_used),
-        "login.second_factor_failed" => td_string!(locale, audit_action.login_second_factor_failed),
-        "user.second_factor_reset" => td_string!(locale, audit_action.user_second_factor_reset),
-        "oidc.client_created" => td_string!(locale, audit_action.oidc_client_created),
-        "oidc.authorized" => td_string!(locale, audit_action.oidc_authorized),
-        "oidc.denied" => td_string!(locale, audit_action.oidc_denied),
-        "oidc.token_issued" => td_string!(locale, audit_action.oidc_token_issued),
-        "oidc.grant_revoked" => td_string!(locale, audit_action.oidc_grant_revoked),
-        "oidc.client_changed" => td_string!(locale, audit_action.oidc_client_changed),
-        _ => return None,
+        AccountCreated => td_string!(locale, audit_action.account_created),
+        LoginSucceeded => td_string!(locale, audit_action.login_succeeded),
+        LoginFailed => td_string!(locale, audit_action.login_failed),
+        Logout => td_string!(locale, audit_action.logout),
+        PasswordChanged => td_string!(locale, audit_action.password_changed),
+        SessionEnded => td_string!(locale, audit_action.session_ended),
+        AccountDeleted => td_string!(locale, audit_action.account_deleted),
+        UserCreated => td_string!(locale, audit_action.user_created),
+        UserUpdated => td_string!(locale, audit_action.user_updated),
+        PasswordReset => td_string!(locale, audit_action.user_password_reset),
+        UserDeleted => td_string!(locale, audit_action.user_deleted),
+        ProfileUpdated => td_string!(locale, audit_action.profile_updated),
+        TokenCreated => td_string!(locale, audit_action.token_created),
+        TokenRevoked => td_string!(locale, audit_action.token_revoked),
+        EmailVerified => td_string!(locale, audit_action.email_verified),
+        VerificationSent => td_string!(locale, audit_action.email_verification_sent),
+        EmailChangeRequested => td_string!(locale, audit_action.email_change_requested),
+        EmailChanged => td_string!(locale, audit_action.email_changed),
+        PasswordResetRequested => td_string!(locale, audit_action.password_reset_requested),
+        PasswordResetByLink => td_string!(locale, audit_action.password_reset),
+        ResetLinkSent => td_string!(locale, audit_action.user_reset_link_sent),
+        MailRetried => td_string!(locale, audit_action.mail_retried),
+        TestMailSent => td_string!(locale, audit_action.mail_test_sent),
+        SecondFactorAdded => td_string!(locale, audit_action.second_factor_added),
+        SecondFactorRemoved => td_string!(locale, audit_action.second_factor_removed),
+        RecoveryCodesRegenerated => td_string!(locale, audit_action.recovery_codes_regenerated),
+        RecoveryCodeUsed => td_string!(locale, audit_action.recovery_code_used),
+        SecondFactorFailed => td_string!(locale, audit_action.login_second_factor_failed),
+        SecondFactorReset => td_string!(locale, audit_action.user_second_factor_reset),
+        ClientCreated => td_string!(locale, audit_action.oidc_client_created),
+        ClientAuthorized => td_string!(locale, audit_action.oidc_authorized),
+        ClientDenied => td_string!(locale, audit_action.oidc_denied),
+        OidcTokenIssued => td_string!(locale, audit_action.oidc_token_issued),
+        OidcGrantRevoked => td_string!(locale, audit_action.oidc_grant_revoked),
+        ClientChanged => td_string!(locale, audit_action.oidc_client_changed),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::AuditAction;
 
     #[test]
     fn every_audit_action_has_a_label_in_each_language() {

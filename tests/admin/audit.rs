@@ -19,7 +19,8 @@ fn table_rows(html: &str) -> Vec<(String, String)> {
             let details = cell(r#"<td class="details"><code>"#)
                 .replace("&quot;", "\"")
                 .replace("&amp;", "&");
-            (cell("<td><code>"), details)
+            // The action's stable name is the row's first `<code>` (its label stands before it).
+            (cell("<code>"), details)
         })
         .collect()
 }
